@@ -1,0 +1,29 @@
+#pragma once
+// Arrival: when each task becomes available. A task's latency is measured from
+// that moment, not from when a model got round to starting it, so a model
+// that queues work shows the queueing in its latency (no coordinated
+// omission).
+//
+//   burst   all N tasks are due at t0 (the exhibition; "fetch these 100 pages")
+//   rate    task i is due at t0 + i/λ (open loop), or at Poisson-spaced times
+
+#include "models/trace.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace simul {
+
+struct arrival {
+    enum class kind { burst, rate };
+
+    kind how = kind::burst;
+    double per_second = 0;   // λ, for rate
+    bool poisson = false;    // exponential gaps with mean 1/λ instead of constant ones
+    std::uint64_t seed = 1;  // for poisson: the same seed gives the same schedule
+
+    // Writes every task's due offset into the trace.
+    void schedule(trace& tr) const;
+};
+
+}  // namespace simul

@@ -1,0 +1,95 @@
+#include "bench/core/case.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+namespace simul {
+
+std::string case_spec::name() const {
+    return fmt::format("{}/{}/{}", work->name(), model.name(), params.name());
+}
+
+std::size_t in_flight_peak(const trace& tr) {
+    // +1 at each start, −1 at each end; ends sort before starts at the same
+    // instant, so back-to-back tasks do not count as overlapping.
+    std::vector<std::pair<std::int64_t, int>> events;
+    events.reserve(2 * tr.size());
+    for (std::size_t i = 0; i < tr.size(); ++i) {
+        if (tr.start_ns(i) == trace::not_done) continue;
+        events.emplace_back(tr.start_ns(i), +1);
+        if (tr.end_ns(i) != trace::not_done) events.emplace_back(tr.end_ns(i), -1);
+    }
+    std::sort(events.begin(), events.end());
+    std::int64_t now = 0, peak = 0;
+    for (const auto& [t, delta] : events) peak = std::max(peak, now += delta);
+    return std::size_t(peak);
+}
+
+namespace {
+
+void summarize(const trace& tr, case_result& r) {
+    std::vector<std::int64_t> latencies;
+    latencies.reserve(tr.size());
+    std::uint64_t sum = 0;
+    for (std::size_t i = 0; i < tr.size(); ++i) {
+        if (tr.failed(i) || tr.end_ns(i) == trace::not_done) {
+            ++r.failed;
+            continue;
+        }
+        latencies.push_back(tr.end_ns(i) - tr.due_ns(i));
+        sum = (sum + tr.checksum(i)) & checksum_mask;
+    }
+    r.tasks = latencies.size();
+    r.checksum = sum;
+    r.latency = summarize_ns(std::move(latencies));
+    r.in_flight_peak = in_flight_peak(tr);
+}
+
+}  // namespace
+
+case_result run_case(const case_spec& c, const progress_sink& progress) {
+    std::unique_ptr<task_source> tasks;
+    try {
+        tasks = c.work->prepare(c.params);
+    } catch (const std::exception& e) {
+        throw case_error(fmt::format("set-up failed: {}", e.what()));
+    }
+    trace tr(tasks->size());
+    c.arrival.schedule(tr);
+
+    const std::string name = c.name();
+    meter m(progress ? meter::progress_fn([&](std::chrono::duration<double> elapsed) {
+        progress(fmt::format("  {}: {} of {} tasks ended after {:.0f} s", name, tr.count_ended(), tr.size(),
+                             elapsed.count()));
+    })
+                     : meter::progress_fn{});
+    m.start();
+    std::unique_ptr<model> runner;
+    try {
+        runner = c.model.make();
+    } catch (const std::exception& e) {
+        m.stop();
+        throw case_error(fmt::format("model {} could not start: {}", c.model.name(), e.what()));
+    }
+
+    const auto t0 = clock::now();
+    tr.start(t0);
+    std::string limit = runner->run(*tasks, tr);
+    const auto t1 = clock::now();
+
+    case_result r;
+    r.cost = m.stop();
+    runner.reset();  // teardown after the meter: a pool's exit is not its cost
+    r.makespan_s = std::chrono::duration<double>(t1 - t0).count();
+    summarize(tr, r);
+    r.mem_per_task_bytes = double(r.cost.mem_peak_bytes) / double(std::max<std::size_t>(1, r.in_flight_peak));
+    r.ideal_s = c.ideal_s();
+    r.efficiency = r.makespan_s > 0 ? r.ideal_s / r.makespan_s : 0;
+    r.label = !limit.empty() ? limit : r.failed > 0 ? fmt::format("{} failed: {}", r.failed, tr.first_error()) : "";
+    return r;
+}
+
+}  // namespace simul

@@ -1,0 +1,57 @@
+#pragma once
+// A case: one workload with one parameter set, run under one model with one
+// arrival pattern. Running it yields one result row.
+
+#include "bench/core/arrival.hpp"
+#include "bench/core/meter.hpp"
+#include "bench/core/percentiles.hpp"
+#include "bench/core/workload.hpp"
+#include "models/model.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+namespace simul {
+
+struct case_spec {
+    const workload* work = nullptr;
+    simul::params params;
+    model_spec model;
+    simul::arrival arrival;
+
+    // "<workload>/<model>/<param>:<value>/...", e.g. sleep/thread_pool:24/tasks:1000/wait_ms:100
+    std::string name() const;
+    std::size_t tasks() const { return work->tasks(params); }
+    double ideal_s() const { return work->ideal_s(params, model.shape(tasks())); }
+};
+
+struct case_result {
+    std::size_t tasks = 0;   // completed
+    std::size_t failed = 0;  // failed or never started
+    double makespan_s = 0;   // from t0 until the model returned
+    latency_summary latency;
+    meter_reading cost;
+    std::size_t in_flight_peak = 0;  // tasks started but not ended, at the most
+    double mem_per_task_bytes = 0;   // mem_peak_bytes ÷ in_flight_peak
+    double ideal_s = 0;
+    double efficiency = 0;        // ideal_s ÷ makespan_s
+    std::uint64_t checksum = 0;   // sum of task checksums, mod 2^52
+    std::string label;            // the limit a model hit, or the first task error
+};
+
+// The case could not run at all (set-up failed, the pool could not start).
+struct case_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Prints a progress line about once a second for long runs: ended tasks of all.
+using progress_sink = std::function<void(const std::string& line)>;
+
+case_result run_case(const case_spec& c, const progress_sink& progress = {});
+
+// Tasks in flight at the most, from the start/end slots of a finished trace.
+std::size_t in_flight_peak(const trace& tr);
+
+}  // namespace simul

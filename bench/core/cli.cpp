@@ -1,0 +1,168 @@
+#include "bench/core/cli.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstring>
+#include <string_view>
+
+namespace simul {
+
+const char* const usage_text = R"(usage: simul-bench [options] [Google Benchmark flags]
+
+Runs the same IO-bound workloads under different concurrency models.
+
+options:
+  --scale=quick|full     parameter grid to sweep (default: quick)
+  --models=LIST          comma-separated models, e.g. sequential,thread_pool:24
+                         (known: sequential, thread_per_task, thread_pool:P,
+                         coroutine_loop; default: all, pools of 2, 24 and 256)
+  --set=NAME:V1,V2,...   sweep these values of parameter NAME instead of the
+                         grid's, in every workload that has it (repeatable)
+  --budget=SECONDS       skip a case whose ideal makespan is over this
+                         (default: 15 for quick, 120 for full)
+  --list                 print the cases with their ideal makespans and exit
+  --help                 print this and exit
+
+Google Benchmark flags work as usual, e.g. --benchmark_filter=chess,
+--benchmark_out=run.json --benchmark_out_format=json, --benchmark_repetitions=3.
+Case names read <workload>/<model>/<param>:<value>/...
+)";
+
+namespace {
+
+bool take(std::string_view arg, std::string_view flag, std::string_view& value) {
+    if (!arg.starts_with(flag) || arg.size() <= flag.size() || arg[flag.size()] != '=') return false;
+    value = arg.substr(flag.size() + 1);
+    return true;
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+    std::vector<std::string_view> parts;
+    while (true) {
+        const auto at = s.find(sep);
+        parts.push_back(s.substr(0, at));
+        if (at == std::string_view::npos) return parts;
+        s.remove_prefix(at + 1);
+    }
+}
+
+std::int64_t positive_int(std::string_view text, std::string_view what) {
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || end != text.data() + text.size() || v <= 0)
+        throw usage_error(fmt::format("{}: '{}' is not a positive whole number", what, text));
+    return v;
+}
+
+const std::vector<std::string_view> benchmark_flags = {
+    "--benchmark_list_tests", "--benchmark_filter", "--benchmark_min_time", "--benchmark_min_warmup_time",
+    "--benchmark_repetitions", "--benchmark_enable_random_interleaving", "--benchmark_report_aggregates_only",
+    "--benchmark_display_aggregates_only", "--benchmark_format", "--benchmark_out_format", "--benchmark_out",
+    "--benchmark_color", "--benchmark_counters_tabular", "--benchmark_perf_counters", "--benchmark_context",
+    "--benchmark_time_unit", "--v"};
+
+void check_benchmark_flag(std::string_view arg) {
+    const auto name = arg.substr(0, arg.find('='));
+    bool known = false;
+    for (auto f : benchmark_flags) known = known || name == f;
+    if (!known) throw usage_error(fmt::format("unknown flag '{}' (see --help)", arg));
+    std::string_view value;
+    // Google Benchmark exits with 1 on these; a usage error is 2 here.
+    if (take(arg, "--benchmark_format", value) || take(arg, "--benchmark_out_format", value))
+        if (value != "console" && value != "json" && value != "csv")
+            throw usage_error(fmt::format("{}: '{}' is not one of console, json, csv", name, value));
+}
+
+}  // namespace
+
+options parse_args(int& argc, char** argv) {
+    options opt;
+    int kept = 1;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        std::string_view v;
+        if (arg == "--help" || arg == "-h") {
+            opt.help = true;
+        } else if (arg == "--list") {
+            opt.list = true;
+        } else if (take(arg, "--scale", v)) {
+            if (v != "quick" && v != "full")
+                throw usage_error(fmt::format("--scale: '{}' is not quick or full", v));
+            opt.scale = v == "quick" ? scale::quick : scale::full;
+        } else if (take(arg, "--budget", v)) {
+            double s = 0;
+            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), s);
+            if (ec != std::errc{} || end != v.data() + v.size() || !(s > 0))
+                throw usage_error(fmt::format("--budget: '{}' is not a positive number of seconds", v));
+            opt.budget_s = s;
+        } else if (take(arg, "--models", v)) {
+            for (auto m : split(v, ',')) {
+                try {
+                    opt.models.push_back(parse_model(m));
+                } catch (const model_error& e) {
+                    throw usage_error(fmt::format("--models: {}", e.what()));
+                }
+            }
+        } else if (take(arg, "--set", v)) {
+            const auto colon = v.find(':');
+            if (colon == std::string_view::npos || colon == 0)
+                throw usage_error(fmt::format("--set: '{}' is not NAME:V1,V2,... (e.g. --set=tasks:100,1000)", v));
+            const std::string name(v.substr(0, colon));
+            std::vector<std::int64_t> values;
+            for (auto x : split(v.substr(colon + 1), ',')) values.push_back(positive_int(x, "--set " + name));
+            opt.overrides.emplace_back(name, std::move(values));
+        } else if (arg.starts_with("-")) {
+            check_benchmark_flag(arg);
+            argv[kept++] = argv[i];
+        } else {
+            throw usage_error(fmt::format("unexpected argument '{}' (see --help)", arg));
+        }
+    }
+    argc = kept;
+    argv[argc] = nullptr;
+
+    for (const auto& [name, values] : opt.overrides) {
+        bool known = false;
+        for (const workload* w : all_workloads())
+            for (const auto& p : w->params()) known = known || p.name == name;
+        if (!known) throw usage_error(fmt::format("--set: no workload has a parameter '{}' (see --list)", name));
+    }
+    return opt;
+}
+
+std::vector<model_spec> default_models() {
+    return {parse_model("sequential"),    parse_model("thread_per_task"), parse_model("thread_pool:2"),
+            parse_model("thread_pool:24"), parse_model("thread_pool:256"), parse_model("coroutine_loop")};
+}
+
+std::vector<case_spec> make_cases(const options& opt) {
+    const bool default_set = opt.models.empty();
+    const auto models = default_set ? default_models() : opt.models;
+    std::vector<case_spec> cases;
+    for (const workload* w : all_workloads()) {
+        // The cartesian product of the parameter values, first parameter outermost.
+        std::vector<params> grid = {params{}};
+        for (const auto& spec : w->params()) {
+            auto values = opt.scale == scale::quick ? spec.quick : spec.full;
+            for (const auto& [name, override_values] : opt.overrides)
+                if (name == spec.name) values = override_values;
+            std::vector<params> next;
+            for (const auto& g : grid)
+                for (auto v : values) {
+                    auto kv = g.values();
+                    kv.emplace_back(spec.name, v);
+                    next.emplace_back(std::move(kv));
+                }
+            grid = std::move(next);
+        }
+        for (const auto& p : grid)
+            for (const auto& m : models) {
+                if (default_set && m.threads > 0 && std::size_t(m.threads) > w->tasks(p)) continue;
+                cases.push_back({w, p, m, arrival{}});
+            }
+    }
+    return cases;
+}
+
+}  // namespace simul

@@ -1,0 +1,47 @@
+#pragma once
+// simul-bench's own flags and the sweep they select. Google Benchmark's flags
+// (--benchmark_filter, --benchmark_out, ...) are left for it to parse.
+
+#include "bench/core/case.hpp"
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace simul {
+
+// Bad command-line input: main prints it on one line and exits with 2.
+struct usage_error : std::invalid_argument {
+    using std::invalid_argument::invalid_argument;
+};
+
+enum class scale { quick, full };
+
+struct options {
+    simul::scale scale = scale::quick;
+    bool list = false;
+    bool help = false;
+    double budget_s = 0;  // 0: the scale's default
+    std::vector<model_spec> models;  // empty: the default set
+    std::vector<std::pair<std::string, std::vector<std::int64_t>>> overrides;  // --set
+
+    double budget() const { return budget_s > 0 ? budget_s : scale == scale::quick ? 15.0 : 120.0; }
+};
+
+// Takes simul's flags out of argv (so Google Benchmark sees only its own) and
+// checks the rest look like Google Benchmark flags. Throws usage_error.
+options parse_args(int& argc, char** argv);
+
+// Every case of the sweep, in order: workloads as registered, then each
+// workload's parameter grid, then the models.
+std::vector<case_spec> make_cases(const options& opt);
+
+// The default models. Pools larger than a case's task count are left out of
+// the default sweep: they would run exactly like a pool of that count.
+std::vector<model_spec> default_models();
+
+extern const char* const usage_text;
+
+}  // namespace simul

@@ -1,0 +1,71 @@
+#pragma once
+// A workload says what one task does. It is a stateless definition: its
+// parameters with their quick and full grids, how many tasks a parameter set
+// makes, the ideal makespan for a model's shape, and prepare(), which does the
+// set-up (data files, helper servers) and returns the tasks in both colours.
+// Destroying what prepare() returned is the teardown.
+
+#include "models/model.hpp"
+#include "models/task.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace simul {
+
+struct param_spec {
+    std::string name;  // appears in case names as name:value
+    std::string help;
+    std::vector<std::int64_t> quick;  // values swept by --scale=quick
+    std::vector<std::int64_t> full;   // values swept by --scale=full
+};
+
+// One value per parameter, in the order the workload declares them.
+class params {
+public:
+    params() = default;
+    explicit params(std::vector<std::pair<std::string, std::int64_t>> values) : values_(std::move(values)) {}
+
+    // The value of a declared parameter; throws std::out_of_range otherwise.
+    std::int64_t operator[](std::string_view name) const;
+
+    const std::vector<std::pair<std::string, std::int64_t>>& values() const { return values_; }
+    std::string name() const;  // "tasks:1000/wait_ms:100"
+
+private:
+    std::vector<std::pair<std::string, std::int64_t>> values_;
+};
+
+class workload {
+public:
+    virtual ~workload() = default;
+
+    virtual std::string_view name() const = 0;
+    virtual std::string_view description() const = 0;
+    virtual std::vector<param_spec> params() const = 0;
+
+    virtual std::size_t tasks(const simul::params& p) const = 0;
+
+    // The physical limit: the shortest makespan any model of this shape can
+    // reach. The meter reports measured ÷ ideal as efficiency, and the
+    // harness skips a case whose ideal is over its time budget.
+    virtual double ideal_s(const simul::params& p, const model_shape& shape) const = 0;
+
+    // Set-up: returns the tasks, ready to run. Not timed and not metered.
+    virtual std::unique_ptr<task_source> prepare(const simul::params& p) const = 0;
+};
+
+// Every registered workload, in the order of bench/workloads/workloads.def.
+const std::vector<const workload*>& all_workloads();
+const workload* find_workload(std::string_view name);
+
+// Declarations of the registered workloads' accessors.
+#define SIMUL_WORKLOAD(accessor) const workload& accessor();
+#include "bench/workloads/workloads.def"
+#undef SIMUL_WORKLOAD
+
+}  // namespace simul

@@ -1,0 +1,145 @@
+// simul-bench: every case of the sweep as one Google Benchmark benchmark.
+// One iteration is one whole run; its manual time is the makespan, and every
+// meter figure is a user counter, so it lands in the console and the JSON.
+
+#include "bench/core/case.hpp"
+#include "bench/core/cli.hpp"
+#include "bench/core/context.hpp"
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <cstdio>
+#include <regex>
+#include <string>
+#include <sys/resource.h>
+
+namespace {
+
+using namespace simul;
+
+// The value of a Google Benchmark flag left in argv, or fallback.
+std::string flag_value(int argc, char** argv, std::string_view flag, std::string fallback) {
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (a.starts_with(flag) && a.size() > flag.size() && a[flag.size()] == '=')
+            return std::string(a.substr(flag.size() + 1));
+    }
+    return fallback;
+}
+
+// Google Benchmark's filter semantics: a regex searched in the name; a
+// leading '-' negates it.
+bool selected(const std::string& name, const std::string& filter) {
+    if (filter.empty() || filter == "all" || filter == ".") return true;
+    const bool negate = filter.front() == '-';
+    const std::regex re(negate ? filter.substr(1) : filter);
+    return std::regex_search(name, re) != negate;
+}
+
+void report_counters(benchmark::State& state, const case_result& r) {
+    auto& c = state.counters;
+    c["tasks"] = double(r.tasks);
+    c["failed"] = double(r.failed);
+    c["lat_p50_ms"] = r.latency.p50_ms;
+    c["lat_p90_ms"] = r.latency.p90_ms;
+    c["lat_p99_ms"] = r.latency.p99_ms;
+    c["lat_p999_ms"] = r.latency.p999_ms;
+    c["lat_max_ms"] = r.latency.max_ms;
+    c["mem_peak_bytes"] = double(r.cost.mem_peak_bytes);
+    c["mem_per_task_bytes"] = r.mem_per_task_bytes;
+    c["cpu_user_s"] = r.cost.cpu_user_s;
+    c["cpu_sys_s"] = r.cost.cpu_sys_s;
+    c["ctx_voluntary"] = double(r.cost.ctx_voluntary);
+    c["ctx_involuntary"] = double(r.cost.ctx_involuntary);
+    c["threads_peak"] = double(r.cost.threads_peak);
+    c["ideal_s"] = r.ideal_s;
+    c["efficiency"] = r.efficiency;
+    c["checksum"] = double(r.checksum);
+    state.SetItemsProcessed(std::int64_t(r.tasks));
+    if (!r.label.empty()) state.SetLabel(r.label);
+}
+
+int run(int argc, char** argv) {
+    std::string command_line;
+    for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+
+    const options opt = parse_args(argc, argv);
+    if (opt.help) {
+        std::fputs(usage_text, stdout);
+        return 0;
+    }
+    const auto cases = make_cases(opt);
+    const std::string filter = flag_value(argc, argv, "--benchmark_filter", "");
+    std::size_t total = 0;
+    try {
+        for (const auto& c : cases) total += selected(c.name(), filter);
+    } catch (const std::regex_error&) {
+        throw usage_error(fmt::format("--benchmark_filter: '{}' is not a valid regular expression", filter));
+    }
+    if (opt.list) {
+        for (const auto& c : cases)
+            if (selected(c.name(), filter))
+                fmt::print("{:<70} ideal {:>9.3f} s{}\n", c.name(), c.ideal_s(),
+                           c.ideal_s() > opt.budget() ? "  (over budget: skipped)" : "");
+        return 0;
+    }
+
+    // Descriptors are a resource the socket models need by the thousand.
+    rlimit files{};
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
+
+    const int repetitions = std::max(1, std::atoi(flag_value(argc, argv, "--benchmark_repetitions", "1").c_str()));
+    total *= std::size_t(repetitions);
+    const double budget = opt.budget();
+    auto started = std::make_shared<std::atomic<std::size_t>>(0);
+
+    for (const auto& c : cases) {
+        benchmark::RegisterBenchmark(c.name().c_str(), [c, budget, total, started](benchmark::State& state) {
+            const std::string name = c.name();
+            std::fprintf(stderr, "[%zu/%zu] %s\n", ++*started, total, name.c_str());
+            if (c.ideal_s() > budget) {
+                state.SkipWithError(fmt::format("skipped: predicted makespan {:.1f} s is over the budget of "
+                                                "{:g} s (--budget)", c.ideal_s(), budget)
+                                        .c_str());
+                return;
+            }
+            case_result result;
+            for (auto _ : state) {
+                try {
+                    result = run_case(c, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
+                } catch (const case_error& e) {
+                    state.SkipWithError(fmt::format("failed: {}", e.what()).c_str());
+                    break;
+                }
+                state.SetIterationTime(result.makespan_s);
+            }
+            if (!state.error_occurred()) report_counters(state, result);
+        })
+            ->Iterations(1)
+            ->UseManualTime()
+            ->Unit(benchmark::kMillisecond);
+    }
+
+    add_context(command_line);
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const usage_error& e) {
+        std::fprintf(stderr, "simul-bench: %s\n", e.what());
+        return 2;
+    }
+}

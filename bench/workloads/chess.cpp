@@ -1,0 +1,128 @@
+// chess: the simultaneous exhibition that gives the suite its name.
+//
+// One master, B boards, M move pairs per board. In each pair the master
+// thinks for C (real CPU work) and the opponent answers after W (a wait).
+// With C = 0.5 ms and W = 5.5 ms (one second of the story = 0.1 ms):
+//   one board after another:        B × M × (C + W) = 24 × 30 × 6 ms  = 4.32 s (12 h)
+//   moving from board to board:     B × M × C       = 24 × 30 × .5 ms = 0.36 s (1 h)
+// A task is one board's whole game.
+
+#include "bench/core/workload.hpp"
+#include "bench/workloads/util.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+
+namespace asio = boost::asio;
+
+namespace simul {
+namespace {
+
+// The master's thinking: a dependent chain of mixing steps the compiler
+// cannot skip, whose result feeds the board's checksum.
+std::uint64_t think(std::uint64_t position, std::uint64_t steps) {
+    for (std::uint64_t s = 0; s < steps; ++s) position = mix64(position);
+    return position;
+}
+
+// Steps per microsecond on this machine, measured once per process (the best
+// of several tries, so a busy neighbour does not make the master slow). Every
+// model in the process thinks the same number of steps, so checksums agree.
+double steps_per_us() {
+    static const double rate = [] {
+        constexpr std::uint64_t steps = 200'000;
+        double best = 0;
+        std::uint64_t sink = 0;
+        for (int attempt = 0; attempt < 7; ++attempt) {
+            const auto begun = clock::now();
+            sink += think(sink + attempt, steps);
+            const double us = std::chrono::duration<double, std::micro>(clock::now() - begun).count();
+            best = std::max(best, double(steps) / std::max(us, 1e-3));
+        }
+        return sink == 42 ? best + 1e-9 : best;  // use sink so the loop stays
+    }();
+    return rate;
+}
+
+class chess_games final : public task_source {
+public:
+    chess_games(std::size_t boards, std::int64_t moves, std::int64_t think_us, std::int64_t reply_us)
+        : boards_(boards),
+          moves_(moves),
+          think_steps_(std::uint64_t(std::llround(double(think_us) * steps_per_us()))),
+          reply_(reply_us) {}
+
+    std::size_t size() const override { return boards_; }
+
+    std::uint64_t blocking(std::size_t board) override {
+        std::uint64_t position = mix64(board);
+        for (std::int64_t m = 0; m < moves_; ++m) {
+            position = think(position, think_steps_);  // the master's move
+            std::this_thread::sleep_for(reply_);       // the opponent's reply
+        }
+        return position;
+    }
+
+    asio::awaitable<std::uint64_t> async(std::size_t board) override {
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        std::uint64_t position = mix64(board);
+        for (std::int64_t m = 0; m < moves_; ++m) {
+            position = think(position, think_steps_);
+            timer.expires_after(reply_);
+            co_await timer.async_wait(asio::use_awaitable);
+        }
+        co_return position;
+    }
+
+private:
+    std::size_t boards_;
+    std::int64_t moves_;
+    std::uint64_t think_steps_;
+    std::chrono::microseconds reply_;
+};
+
+class chess_workload_t final : public workload {
+public:
+    std::string_view name() const override { return "chess"; }
+    std::string_view description() const override {
+        return "simultaneous exhibition: B boards, M move pairs of C think (CPU) + W reply (wait)";
+    }
+
+    std::vector<param_spec> params() const override {
+        return {
+            {"boards", "boards B (one task per board)", {24}, {6, 24, 96}},
+            {"moves", "move pairs M per board", {30}, {30}},
+            {"think_us", "the master's thinking C per move, CPU work", {500}, {500}},
+            {"reply_us", "the opponent's reply W per move, a wait", {5500}, {5500}},
+        };
+    }
+
+    std::size_t tasks(const simul::params& p) const override { return std::size_t(p["boards"]); }
+
+    // Boards go in waves of `concurrency`, each wave a whole game long; and
+    // all thinking, B × M × C, must fit on the CPUs the model can use.
+    double ideal_s(const simul::params& p, const model_shape& shape) const override {
+        const double game_s = double(p["moves"]) * double(p["think_us"] + p["reply_us"]) / 1e6;
+        const double think_s = double(p["boards"] * p["moves"] * p["think_us"]) / 1e6;
+        const double waves = std::ceil(double(p["boards"]) / shape.concurrency);
+        return std::max(waves * game_s, think_s / shape.cpu_parallelism);
+    }
+
+    std::unique_ptr<task_source> prepare(const simul::params& p) const override {
+        return std::make_unique<chess_games>(tasks(p), p["moves"], p["think_us"], p["reply_us"]);
+    }
+};
+
+}  // namespace
+
+const workload& chess_workload() {
+    static const chess_workload_t w;
+    return w;
+}
+
+}  // namespace simul

@@ -1,0 +1,81 @@
+// sleep: N tasks, each waits D and does nothing else. The purest measure of
+// what a model costs per waiting task: threads, stacks, switches, timers.
+
+#include "bench/core/workload.hpp"
+#include "bench/workloads/util.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cmath>
+#include <stdexcept>
+#include <thread>
+
+namespace asio = boost::asio;
+
+namespace simul {
+namespace {
+
+class sleep_tasks final : public task_source {
+public:
+    sleep_tasks(std::size_t n, std::chrono::milliseconds wait) : n_(n), wait_(wait) {}
+
+    std::size_t size() const override { return n_; }
+
+    std::uint64_t blocking(std::size_t i) override {
+        const auto begun = clock::now();
+        std::this_thread::sleep_for(wait_);
+        return done(i, begun);
+    }
+
+    asio::awaitable<std::uint64_t> async(std::size_t i) override {
+        const auto begun = clock::now();
+        asio::steady_timer timer(co_await asio::this_coro::executor, wait_);
+        co_await timer.async_wait(asio::use_awaitable);
+        co_return done(i, begun);
+    }
+
+private:
+    // The checksum vouches for the wait: a task that woke early fails.
+    std::uint64_t done(std::size_t i, clock::time_point begun) const {
+        if (clock::now() - begun < wait_) throw std::runtime_error("sleep: woke before the wait was over");
+        return mix64(i);
+    }
+
+    std::size_t n_;
+    std::chrono::milliseconds wait_;
+};
+
+class sleep_workload_t final : public workload {
+public:
+    std::string_view name() const override { return "sleep"; }
+    std::string_view description() const override { return "N tasks, each waits D (sleep_for / steady_timer)"; }
+
+    std::vector<param_spec> params() const override {
+        return {
+            {"tasks", "number of tasks N", {10, 100, 1000, 10000}, {10, 100, 1000, 10000, 100000, 1000000}},
+            {"wait_ms", "how long each task waits, D", {100}, {100}},
+        };
+    }
+
+    std::size_t tasks(const simul::params& p) const override { return std::size_t(p["tasks"]); }
+
+    // Waves of `concurrency` tasks, each wave one wait long.
+    double ideal_s(const simul::params& p, const model_shape& shape) const override {
+        return std::ceil(double(p["tasks"]) / shape.concurrency) * double(p["wait_ms"]) / 1e3;
+    }
+
+    std::unique_ptr<task_source> prepare(const simul::params& p) const override {
+        return std::make_unique<sleep_tasks>(tasks(p), std::chrono::milliseconds(p["wait_ms"]));
+    }
+};
+
+}  // namespace
+
+const workload& sleep_workload() {
+    static const sleep_workload_t w;
+    return w;
+}
+
+}  // namespace simul

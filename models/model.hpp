@@ -1,0 +1,64 @@
+#pragma once
+// A model decides who runs the tasks and on how many threads. It sees only
+// the two-colour task_source and the trace (which tells it when each task is
+// due); it never knows which workload it runs.
+//
+// Life of a model in one case:
+//   constructor  get ready (a pool starts its workers): metered for memory
+//                and threads, but not timed
+//   run()        every task, each no earlier than trace.due(i): timed
+//   destructor   tear down (a pool waits for its workers to exit) so the next
+//                case starts from a clean process
+
+#include "models/task.hpp"
+#include "models/trace.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace simul {
+
+// What the ideal makespan depends on: how many tasks can be in flight at once,
+// and how many of them can use a CPU at the same time.
+struct model_shape {
+    double concurrency = 1;
+    double cpu_parallelism = 1;
+};
+
+class model {
+public:
+    virtual ~model() = default;
+
+    // Run every task once. Returns an empty string, or the limit the model hit
+    // ("thread limit: ..."); tasks it could not start are marked failed.
+    virtual std::string run(task_source& tasks, trace& tr) = 0;
+};
+
+// A model as named on the command line and in case names: "sequential",
+// "thread_per_task", "thread_pool:24", "coroutine_loop".
+struct model_spec {
+    std::string kind;
+    int threads = 0;  // the pool size P; 0 for models without one
+
+    std::string name() const;  // "thread_pool:24"
+    model_shape shape(std::size_t tasks) const;
+    std::unique_ptr<model> make() const;
+};
+
+// Bad model names and sizes on the command line.
+struct model_error : std::invalid_argument {
+    using std::invalid_argument::invalid_argument;
+};
+
+// Parses "thread_pool:24" and friends; throws model_error with a message that
+// says what is accepted.
+model_spec parse_model(std::string_view text);
+
+// The largest pool the suite will start: one thread per pool slot, each with
+// its own stack, so a typo like thread_pool:1000000 is refused, not tried.
+inline constexpr int max_pool_threads = 4096;
+
+}  // namespace simul

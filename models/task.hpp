@@ -1,0 +1,39 @@
+#pragma once
+// The two-colour task interface: the only thing a model knows about the work.
+//
+// C++ forces IO code into one of two colours. A workload writes each task in
+// both, side by side, and the models pick the colour they can run:
+//   blocking(i)  plain blocking calls; for sequential, thread_per_task, thread_pool
+//   async(i)     a C++20 coroutine on Boost.Asio; for coroutine_loop
+// Both return a checksum of what the task really did. Summed over all tasks it
+// must be the same under every model: that is how "identical work" is checked
+// rather than assumed.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace simul {
+
+using clock = std::chrono::steady_clock;
+
+class task_source {
+public:
+    virtual ~task_source() = default;
+
+    virtual std::size_t size() const = 0;
+
+    // Run task i with blocking calls on the calling thread. Throws on failure.
+    virtual std::uint64_t blocking(std::size_t i) = 0;
+
+    // Run task i as a coroutine on the calling coroutine's executor.
+    virtual boost::asio::awaitable<std::uint64_t> async(std::size_t i) = 0;
+};
+
+// Checksums are summed modulo 2^52 so the total fits a double exactly
+// (Google Benchmark stores counters as doubles).
+inline constexpr std::uint64_t checksum_mask = (std::uint64_t{1} << 52) - 1;
+
+}  // namespace simul

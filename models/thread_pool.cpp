@@ -1,0 +1,66 @@
+#include "models/thread_pool.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <latch>
+#include <new>
+#include <stdexcept>
+#include <thread>
+
+namespace tbb = oneapi::tbb;
+
+using namespace std::chrono_literals;
+
+namespace simul {
+
+thread_pool::thread_pool(int threads)
+    : threads_(threads), scheduler_(tbb::attach{}) {
+    allow_.emplace(tbb::global_control::max_allowed_parallelism, threads_ + 1);
+    arena_.emplace(threads_, 0);  // 0 slots reserved for the calling thread
+
+    // Start all P workers now, as a server starts its pool before it takes
+    // requests: each warm-up task holds its worker until all P have arrived.
+    // A deadline instead of a plain latch: if oneTBB grants fewer workers,
+    // the case fails with a message instead of hanging.
+    std::atomic<int> arrived{0};
+    std::atomic<bool> release{false};
+    std::latch left(threads_);
+    for (int w = 0; w < threads_; ++w)
+        arena_->enqueue([&] {
+            arrived.fetch_add(1);
+            while (!release.load() && arrived.load() < threads_) std::this_thread::sleep_for(1ms);
+            left.count_down();
+        });
+    const auto deadline = clock::now() + 20s;
+    while (arrived.load() < threads_ && clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    const int got = arrived.load();
+    release.store(true);
+    left.wait();
+    if (got < threads_)
+        throw std::runtime_error(fmt::format("oneTBB started only {} of {} pool threads", got, threads_));
+}
+
+thread_pool::~thread_pool() {
+    arena_.reset();
+    allow_.reset();
+    // Wait for the workers to exit, so threads and memory do not carry over
+    // into the next case.
+    tbb::finalize(scheduler_, std::nothrow);
+}
+
+std::string thread_pool::run(task_source& tasks, trace& tr) {
+    std::latch done(static_cast<std::ptrdiff_t>(tasks.size()));
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+        std::this_thread::sleep_until(tr.due(i));
+        arena_->enqueue([&tasks, &tr, &done, i] {
+            tr.run_blocking(tasks, i);
+            done.count_down();
+        });
+    }
+    done.wait();
+    return {};
+}
+
+}  // namespace simul

@@ -1,0 +1,72 @@
+#include "models/trace.hpp"
+
+#include <algorithm>
+#include <exception>
+
+namespace simul {
+
+trace::trace(std::size_t n)
+    : n_(n),
+      due_ns_(new std::int64_t[n]()),
+      start_ns_(new std::atomic<std::int64_t>[n]),
+      end_ns_(new std::atomic<std::int64_t>[n]),
+      failed_(new std::atomic<bool>[n]),
+      checksum_(new std::uint64_t[n]()) {
+    // Writing every slot now faults the pages in before the meter takes its
+    // baseline, so the trace's own memory is not charged to the model.
+    for (std::size_t i = 0; i < n; ++i) {
+        start_ns_[i].store(not_done, std::memory_order_relaxed);
+        end_ns_[i].store(not_done, std::memory_order_relaxed);
+        failed_[i].store(false, std::memory_order_relaxed);
+    }
+}
+
+std::int64_t trace::now_ns() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - t0_).count();
+}
+
+void trace::begin(std::size_t i) { start_ns_[i].store(now_ns(), std::memory_order_relaxed); }
+
+void trace::end(std::size_t i, std::uint64_t sum) {
+    checksum_[i] = sum & checksum_mask;
+    end_ns_[i].store(now_ns(), std::memory_order_relaxed);
+}
+
+void trace::fail(std::size_t i, const char* what) {
+    failed_[i].store(true, std::memory_order_relaxed);
+    if (!error_taken_.test_and_set()) first_error_ = what;
+    end_ns_[i].store(now_ns(), std::memory_order_relaxed);
+}
+
+void trace::run_blocking(task_source& tasks, std::size_t i) {
+    begin(i);
+    try {
+        end(i, tasks.blocking(i));
+    } catch (const std::exception& e) {
+        fail(i, e.what());
+    }
+}
+
+boost::asio::awaitable<void> trace::run_async(task_source& tasks, std::size_t i) {
+    begin(i);
+    try {
+        end(i, co_await tasks.async(i));
+    } catch (const std::exception& e) {
+        fail(i, e.what());
+    }
+}
+
+void trace::mark_not_started(std::size_t i, const std::string& why) {
+    failed_[i].store(true, std::memory_order_relaxed);
+    if (!error_taken_.test_and_set()) first_error_ = why;
+}
+
+std::string trace::first_error() const { return first_error_; }
+
+std::size_t trace::count_ended() const {
+    std::size_t ended = 0;
+    for (std::size_t i = 0; i < n_; ++i) ended += end_ns_[i].load(std::memory_order_relaxed) != not_done;
+    return ended;
+}
+
+}  // namespace simul

@@ -1,0 +1,76 @@
+#pragma once
+// One preallocated slot per task: when it was due, when it started and ended,
+// its checksum and whether it failed. Models record into it through
+// run_blocking/run_async; everything the meter reports about tasks (latency
+// percentiles, in-flight peak, backlog) is computed from it after the run.
+//
+// Recording is a store into the task's own slot: no lock and no allocation on
+// the measured path. The slots are relaxed atomics only so that the progress
+// reporter may read them while the run goes on; on x86 a relaxed store is a
+// plain mov.
+
+#include "models/task.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace simul {
+
+class trace {
+public:
+    // Ends of slots that never completed.
+    static constexpr std::int64_t not_done = -1;
+
+    explicit trace(std::size_t n);
+
+    std::size_t size() const { return n_; }
+
+    // t0: the instant the run started; due offsets are relative to it.
+    clock::time_point t0() const { return t0_; }
+    void start(clock::time_point t0) { t0_ = t0; }
+
+    // When task i becomes available, set by the arrival schedule before the run.
+    clock::time_point due(std::size_t i) const { return t0_ + std::chrono::nanoseconds(due_ns_[i]); }
+    std::int64_t due_ns(std::size_t i) const { return due_ns_[i]; }
+    void set_due_ns(std::size_t i, std::int64_t ns) { due_ns_[i] = ns; }
+
+    // Run task i in the given colour, recording its start, end and checksum.
+    // An exception from the task marks it failed; it never escapes.
+    void run_blocking(task_source& tasks, std::size_t i);
+    boost::asio::awaitable<void> run_async(task_source& tasks, std::size_t i);
+
+    // A task that a model could not even start (no thread for it).
+    void mark_not_started(std::size_t i, const std::string& why);
+
+    std::int64_t start_ns(std::size_t i) const { return start_ns_[i].load(std::memory_order_relaxed); }
+    std::int64_t end_ns(std::size_t i) const { return end_ns_[i].load(std::memory_order_relaxed); }
+    bool failed(std::size_t i) const { return failed_[i].load(std::memory_order_relaxed); }
+    std::uint64_t checksum(std::size_t i) const { return checksum_[i]; }
+
+    // First failure message, for the case's label (the only write that
+    // synchronises, and only on the error path).
+    std::string first_error() const;
+
+    // Tasks that have ended (completed or failed): for progress reports only.
+    std::size_t count_ended() const;
+
+private:
+    void begin(std::size_t i);
+    void end(std::size_t i, std::uint64_t sum);
+    void fail(std::size_t i, const char* what);
+    std::int64_t now_ns() const;
+
+    std::size_t n_;
+    clock::time_point t0_{};
+    std::unique_ptr<std::int64_t[]> due_ns_;
+    std::unique_ptr<std::atomic<std::int64_t>[]> start_ns_;
+    std::unique_ptr<std::atomic<std::int64_t>[]> end_ns_;
+    std::unique_ptr<std::atomic<bool>[]> failed_;
+    std::unique_ptr<std::uint64_t[]> checksum_;
+    std::atomic_flag error_taken_;
+    std::string first_error_;
+};
+
+}  // namespace simul
