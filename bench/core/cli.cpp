@@ -72,6 +72,7 @@ void check_benchmark_flag(std::string_view arg) {
     if (take(arg, "--benchmark_format", value) || take(arg, "--benchmark_out_format", value))
         if (value != "console" && value != "json" && value != "csv")
             throw usage_error(fmt::format("{}: '{}' is not one of console, json, csv", name, value));
+    if (take(arg, "--benchmark_repetitions", value)) positive_int(value, "--benchmark_repetitions");
 }
 
 }  // namespace

@@ -54,7 +54,7 @@ public:
 
     std::vector<param_spec> params() const override {
         return {
-            {"tasks", "number of tasks N", {10, 100, 1000, 10000}, {10, 100, 1000, 10000, 100000, 1000000}},
+            {"tasks", "number of tasks N", {10, 100, 1000, 10000, 100000}, {10, 100, 1000, 10000, 100000, 1000000}},
             {"wait_ms", "how long each task waits, D", {100}, {100}},
         };
     }
