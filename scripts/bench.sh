@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The main job: install what is missing, build a Release build, run the
+# default sweep and write results/<timestamp>/ with the Google Benchmark JSON
+# and the console log. Arguments go through to simul-bench, e.g.
+#   scripts/bench.sh --benchmark_filter=chess
+#   scripts/bench.sh --scale=full
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/deps.sh
+simul_install_deps
+
+cmake --preset release >/dev/null
+cmake --build --preset release --target simul-bench >/dev/null
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+final="results/$stamp"
+work="results/.$stamp.partial"  # renamed to $final only when the run succeeds
+mkdir -p "$work"
+
+echo "simul: running the sweep; progress on the way, results in $final" >&2
+set +e
+./build/release/simul-bench \
+  --benchmark_out="$work/run.json" --benchmark_out_format=json \
+  "$@" 2>&1 | tee "$work/console.log"
+status=${PIPESTATUS[0]}
+set -e
+
+if [ "$status" -ne 0 ]; then
+  if [ "$status" -eq 2 ]; then rm -rf "$work"; else
+    echo "simul: simul-bench failed (exit $status); what it wrote is in $work" >&2
+  fi
+  exit "$status"
+fi
+mv "$work" "$final"
+ln -sfn "$stamp" results/latest
+echo "simul: results in $final (also results/latest): run.json, console.log"

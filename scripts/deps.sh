@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages simul needs, if any is missing. Idempotent and
+# silent when everything is already there. Sourced by bench.sh and test.sh;
+# can also be run on its own.
+set -euo pipefail
+
+simul_packages=(
+  g++ cmake ninja-build
+  libbenchmark-dev libgtest-dev
+  libboost1.81-dev libtbb-dev libfmt-dev
+)
+
+simul_install_deps() {
+  local missing=() p
+  for p in "${simul_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null; then sudo=(sudo); else
+      echo "simul: missing packages: ${missing[*]}; run as root or install them: apt-get install ${missing[*]}" >&2
+      return 1
+    fi
+  fi
+  echo "simul: installing ${missing[*]}" >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then simul_install_deps; fi

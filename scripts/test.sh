@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds and runs every test. Exits non-zero on any
+# failure. Options:
+#   --preset NAME   build and test with a CMake preset: release (default),
+#                   debug or sanitize (AddressSanitizer + UBSan)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/deps.sh
+
+preset=release
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --preset) preset=${2:?--preset needs a name}; shift 2 ;;
+    --preset=*) preset=${1#--preset=}; shift ;;
+    *) echo "test.sh: unknown argument '$1' (known: --preset NAME)" >&2; exit 2 ;;
+  esac
+done
+case "$preset" in release|debug|sanitize) ;; *)
+  echo "test.sh: unknown preset '$preset' (known: release, debug, sanitize)" >&2; exit 2 ;;
+esac
+
+simul_install_deps
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset"
+ctest --preset "$preset" -j "$(nproc)"
