@@ -63,7 +63,10 @@ void report_counters(benchmark::State& state, const case_result& r) {
 
 int run(int argc, char** argv) {
     std::string command_line;
-    for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+    for (int i = 0; i < argc; ++i) {
+        if (i > 0) command_line += ' ';
+        command_line += argv[i];
+    }
 
     const options opt = parse_args(argc, argv);
     if (opt.help) {

@@ -150,10 +150,13 @@ TEST(Models, AWorkloadDefinedOutsideTheRegistryRunsUnderEveryModel) {
         EXPECT_EQ(r.failed, 0u);
         EXPECT_EQ(r.checksum, expected);
         // The meter's in-flight peak (from the trace) must match what the
-        // tasks saw themselves.
-        const int expected_overlap = m.kind == "sequential" ? 1 : m.kind == "thread_pool" ? 3 : 30;
-        if (m.kind != "thread_per_task") EXPECT_EQ(probe_tasks::most.load(), expected_overlap);
-        if (m.kind != "thread_per_task") EXPECT_EQ(r.in_flight_peak, std::size_t(expected_overlap));
+        // tasks saw themselves. (Thread-per-task's overlap depends on how fast
+        // the OS creates threads, so it has no fixed expectation.)
+        if (m.kind != "thread_per_task") {
+            const int expected_overlap = m.kind == "sequential" ? 1 : m.kind == "thread_pool" ? 3 : 30;
+            EXPECT_EQ(probe_tasks::most.load(), expected_overlap);
+            EXPECT_EQ(r.in_flight_peak, std::size_t(expected_overlap));
+        }
     }
 }
 

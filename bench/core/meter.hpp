@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <latch>
 #include <stop_token>
 #include <thread>
 
@@ -41,7 +42,7 @@ public:
     meter_reading stop();
 
 private:
-    void sample_loop(std::stop_token stop);
+    void sample_loop(std::stop_token stop, std::latch& sampling);
 
     progress_fn progress_;
     std::jthread sampler_;
