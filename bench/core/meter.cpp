@@ -79,7 +79,10 @@ void meter::start() {
     sampling.wait();
     malloc_trim(0);
     reset_peak_rss();
-    rss_start_ = proc_status_field("VmRSS");
+    // The high-water mark right after the reset is the baseline: were RSS
+    // still falling (threads of the last case exiting), a VmRSS baseline
+    // would sit below the mark the reset just set, and show a phantom peak.
+    rss_start_ = proc_status_field("VmHWM");
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     user_start_ = seconds(ru.ru_utime);

@@ -4,7 +4,7 @@
 //
 // Memory: glibc's free memory is returned to the OS (malloc_trim), the
 // kernel's resident-set high-water mark is reset (/proc/self/clear_refs = 5)
-// and the peak is VmHWM at the end minus VmRSS at the start. So a case is not
+// and the peak is VmHWM at the end minus VmHWM just after that reset. So a case is not
 // charged for, or helped by, what earlier cases left behind. It misses what
 // the kernel spends outside the process: kernel stacks, page tables, socket
 // buffers.
@@ -24,7 +24,7 @@
 namespace simul {
 
 struct meter_reading {
-    std::int64_t mem_peak_bytes = 0;  // VmHWM at stop − VmRSS at start
+    std::int64_t mem_peak_bytes = 0;  // VmHWM at stop − VmHWM just after the reset at start
     double cpu_user_s = 0, cpu_sys_s = 0;
     std::int64_t ctx_voluntary = 0, ctx_involuntary = 0;
     int threads_peak = 0;  // threads of this process at the most, sampler excluded
