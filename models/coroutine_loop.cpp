@@ -3,24 +3,21 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 namespace asio = boost::asio;
 
 namespace simul {
 namespace {
 
-// Tasks arrive from inside the loop: a timer waits for each due time, so
-// there is no cross-thread hop between the arrival and the task.
-asio::awaitable<void> arrive(task_source& tasks, trace& tr) {
+// Tasks arrive inside the loop (a timer, an accept), so there is no
+// cross-thread hop between the arrival and the task.
+asio::awaitable<void> dispatch(task_source& tasks, arrivals& arrive, trace& tr, std::string& limit) {
     auto ex = co_await asio::this_coro::executor;
-    asio::steady_timer timer(ex);
     for (std::size_t i = 0; i < tasks.size(); ++i) {
-        if (tr.due(i) > clock::now()) {
-            timer.expires_at(tr.due(i));
-            co_await timer.async_wait(asio::use_awaitable);
+        if (!co_await arrive.async_wait(i)) {
+            limit = tr.abandon_from(i);
+            co_return;
         }
         asio::co_spawn(ex, tr.run_async(tasks, i), asio::detached);
     }
@@ -28,11 +25,12 @@ asio::awaitable<void> arrive(task_source& tasks, trace& tr) {
 
 }  // namespace
 
-std::string coroutine_loop::run(task_source& tasks, trace& tr) {
+std::string coroutine_loop::run(task_source& tasks, arrivals& arrive, trace& tr) {
     asio::io_context io(1);  // one thread: Asio can skip its locks
-    asio::co_spawn(io, arrive(tasks, tr), asio::detached);
+    std::string limit;
+    asio::co_spawn(io, dispatch(tasks, arrive, tr, limit), asio::detached);
     io.run();
-    return {};
+    return limit;
 }
 
 }  // namespace simul

@@ -9,7 +9,7 @@ namespace simul {
 // single thread, one task at a time.
 class coroutine_loop final : public model {
 public:
-    std::string run(task_source& tasks, trace& tr) override;
+    std::string run(task_source& tasks, arrivals& arrive, trace& tr) override;
 };
 
 }  // namespace simul

@@ -6,10 +6,11 @@
 // Life of a model in one case:
 //   constructor  get ready (a pool starts its workers): metered for memory
 //                and threads, but not timed
-//   run()        every task, each no earlier than trace.due(i): timed
+//   run()        every task, each once it has arrived: timed
 //   destructor   tear down (a pool waits for its workers to exit) so the next
 //                case starts from a clean process
 
+#include "models/arrivals.hpp"
 #include "models/task.hpp"
 #include "models/trace.hpp"
 
@@ -32,9 +33,10 @@ class model {
 public:
     virtual ~model() = default;
 
-    // Run every task once. Returns an empty string, or the limit the model hit
-    // ("thread limit: ..."); tasks it could not start are marked failed.
-    virtual std::string run(task_source& tasks, trace& tr) = 0;
+    // Run every task once, each after arrivals says it has arrived. Returns
+    // an empty string, or the limit the model hit ("thread limit: ...");
+    // tasks it could not start are marked failed.
+    virtual std::string run(task_source& tasks, arrivals& arrive, trace& tr) = 0;
 };
 
 // A model as named on the command line and in case names: "sequential",

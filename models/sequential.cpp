@@ -1,12 +1,11 @@
 #include "models/sequential.hpp"
 
-#include <thread>
 
 namespace simul {
 
-std::string sequential::run(task_source& tasks, trace& tr) {
+std::string sequential::run(task_source& tasks, arrivals& arrive, trace& tr) {
     for (std::size_t i = 0; i < tasks.size(); ++i) {
-        std::this_thread::sleep_until(tr.due(i));
+        if (!arrive.wait(i)) return tr.abandon_from(i);
         tr.run_blocking(tasks, i);
     }
     return {};

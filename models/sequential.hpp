@@ -7,7 +7,7 @@ namespace simul {
 // walking to the next board.
 class sequential final : public model {
 public:
-    std::string run(task_source& tasks, trace& tr) override;
+    std::string run(task_source& tasks, arrivals& arrive, trace& tr) override;
 };
 
 }  // namespace simul

@@ -8,13 +8,16 @@
 
 namespace simul {
 
-std::string thread_per_task::run(task_source& tasks, trace& tr) {
+std::string thread_per_task::run(task_source& tasks, arrivals& arrive, trace& tr) {
     const std::size_t n = tasks.size();
     std::string limit;
     std::vector<std::jthread> threads;  // joined when this scope ends
     threads.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
-        std::this_thread::sleep_until(tr.due(i));
+        if (!arrive.wait(i)) {
+            limit = tr.abandon_from(i);
+            break;
+        }
         try {
             if (thread_cap_ != 0 && threads.size() == thread_cap_)
                 throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again),

@@ -15,7 +15,7 @@ public:
     // said no; tests use it to reach the limit quickly.
     explicit thread_per_task(std::size_t thread_cap = 0) : thread_cap_(thread_cap) {}
 
-    std::string run(task_source& tasks, trace& tr) override;
+    std::string run(task_source& tasks, arrivals& arrive, trace& tr) override;
 
 private:
     std::size_t thread_cap_;

@@ -50,17 +50,23 @@ thread_pool::~thread_pool() {
     tbb::finalize(scheduler_, std::nothrow);
 }
 
-std::string thread_pool::run(task_source& tasks, trace& tr) {
-    std::latch done(static_cast<std::ptrdiff_t>(tasks.size()));
-    for (std::size_t i = 0; i < tasks.size(); ++i) {
-        std::this_thread::sleep_until(tr.due(i));
+std::string thread_pool::run(task_source& tasks, arrivals& arrive, trace& tr) {
+    const std::size_t n = tasks.size();
+    std::latch done(static_cast<std::ptrdiff_t>(n));
+    std::string limit;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!arrive.wait(i)) {
+            limit = tr.abandon_from(i);
+            done.count_down(static_cast<std::ptrdiff_t>(n - i));
+            break;
+        }
         arena_->enqueue([&tasks, &tr, &done, i] {
             tr.run_blocking(tasks, i);
             done.count_down();
         });
     }
     done.wait();
-    return {};
+    return limit;
 }
 
 }  // namespace simul

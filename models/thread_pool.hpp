@@ -20,7 +20,7 @@ public:
     explicit thread_pool(int threads);
     ~thread_pool() override;
 
-    std::string run(task_source& tasks, trace& tr) override;
+    std::string run(task_source& tasks, arrivals& arrive, trace& tr) override;
 
 private:
     int threads_;

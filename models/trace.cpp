@@ -61,6 +61,12 @@ void trace::mark_not_started(std::size_t i, const std::string& why) {
     if (!error_taken_.test_and_set()) first_error_ = why;
 }
 
+std::string trace::abandon_from(std::size_t i) {
+    const std::string why = std::to_string(n_ - i) + " of " + std::to_string(n_) + " tasks never arrived";
+    for (std::size_t j = i; j < n_; ++j) mark_not_started(j, why);
+    return why;
+}
+
 std::string trace::first_error() const { return first_error_; }
 
 std::size_t trace::count_ended() const {

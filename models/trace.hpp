@@ -44,6 +44,10 @@ public:
     // A task that a model could not even start (no thread for it).
     void mark_not_started(std::size_t i, const std::string& why);
 
+    // Tasks i.. never arrived (their source closed): marks them not started
+    // and returns the label for the case.
+    std::string abandon_from(std::size_t i);
+
     std::int64_t start_ns(std::size_t i) const { return start_ns_[i].load(std::memory_order_relaxed); }
     std::int64_t end_ns(std::size_t i) const { return end_ns_[i].load(std::memory_order_relaxed); }
     bool failed(std::size_t i) const { return failed_[i].load(std::memory_order_relaxed); }

@@ -2,6 +2,7 @@
 // could not start are counted as failed, the ones it started complete, and the
 // label says what happened.
 
+#include "bench/core/arrival.hpp"
 #include "models/thread_per_task.hpp"
 #include "tests/helpers.hpp"
 
@@ -21,8 +22,9 @@ TEST(ThreadLimit, ACapStopsCreationAndTheRestCountAsFailed) {
     auto tasks = sleep_workload().prepare(params({{"tasks", 100}, {"wait_ms", 10}}));
     trace tr(tasks->size());
     tr.start(clock::now());
+    scheduled_arrivals burst(tr);
     thread_per_task model(25);
-    const std::string limit = model.run(*tasks, tr);
+    const std::string limit = model.run(*tasks, burst, tr);
     EXPECT_NE(limit.find("thread limit: 25 of 100"), std::string::npos) << limit;
     std::size_t done = 0, failed = 0;
     for (std::size_t i = 0; i < tr.size(); ++i) {

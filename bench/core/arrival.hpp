@@ -6,7 +6,9 @@
 //
 //   burst   all N tasks are due at t0 (the exhibition; "fetch these 100 pages")
 //   rate    task i is due at t0 + i/λ (open loop), or at Poisson-spaced times
+//   accept  task i arrives when the i-th client connects (bench/core/accept.hpp)
 
+#include "models/arrivals.hpp"
 #include "models/trace.hpp"
 
 #include <cstdint>
@@ -24,6 +26,18 @@ struct arrival {
 
     // Writes every task's due offset into the trace.
     void schedule(trace& tr) const;
+};
+
+// Arrivals at the due times written in the trace: the dispatching thread
+// sleeps until each, the loop waits on a timer.
+class scheduled_arrivals final : public arrivals {
+public:
+    explicit scheduled_arrivals(const trace& tr) : tr_(tr) {}
+    bool wait(std::size_t i) override;
+    boost::asio::awaitable<bool> async_wait(std::size_t i) override;
+
+private:
+    const trace& tr_;
 };
 
 }  // namespace simul

@@ -59,6 +59,9 @@ case_result run_case(const case_spec& c, const progress_sink& progress) {
     }
     trace tr(tasks->size());
     c.arrival.schedule(tr);
+    scheduled_arrivals scheduled(tr);
+    arrivals* own = c.work->own_arrivals(*tasks);
+    arrivals& arrive = own != nullptr ? *own : scheduled;
 
     const std::string name = c.name();
     meter m(progress ? meter::progress_fn([&](std::chrono::duration<double> elapsed) {
@@ -77,7 +80,8 @@ case_result run_case(const case_spec& c, const progress_sink& progress) {
 
     const auto t0 = clock::now();
     tr.start(t0);
-    std::string limit = runner->run(*tasks, tr);
+    c.work->on_start(*tasks);
+    std::string limit = runner->run(*tasks, arrive, tr);
     const auto t1 = clock::now();
 
     case_result r;
@@ -89,6 +93,7 @@ case_result run_case(const case_spec& c, const progress_sink& progress) {
     r.ideal_s = c.ideal_s();
     r.efficiency = r.makespan_s > 0 ? r.ideal_s / r.makespan_s : 0;
     r.label = !limit.empty() ? limit : r.failed > 0 ? fmt::format("{} failed: {}", r.failed, tr.first_error()) : "";
+    c.work->on_end(*tasks, r);
     return r;
 }
 

@@ -5,6 +5,7 @@
 // set-up (data files, helper servers) and returns the tasks in both colours.
 // Destroying what prepare() returned is the teardown.
 
+#include "models/arrivals.hpp"
 #include "models/model.hpp"
 #include "models/task.hpp"
 
@@ -16,6 +17,8 @@
 #include <vector>
 
 namespace simul {
+
+struct case_result;
 
 struct param_spec {
     std::string name;  // appears in case names as name:value
@@ -57,6 +60,16 @@ public:
 
     // Set-up: returns the tasks, ready to run. Not timed and not metered.
     virtual std::unique_ptr<task_source> prepare(const simul::params& p) const = 0;
+
+    // Optional, for workloads whose tasks arrive from outside (a server's
+    // connections) and whose figures come partly from a helper (a load
+    // generator). `tasks` is what prepare() returned.
+    //   own_arrivals  the arrivals to use instead of the case's schedule
+    //   on_start      at t0, just before the model runs
+    //   on_end        after the run and the meter: add or replace figures
+    virtual arrivals* own_arrivals(task_source& /*tasks*/) const { return nullptr; }
+    virtual void on_start(task_source& /*tasks*/) const {}
+    virtual void on_end(task_source& /*tasks*/, case_result& /*result*/) const {}
 };
 
 // Every registered workload, in the order of bench/workloads/workloads.def.

@@ -1,0 +1,25 @@
+#pragma once
+// Arrivals: when each task becomes available. A model asks before it hands
+// out task i, in the colour it runs:
+//   wait(i)        blocks the dispatching thread (sequential, threads, pool)
+//   async_wait(i)  suspends the arrival coroutine (coroutine loop)
+// Both return false when task i will never arrive (the source has closed):
+// the model then stops handing out tasks and marks the rest not started.
+//
+// Implementations live with the arrival patterns in bench/core: schedules
+// (burst, rate) and accepted connections.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstddef>
+
+namespace simul {
+
+class arrivals {
+public:
+    virtual ~arrivals() = default;
+    virtual bool wait(std::size_t i) = 0;
+    virtual boost::asio::awaitable<bool> async_wait(std::size_t i) = 0;
+};
+
+}  // namespace simul
