@@ -1,0 +1,56 @@
+#pragma once
+// Helper processes (the delay server, the load generator) run as separate
+// executables, so their CPU and memory never count against the model under
+// test. A helper_process starts one with its stdout on a pipe, reads from it
+// with deadlines, and stops it when destroyed (SIGTERM, then SIGKILL).
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace simul {
+
+// The path of a helper executable: beside the running executable, else in the
+// build folder it was built in.
+std::string tool_path(std::string_view name);
+
+class helper_process {
+public:
+    helper_process(const std::string& exe, const std::vector<std::string>& args);
+    ~helper_process();
+    helper_process(const helper_process&) = delete;
+    helper_process& operator=(const helper_process&) = delete;
+
+    // The next line of its stdout; throws if none comes within the timeout or
+    // the process ends first.
+    std::string read_line(std::chrono::milliseconds timeout);
+
+    // Waits for it to exit and returns the rest of its stdout; throws if it
+    // does not exit in time or exits with an error.
+    std::string wait_output(std::chrono::milliseconds timeout);
+
+    pid_t pid() const { return pid_; }
+
+private:
+    bool read_more(std::chrono::steady_clock::time_point deadline);  // false at EOF
+    void stop();
+
+    std::string name_;
+    pid_t pid_ = -1;
+    int out_ = -1;
+    std::string pending_;
+    bool exited_ = false;
+};
+
+// Starts the delay server on 127.0.0.1 with an ephemeral port and returns
+// the port it listens on.
+struct delay_server {
+    delay_server();
+    helper_process process;
+    unsigned short port = 0;
+};
+
+}  // namespace simul

@@ -1,0 +1,287 @@
+// simul-load: an open-loop HTTP/1.1 load generator in the manner of wrk2.
+//
+// Request k of R×T is scheduled at t0 + k/R and goes out on connection
+// k mod C (keep-alive, one request in flight per connection). Its latency is
+// measured from when it was *scheduled*, not from when it was sent: a server
+// that stalls shows the stall in every request that had to wait, instead of
+// silently slowing the generator down (coordinated omission). A request whose
+// deadline (schedule + timeout) has passed before it could be sent counts as a
+// timeout. --mode=closed sends each request when the previous one returns and
+// measures from the send: the closed-loop measurement, for comparison.
+//
+// Prints one JSON object on stdout.
+
+#include "bench/core/http.hpp"
+#include "bench/core/percentiles.hpp"
+#include "bench/core/system.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+#include <string_view>
+#include <vector>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+using steady = simul::clock;
+
+namespace {
+
+const char* const usage = R"(usage: simul-load --port=N [options]
+
+Open-loop HTTP/1.1 load in the manner of wrk2: request k is scheduled at
+t0 + k/RATE on connection k mod CONNS, and its latency counts from then.
+
+  --port=N         server port (required)
+  --host=ADDRESS   server address (default 127.0.0.1)
+  --conns=C        keep-alive connections (default 10)
+  --rate=R         requests per second, spread over the connections (default 100)
+  --duration=S     seconds of schedule (default 2)
+  --delay-ms=D     ask /delay?ms=D&bytes=B&seed=k and check each body (default 0)
+  --bytes=B        (default 64)
+  --path=P         ask P instead and only check for a 2xx status
+  --timeout-ms=T   a request not answered T ms after it was scheduled is a
+                   timeout (default 2000)
+  --mode=open|closed  closed: send when the previous answer arrives and
+                   measure from the send (for comparison; default open)
+
+Prints JSON: scheduled, completed, errors, timeouts, achieved_rate,
+latency_ms {p50, p90, p99, p999, max}, first_error.
+)";
+
+struct options {
+    std::string host = "127.0.0.1";
+    unsigned port = 0;
+    std::int64_t conns = 10;
+    double rate = 100;
+    double duration = 2;
+    std::int64_t delay_ms = 0;
+    std::int64_t bytes = 64;
+    std::string path;  // empty: the /delay protocol with checked bodies
+    std::int64_t timeout_ms = 2000;
+    bool closed = false;
+};
+
+struct usage_error : std::invalid_argument {
+    using std::invalid_argument::invalid_argument;
+};
+
+template <class T>
+T number(std::string_view flag, std::string_view v, T lo, T hi) {
+    T x{};
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+    if (ec != std::errc{} || end != v.data() + v.size() || !(x >= lo) || !(x <= hi))
+        throw usage_error(fmt::format("{}: '{}' is not a number from {} to {}", flag, v, lo, hi));
+    return x;
+}
+
+options parse(int argc, char** argv) {
+    options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        const auto eq = a.find('=');
+        const auto flag = a.substr(0, eq);
+        const auto v = eq == std::string_view::npos ? std::string_view{} : a.substr(eq + 1);
+        if (flag == "--help" || flag == "-h") throw usage_error("");
+        if (flag == "--port") o.port = number<unsigned>(flag, v, 1, 65535);
+        else if (flag == "--host") o.host = v;
+        else if (flag == "--conns") o.conns = number<std::int64_t>(flag, v, 1, 1'000'000);
+        else if (flag == "--rate") o.rate = number<double>(flag, v, 0.001, 10'000'000);
+        else if (flag == "--duration") o.duration = number<double>(flag, v, 0.001, 86'400);
+        else if (flag == "--delay-ms") o.delay_ms = number<std::int64_t>(flag, v, 0, simul::http::max_delay_ms);
+        else if (flag == "--bytes") o.bytes = number<std::int64_t>(flag, v, 0, simul::http::max_body_bytes);
+        else if (flag == "--path") o.path = v;
+        else if (flag == "--timeout-ms") o.timeout_ms = number<std::int64_t>(flag, v, 1, 3'600'000);
+        else if (flag == "--mode" && (v == "open" || v == "closed")) o.closed = v == "closed";
+        else throw usage_error(fmt::format("unknown or malformed argument '{}' (see --help)", a));
+    }
+    if (o.port == 0) throw usage_error("--port is required (see --help)");
+    if (o.rate * o.duration > 100'000'000) throw usage_error("--rate × --duration is over 100 million requests");
+    return o;
+}
+
+class generator {
+public:
+    generator(asio::io_context& io, const options& o, tcp::endpoint server)
+        : io_(io), o_(o), server_(server),
+          total_(o.closed ? 0 : std::size_t(std::llround(o.rate * o.duration))),
+          latency_ns_(total_, -1) {}
+
+    void start() {
+        t0_ = steady::now() + std::chrono::milliseconds(20);  // every connection coroutine is up by then
+        for (std::int64_t c = 0; c < o_.conns; ++c)
+            asio::co_spawn(io_, o_.closed ? closed_loop(c) : open_loop(c), asio::detached);
+    }
+
+    boost::json::object report() const {
+        std::vector<std::int64_t> done;
+        for (auto ns : latency_ns_)
+            if (ns >= 0) done.push_back(ns);
+        const auto s = simul::summarize_ns(done);
+        const double elapsed = std::chrono::duration<double>(last_end_ - t0_).count();
+        boost::json::object out;
+        out["mode"] = o_.closed ? "closed" : "open";
+        out["conns"] = o_.conns;
+        out["rate"] = o_.rate;
+        out["duration_s"] = o_.duration;
+        out["scheduled"] = o_.closed ? done.size() + errors_ + timeouts_ : total_;
+        out["completed"] = done.size();
+        out["errors"] = errors_;
+        out["timeouts"] = timeouts_;
+        out["achieved_rate"] = double(done.size()) / o_.duration;
+        out["elapsed_s"] = elapsed > 0 ? elapsed : 0.0;
+        out["checksum"] = checksum_;
+        out["latency_ms"] = {{"p50", s.p50_ms}, {"p90", s.p90_ms}, {"p99", s.p99_ms},
+                             {"p999", s.p999_ms}, {"max", s.max_ms}};
+        out["first_error"] = first_error_;
+        return out;
+    }
+
+private:
+    // One request on a (re)connected stream; true if a good answer came back.
+    asio::awaitable<bool> exchange(beast::tcp_stream& stream, bool& connected, beast::flat_buffer& buffer,
+                                   std::size_t k, steady::time_point deadline) {
+        stream.expires_at(deadline);
+        if (!connected) {
+            auto [ec] = co_await stream.async_connect(server_, asio::as_tuple(asio::use_awaitable));
+            if (ec) co_return fail(ec);
+            stream.socket().set_option(tcp::no_delay(true));
+            connected = true;
+            buffer.clear();
+        }
+        const simul::http::delay_request d{o_.delay_ms, o_.bytes, k};
+        bhttp::request<bhttp::empty_body> req{bhttp::verb::get, o_.path.empty() ? simul::http::target(d) : o_.path, 11};
+        req.set(bhttp::field::host, o_.host);
+        auto [wec, wn] = co_await bhttp::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
+        bhttp::response_parser<bhttp::string_body> parser;
+        parser.body_limit(std::uint64_t(simul::http::max_body_bytes));
+        beast::error_code rec = wec;
+        if (!rec) std::tie(rec, std::ignore) = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        if (rec) {
+            connected = false;
+            stream.close();
+            co_return fail(rec);
+        }
+        const auto& res = parser.get();
+        if (!res.keep_alive()) {
+            connected = false;
+            stream.close();
+        }
+        if (res.result_int() / 100 != 2) co_return fail_text(fmt::format("HTTP {}", res.result_int()));
+        if (o_.path.empty()) {
+            const auto sum = simul::http::digest(res.body());
+            if (sum != simul::http::digest(simul::http::body(d.bytes, d.seed)))
+                co_return fail_text("a response body did not match its request");
+            checksum_ = (checksum_ + sum) & simul::checksum_mask;
+        }
+        co_return true;
+    }
+
+    asio::awaitable<void> open_loop(std::int64_t c) {
+        beast::tcp_stream stream(io_);
+        beast::flat_buffer buffer;
+        asio::steady_timer timer(io_);
+        bool connected = false;
+        for (std::size_t k = std::size_t(c); k < total_; k += std::size_t(o_.conns)) {
+            const auto due = t0_ + std::chrono::nanoseconds(std::llround(double(k) / o_.rate * 1e9));
+            if (steady::now() < due) {
+                timer.expires_at(due);
+                co_await timer.async_wait(asio::use_awaitable);
+            }
+            const auto deadline = due + std::chrono::milliseconds(o_.timeout_ms);
+            if (steady::now() >= deadline) {  // its client would have given up already
+                ++timeouts_;
+                continue;
+            }
+            if (co_await exchange(stream, connected, buffer, k, deadline)) record(k, steady::now() - due);
+        }
+    }
+
+    asio::awaitable<void> closed_loop(std::int64_t c) {
+        beast::tcp_stream stream(io_);
+        beast::flat_buffer buffer;
+        bool connected = false;
+        const auto end = t0_ + std::chrono::nanoseconds(std::llround(o_.duration * 1e9));
+        asio::steady_timer timer(io_, t0_);
+        co_await timer.async_wait(asio::use_awaitable);
+        for (std::size_t k = std::size_t(c); steady::now() < end; k += std::size_t(o_.conns)) {
+            const auto sent = steady::now();
+            if (co_await exchange(stream, connected, buffer, k, sent + std::chrono::milliseconds(o_.timeout_ms))) {
+                latency_ns_.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now() - sent).count());
+                last_end_ = steady::now();
+            }
+        }
+    }
+
+    void record(std::size_t k, steady::duration latency) {
+        latency_ns_[k] = std::chrono::duration_cast<std::chrono::nanoseconds>(latency).count();
+        last_end_ = steady::now();
+    }
+
+    bool fail(const beast::error_code& ec) {
+        if (ec == beast::error::timeout) {
+            ++timeouts_;
+            return false;
+        }
+        return fail_text(ec.message());
+    }
+
+    bool fail_text(const std::string& what) {
+        ++errors_;
+        if (first_error_.empty()) first_error_ = what;
+        return false;
+    }
+
+    asio::io_context& io_;
+    const options& o_;
+    tcp::endpoint server_;
+    std::size_t total_;
+    std::vector<std::int64_t> latency_ns_;  // one slot per scheduled request; −1 until answered
+    steady::time_point t0_{}, last_end_{};
+    std::uint64_t errors_ = 0, timeouts_ = 0, checksum_ = 0;
+    std::string first_error_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    options o;
+    try {
+        o = parse(argc, argv);
+    } catch (const usage_error& e) {
+        if (std::string_view(e.what()).empty()) {
+            std::fputs(usage, stdout);
+            return 0;
+        }
+        std::fprintf(stderr, "simul-load: %s\n", e.what());
+        return 2;
+    }
+    simul::raise_fd_limit();
+    simul::ignore_sigpipe();
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(o.host, ec);
+    if (ec) {
+        std::fprintf(stderr, "simul-load: --host: '%s' is not an IP address\n", o.host.c_str());
+        return 2;
+    }
+    asio::io_context io(1);
+    generator g(io, o, tcp::endpoint(address, static_cast<unsigned short>(o.port)));
+    g.start();
+    io.run();
+    std::printf("%s\n", boost::json::serialize(g.report()).c_str());
+    return 0;
+}
