@@ -5,6 +5,7 @@
 #include "bench/core/case.hpp"
 #include "bench/core/cli.hpp"
 #include "bench/core/context.hpp"
+#include "bench/core/system.hpp"
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -14,7 +15,6 @@
 #include <cstdio>
 #include <regex>
 #include <string>
-#include <sys/resource.h>
 
 namespace {
 
@@ -103,11 +103,8 @@ int run(int argc, char** argv) {
     }
 
     // Descriptors are a resource the socket models need by the thousand.
-    rlimit files{};
-    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
-        files.rlim_cur = files.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &files);
-    }
+    const std::uint64_t fd_limit = raise_fd_limit();
+    ignore_sigpipe();
 
     const int repetitions = std::max(1, std::atoi(flag_value(argc, argv, "--benchmark_repetitions", "1").c_str()));
     total *= std::size_t(repetitions);
@@ -115,12 +112,20 @@ int run(int argc, char** argv) {
     auto started = std::make_shared<std::atomic<std::size_t>>(0);
 
     for (const auto& c : cases) {
-        benchmark::RegisterBenchmark(c.name().c_str(), [c, budget, total, started](benchmark::State& state) {
+        benchmark::RegisterBenchmark(c.name().c_str(), [c, budget, total, started, fd_limit](benchmark::State& state) {
             const std::string name = c.name();
             std::fprintf(stderr, "[%zu/%zu] %s\n", ++*started, total, name.c_str());
             if (c.ideal_s() > budget) {
                 state.SkipWithError(fmt::format("skipped: predicted makespan {:.1f} s is over the budget of "
                                                 "{:g} s (--budget)", c.ideal_s(), budget)
+                                        .c_str());
+                return;
+            }
+            // Headroom for the process's own descriptors (stdio, epoll, pipes).
+            const std::size_t fds = c.work->descriptors(c.params, c.model.shape(c.tasks())) + 64;
+            if (fds > fd_limit) {
+                state.SkipWithError(fmt::format("skipped: needs about {} file descriptors at once; RLIMIT_NOFILE "
+                                                "is {} (raise it: ulimit -n)", fds, fd_limit)
                                         .c_str());
                 return;
             }

@@ -58,6 +58,10 @@ public:
     // harness skips a case whose ideal is over its time budget.
     virtual double ideal_s(const simul::params& p, const model_shape& shape) const = 0;
 
+    // File descriptors a case needs at once (sockets, files); the harness
+    // skips a case that needs more than RLIMIT_NOFILE allows.
+    virtual std::size_t descriptors(const simul::params& /*p*/, const model_shape& /*shape*/) const { return 0; }
+
     // Set-up: returns the tasks, ready to run. Not timed and not metered.
     virtual std::unique_ptr<task_source> prepare(const simul::params& p) const = 0;
 

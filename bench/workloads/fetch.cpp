@@ -1,0 +1,134 @@
+// fetch: the models as clients. Each task opens a TCP connection to the delay
+// server (a slow remote service, in its own process), sends one
+// GET /delay?ms=D&bytes=B&seed=i, reads the whole response, checks its body
+// and closes: "download a hundred pages". Sequential takes N × D; the others
+// should approach one D.
+
+#include "bench/core/helper.hpp"
+#include "bench/core/http.hpp"
+#include "bench/core/workload.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+
+namespace simul {
+namespace {
+
+class fetch_tasks final : public task_source {
+public:
+    fetch_tasks(std::size_t n, std::int64_t delay_ms, std::int64_t bytes)
+        : delay_ms_(delay_ms), bytes_(bytes), server_at_(asio::ip::make_address_v4("127.0.0.1"), server_.port),
+          timeout_(delay_ms + 10'000) {
+        // The expected bodies' digests, worked out now so the tasks only compare.
+        expected_.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) expected_.push_back(http::digest(http::body(bytes, i)));
+    }
+
+    std::size_t size() const override { return expected_.size(); }
+
+    std::uint64_t blocking(std::size_t i) override {
+        deadline_socket socket(tcp::socket{blocking_io_});
+        socket.expires_after(timeout_);
+        socket.connect(server_at_);
+        socket.socket().set_option(tcp::no_delay(true));
+        bhttp::write(socket, request(i));
+        beast::flat_buffer buffer;
+        bhttp::response_parser<bhttp::string_body> parser;
+        parser.body_limit(std::uint64_t(bytes_) + 1);
+        bhttp::read(socket, buffer, parser);
+        return check(i, parser.get());
+    }
+
+    asio::awaitable<std::uint64_t> async(std::size_t i) override {
+        beast::tcp_stream stream(co_await asio::this_coro::executor);
+        stream.expires_after(timeout_);
+        co_await stream.async_connect(server_at_, asio::use_awaitable);
+        stream.socket().set_option(tcp::no_delay(true));
+        const auto req = request(i);
+        co_await bhttp::async_write(stream, req, asio::use_awaitable);
+        beast::flat_buffer buffer;
+        bhttp::response_parser<bhttp::string_body> parser;
+        parser.body_limit(std::uint64_t(bytes_) + 1);
+        co_await bhttp::async_read(stream, buffer, parser, asio::use_awaitable);
+        co_return check(i, parser.get());
+    }
+
+private:
+    bhttp::request<bhttp::empty_body> request(std::size_t i) const {
+        bhttp::request<bhttp::empty_body> req{bhttp::verb::get, http::target({delay_ms_, bytes_, i}), 11};
+        req.set(bhttp::field::host, "127.0.0.1");
+        req.keep_alive(false);  // one request per connection
+        return req;
+    }
+
+    // The task's checksum is the digest of the body it received.
+    std::uint64_t check(std::size_t i, const bhttp::response<bhttp::string_body>& res) const {
+        if (res.result() != bhttp::status::ok)
+            throw std::runtime_error(fmt::format("fetch: HTTP {}", res.result_int()));
+        const std::uint64_t got = http::digest(res.body());
+        if (res.body().size() != std::size_t(bytes_) || got != expected_[i])
+            throw std::runtime_error("fetch: the body does not match the request");
+        return got;
+    }
+
+    std::int64_t delay_ms_, bytes_;
+    delay_server server_;  // its own process; stopped when the tasks are destroyed
+    tcp::endpoint server_at_;
+    std::chrono::milliseconds timeout_;
+    asio::io_context blocking_io_;  // owns the blocking colour's sockets; never run
+    std::vector<std::uint64_t> expected_;
+};
+
+class fetch_workload_t final : public workload {
+public:
+    std::string_view name() const override { return "fetch"; }
+    std::string_view description() const override {
+        return "N clients each GET one page from a slow server (connect, request, read, close)";
+    }
+
+    std::vector<param_spec> params() const override {
+        return {
+            {"tasks", "number of requests N, one connection each", {10, 100, 1000}, {10, 100, 1000, 10000}},
+            {"delay_ms", "the server's delay D per request", {50}, {50}},
+            {"bytes", "response body size", {1024}, {1024, 65536}},
+        };
+    }
+
+    std::size_t tasks(const simul::params& p) const override { return std::size_t(p["tasks"]); }
+
+    // Waves of `concurrency` requests, each one server delay long.
+    double ideal_s(const simul::params& p, const model_shape& shape) const override {
+        return std::ceil(double(p["tasks"]) / shape.concurrency) * double(p["delay_ms"]) / 1e3;
+    }
+
+    std::size_t descriptors(const simul::params& p, const model_shape& shape) const override {
+        return std::size_t(std::min(double(p["tasks"]), shape.concurrency));  // one socket per request in flight
+    }
+
+    std::unique_ptr<task_source> prepare(const simul::params& p) const override {
+        return std::make_unique<fetch_tasks>(tasks(p), p["delay_ms"], p["bytes"]);
+    }
+};
+
+}  // namespace
+
+const workload& fetch_workload() {
+    static const fetch_workload_t w;
+    return w;
+}
+
+}  // namespace simul
