@@ -58,6 +58,7 @@ void report_counters(benchmark::State& state, const case_result& r) {
     c["ideal_s"] = r.ideal_s;
     c["efficiency"] = r.efficiency;
     c["checksum"] = double(r.checksum);
+    for (const auto& [name, value] : r.extra) c[name] = value;
     state.SetItemsProcessed(std::int64_t(r.tasks));
     if (!r.label.empty()) state.SetLabel(r.label);
 }

@@ -12,6 +12,8 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace simul {
 
@@ -39,6 +41,8 @@ struct case_result {
     double efficiency = 0;        // ideal_s ÷ makespan_s
     std::uint64_t checksum = 0;   // sum of task checksums, mod 2^52
     std::string label;            // the limit a model hit, or the first task error
+    // Figures only some workloads have (serve: the offered and achieved rate).
+    std::vector<std::pair<std::string, double>> extra;
 };
 
 // The case could not run at all (set-up failed, the pool could not start).

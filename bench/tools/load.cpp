@@ -6,7 +6,9 @@
 // that stalls shows the stall in every request that had to wait, instead of
 // silently slowing the generator down (coordinated omission). A request whose
 // deadline (schedule + timeout) has passed before it could be sent counts as a
-// timeout. --mode=closed sends each request when the previous one returns and
+// timeout. Timed-out requests enter the latency percentiles at the timeout (a
+// lower bound on their real latency), so a server that drops most requests
+// cannot show a good p99 from the few it answered. --mode=closed sends each request when the previous one returns and
 // measures from the send: the closed-loop measurement, for comparison.
 //
 // Prints one JSON object on stdout.
@@ -55,7 +57,8 @@ t0 + k/RATE on connection k mod CONNS, and its latency counts from then.
   --bytes=B        (default 64)
   --path=P         ask P instead and only check for a 2xx status
   --timeout-ms=T   a request not answered T ms after it was scheduled is a
-                   timeout (default 2000)
+                   timeout (default 2000); timeouts count in the latency
+                   percentiles as T, errors (refused, reset) do not
   --mode=open|closed  closed: send when the previous answer arrives and
                    measure from the send (for comparison; default open)
 
@@ -128,21 +131,22 @@ public:
     }
 
     boost::json::object report() const {
-        std::vector<std::int64_t> done;
+        std::vector<std::int64_t> measured;  // answered, and timed out (at the timeout)
         for (auto ns : latency_ns_)
-            if (ns >= 0) done.push_back(ns);
-        const auto s = simul::summarize_ns(done);
+            if (ns >= 0) measured.push_back(ns);
+        const std::size_t answered = measured.size() - (o_.closed ? 0 : timeouts_);
+        const auto s = simul::summarize_ns(std::move(measured));
         const double elapsed = std::chrono::duration<double>(last_end_ - t0_).count();
         boost::json::object out;
         out["mode"] = o_.closed ? "closed" : "open";
         out["conns"] = o_.conns;
         out["rate"] = o_.rate;
         out["duration_s"] = o_.duration;
-        out["scheduled"] = o_.closed ? done.size() + errors_ + timeouts_ : total_;
-        out["completed"] = done.size();
+        out["scheduled"] = o_.closed ? answered + errors_ + timeouts_ : total_;
+        out["completed"] = answered;
         out["errors"] = errors_;
         out["timeouts"] = timeouts_;
-        out["achieved_rate"] = double(done.size()) / o_.duration;
+        out["achieved_rate"] = double(answered) / o_.duration;
         out["elapsed_s"] = elapsed > 0 ? elapsed : 0.0;
         out["checksum"] = checksum_;
         out["latency_ms"] = {{"p50", s.p50_ms}, {"p90", s.p90_ms}, {"p99", s.p99_ms},
@@ -152,13 +156,15 @@ public:
     }
 
 private:
-    // One request on a (re)connected stream; true if a good answer came back.
-    asio::awaitable<bool> exchange(beast::tcp_stream& stream, bool& connected, beast::flat_buffer& buffer,
+    enum class outcome { ok, timeout, error };
+
+    // One request on a (re)connected stream.
+    asio::awaitable<outcome> exchange(beast::tcp_stream& stream, bool& connected, beast::flat_buffer& buffer,
                                    std::size_t k, steady::time_point deadline) {
         stream.expires_at(deadline);
         if (!connected) {
             auto [ec] = co_await stream.async_connect(server_, asio::as_tuple(asio::use_awaitable));
-            if (ec) co_return fail(ec);
+            if (ec) co_return failure(ec);
             stream.socket().set_option(tcp::no_delay(true));
             connected = true;
             buffer.clear();
@@ -174,21 +180,21 @@ private:
         if (rec) {
             connected = false;
             stream.close();
-            co_return fail(rec);
+            co_return failure(rec);
         }
         const auto& res = parser.get();
         if (!res.keep_alive()) {
             connected = false;
             stream.close();
         }
-        if (res.result_int() / 100 != 2) co_return fail_text(fmt::format("HTTP {}", res.result_int()));
+        if (res.result_int() / 100 != 2) co_return error(fmt::format("HTTP {}", res.result_int()));
         if (o_.path.empty()) {
             const auto sum = simul::http::digest(res.body());
             if (sum != simul::http::digest(simul::http::body(d.bytes, d.seed)))
-                co_return fail_text("a response body did not match its request");
+                co_return error("a response body did not match its request");
             checksum_ = (checksum_ + sum) & simul::checksum_mask;
         }
-        co_return true;
+        co_return outcome::ok;
     }
 
     asio::awaitable<void> open_loop(std::int64_t c) {
@@ -202,12 +208,14 @@ private:
                 timer.expires_at(due);
                 co_await timer.async_wait(asio::use_awaitable);
             }
-            const auto deadline = due + std::chrono::milliseconds(o_.timeout_ms);
-            if (steady::now() >= deadline) {  // its client would have given up already
-                ++timeouts_;
-                continue;
-            }
-            if (co_await exchange(stream, connected, buffer, k, deadline)) record(k, steady::now() - due);
+            const auto timeout = std::chrono::milliseconds(o_.timeout_ms);
+            outcome result = outcome::timeout;
+            if (steady::now() < due + timeout)  // else its client would have given up already: not sent
+                result = co_await exchange(stream, connected, buffer, k, due + timeout);
+            else
+                timed_out();
+            if (result == outcome::ok) record(k, steady::now() - due);
+            if (result == outcome::timeout) record(k, timeout);
         }
     }
 
@@ -220,7 +228,8 @@ private:
         co_await timer.async_wait(asio::use_awaitable);
         for (std::size_t k = std::size_t(c); steady::now() < end; k += std::size_t(o_.conns)) {
             const auto sent = steady::now();
-            if (co_await exchange(stream, connected, buffer, k, sent + std::chrono::milliseconds(o_.timeout_ms))) {
+            if (co_await exchange(stream, connected, buffer, k, sent + std::chrono::milliseconds(o_.timeout_ms)) ==
+                outcome::ok) {
                 latency_ns_.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now() - sent).count());
                 last_end_ = steady::now();
             }
@@ -232,18 +241,19 @@ private:
         last_end_ = steady::now();
     }
 
-    bool fail(const beast::error_code& ec) {
-        if (ec == beast::error::timeout) {
-            ++timeouts_;
-            return false;
-        }
-        return fail_text(ec.message());
+    outcome failure(const beast::error_code& ec) {
+        return ec == beast::error::timeout ? timed_out() : error(ec.message());
     }
 
-    bool fail_text(const std::string& what) {
+    outcome timed_out() {
+        ++timeouts_;
+        return outcome::timeout;
+    }
+
+    outcome error(const std::string& what) {
         ++errors_;
         if (first_error_.empty()) first_error_ = what;
-        return false;
+        return outcome::error;
     }
 
     asio::io_context& io_;

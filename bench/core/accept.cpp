@@ -1,0 +1,104 @@
+#include "bench/core/accept.hpp"
+
+#include "bench/core/deadline_socket.hpp"
+#include "bench/core/http.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace simul {
+
+connection_server::connection_server(std::size_t connections, unsigned short port) : fds_(connections, -1) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const int on = 1;
+    ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    sockaddr_in at{};
+    at.sin_family = AF_INET;
+    at.sin_port = htons(port);
+    at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&at), sizeof at) != 0 || ::listen(listen_fd_, SOMAXCONN) != 0) {
+        const int err = errno;
+        ::close(listen_fd_);
+        throw std::runtime_error(fmt::format("cannot listen on 127.0.0.1:{}: {} (choose another port, or 0 for any)",
+                                             port, std::strerror(err)));
+    }
+    socklen_t len = sizeof at;
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&at), &len);
+    port_ = ntohs(at.sin_port);
+}
+
+connection_server::~connection_server() {
+    for (int fd : fds_)
+        if (fd >= 0) ::close(fd);  // accepted, never served
+    ::close(listen_fd_);
+}
+
+int connection_server::take(std::size_t i) {
+    const int fd = fds_[i];
+    fds_[i] = -1;
+    return fd;
+}
+
+// The two colours of one server task: serve the connection that arrived.
+
+std::uint64_t connection_server::blocking(std::size_t i) {
+    deadline_socket socket(tcp::socket(blocking_io_, tcp::v4(), take(i)));
+    return http::serve_blocking(socket);
+}
+
+asio::awaitable<std::uint64_t> connection_server::async(std::size_t i) {
+    boost::beast::tcp_stream stream(tcp::socket(co_await asio::this_coro::executor, tcp::v4(), take(i)));
+    co_return co_await http::serve_async(stream);
+}
+
+// The two colours of the accept arrival.
+
+bool connection_server::accept_arrivals::wait(std::size_t i) {
+    pollfd p{s_.listen_fd_, POLLIN, 0};
+    for (;;) {
+        const int fd = ::accept4(s_.listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd >= 0) {
+            const int on = 1;
+            ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+            s_.fds_[i] = fd;
+            return true;
+        }
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED) return false;
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(s_.deadline() - clock::now()).count();
+        if (left <= 0) return false;
+        ::poll(&p, 1, int(std::min<long long>(left, 1000)));
+    }
+}
+
+asio::awaitable<bool> connection_server::accept_arrivals::async_wait(std::size_t i) {
+    using namespace asio::experimental::awaitable_operators;
+    auto ex = co_await asio::this_coro::executor;
+    // An acceptor on the loop's own executor, for this accept only: the loop's
+    // io_context ends with the run, so nothing of it may be kept here.
+    tcp::acceptor acceptor(ex, tcp::v4(), ::dup(s_.listen_fd_));
+    asio::steady_timer deadline(ex, s_.deadline());
+    auto first = co_await (acceptor.async_accept(asio::use_awaitable) || deadline.async_wait(asio::use_awaitable));
+    if (first.index() != 0) co_return false;
+    tcp::socket socket = std::move(std::get<0>(first));
+    socket.set_option(tcp::no_delay(true));
+    s_.fds_[i] = socket.release();
+    co_return true;
+}
+
+}  // namespace simul

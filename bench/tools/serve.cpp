@@ -1,0 +1,93 @@
+// simul-serve: one model's HTTP server on its own, for wrk or any client.
+// The same server the serve workload measures: connections arrive by accept
+// and are served with the /delay protocol by the chosen model.
+
+#include "bench/core/accept.hpp"
+#include "bench/core/system.hpp"
+#include "models/model.hpp"
+#include "models/trace.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdio>
+#include <string_view>
+
+namespace {
+
+const char* const usage = R"(usage: simul-serve --model=MODEL [--port=N] [--conns=N]
+
+Serves GET /delay?ms=D&bytes=B[&seed=S] on 127.0.0.1 with one concurrency
+model, as the serve workload measures it, until SIGINT or SIGTERM.
+
+  --model=MODEL   sequential, thread_per_task, thread_pool:P or coroutine_loop
+  --port=N        port (default 0: any free port)
+  --conns=N       stop after serving N connections (default 100000)
+
+Prints "listening on 127.0.0.1:PORT" when ready. For example, with wrk:
+  simul-serve --model=coroutine_loop --port=8080 &
+  wrk -t1 -c100 -d10s 'http://127.0.0.1:8080/delay?ms=10&bytes=1024'
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string model = "coroutine_loop";
+    unsigned port = 0;
+    std::size_t conns = 100000;
+    bool model_given = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        const auto value = [&](std::string_view flag) { return a.substr(flag.size()); };
+        const auto whole = [&](std::string_view v, auto& out, auto hi) {
+            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+            return ec == std::errc{} && end == v.data() + v.size() && out <= hi;
+        };
+        if (a == "--help" || a == "-h") {
+            std::fputs(usage, stdout);
+            return 0;
+        } else if (a.starts_with("--model=")) {
+            model = value("--model=");
+            model_given = true;
+        } else if (a.starts_with("--port=")) {
+            if (!whole(value("--port="), port, 65535u)) {
+                std::fprintf(stderr, "simul-serve: --port: '%s' is not a port (0-65535)\n", argv[i] + 7);
+                return 2;
+            }
+        } else if (a.starts_with("--conns=")) {
+            if (!whole(value("--conns="), conns, std::size_t{100'000'000}) || conns == 0) {
+                std::fprintf(stderr, "simul-serve: --conns: '%s' is not a count from 1 to 100000000\n", argv[i] + 8);
+                return 2;
+            }
+        } else {
+            std::fprintf(stderr, "simul-serve: unknown argument '%s' (see --help)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!model_given) {
+        std::fprintf(stderr, "simul-serve: --model is required (see --help)\n");
+        return 2;
+    }
+    simul::model_spec spec;
+    try {
+        spec = simul::parse_model(model);
+    } catch (const simul::model_error& e) {
+        std::fprintf(stderr, "simul-serve: --model: %s\n", e.what());
+        return 2;
+    }
+    simul::raise_fd_limit();
+    simul::ignore_sigpipe();
+    try {
+        simul::connection_server server(conns, static_cast<unsigned short>(port));
+        auto runner = spec.make();
+        simul::trace tr(conns);
+        tr.start(simul::clock::now());
+        std::printf("listening on 127.0.0.1:%u\n", unsigned(server.port()));
+        std::fflush(stdout);
+        runner->run(server, server.accepted(), tr);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "simul-serve: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,125 @@
+// serve: the models as servers. The model under test serves HTTP/1.1 inside
+// simul-bench (so the meter sees its memory, CPU and threads) while
+// simul-load, in its own process, offers R requests/s over C keep-alive
+// connections for T seconds. Each request does the same backend work: wait
+// D ms, reply with B bytes. A task is one connection (it arrives when
+// accepted; see bench/core/accept.hpp for both colours).
+//
+// Latency, completed requests, errors and the achieved rate come from the
+// load generator, measured from each request's scheduled time; memory, CPU
+// and threads from the meter. A model that cannot keep up shows it as
+// latency, timeouts and a lower achieved rate: a result, not a failure.
+
+#include "bench/core/accept.hpp"
+#include "bench/core/case.hpp"
+#include "bench/core/helper.hpp"
+#include "bench/core/workload.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <optional>
+
+namespace simul {
+namespace {
+
+// How long after its scheduled time a request counts as timed out.
+constexpr std::int64_t request_timeout_ms = 2000;
+
+class serve_case final : public task_source {
+public:
+    explicit serve_case(const simul::params& p)
+        : server_(std::size_t(p["conns"])), p_(p) {}
+
+    std::size_t size() const override { return server_.size(); }
+    std::uint64_t blocking(std::size_t i) override { return server_.blocking(i); }
+    boost::asio::awaitable<std::uint64_t> async(std::size_t i) override { return server_.async(i); }
+
+    arrivals& accepted() { return server_.accepted(); }
+
+    void start_load() {
+        // Connections that have not come once the load is over never will.
+        server_.accept_until(clock::now() + std::chrono::seconds(p_["duration_s"]) +
+                             std::chrono::milliseconds(request_timeout_ms) + std::chrono::seconds(5));
+        load_.emplace(tool_path("simul-load"),
+                      std::vector<std::string>{fmt::format("--port={}", server_.port()),
+                                               fmt::format("--conns={}", p_["conns"]),
+                                               fmt::format("--rate={}", p_["rate"]),
+                                               fmt::format("--duration={}", p_["duration_s"]),
+                                               fmt::format("--delay-ms={}", p_["delay_ms"]),
+                                               fmt::format("--bytes={}", p_["bytes"]),
+                                               fmt::format("--timeout-ms={}", request_timeout_ms)});
+    }
+
+    // The load generator's side of the case replaces the per-task figures.
+    void amend(case_result& r) {
+        const auto report = boost::json::parse(
+            load_->wait_output(std::chrono::seconds(p_["duration_s"]) + std::chrono::seconds(30)));
+        const auto& o = report.as_object();
+        const auto num = [&](const char* k) { return boost::json::value_to<double>(o.at(k)); };
+        const auto& lat = o.at("latency_ms").as_object();
+        const auto ms = [&](const char* k) { return boost::json::value_to<double>(lat.at(k)); };
+        r.tasks = std::size_t(num("completed"));
+        r.failed = std::size_t(num("errors") + num("timeouts"));
+        r.latency = {ms("p50"), ms("p90"), ms("p99"), ms("p999"), ms("max")};
+        r.checksum = std::uint64_t(num("checksum"));  // of the bodies the client received and checked
+        r.extra = {{"rate_offered", num("rate")}, {"rate_achieved", num("achieved_rate")},
+                   {"timeouts", num("timeouts")}, {"conns", double(server_.size())}};
+        const std::string first_error(o.at("first_error").as_string());
+        if (r.failed > 0)
+            r.label = fmt::format("{:.0f} of {:.0f} req/s answered; {} failed ({:.0f} timeouts{}{})",
+                                  num("achieved_rate"), num("rate"), r.failed, num("timeouts"),
+                                  first_error.empty() ? "" : "; ", first_error);
+        else
+            r.label.clear();
+    }
+
+private:
+    connection_server server_;
+    simul::params p_;
+    std::optional<helper_process> load_;
+};
+
+class serve_workload_t final : public workload {
+public:
+    std::string_view name() const override { return "serve"; }
+    std::string_view description() const override {
+        return "the model serves HTTP; simul-load offers R req/s over C keep-alive connections";
+    }
+
+    std::vector<param_spec> params() const override {
+        return {
+            {"conns", "keep-alive connections C (one task each)", {50}, {50, 1000}},
+            {"rate", "offered requests per second R", {200, 2000}, {200, 1000, 2000, 4000}},
+            {"delay_ms", "backend work per request D, a wait", {10}, {10}},
+            {"bytes", "response body size", {1024}, {1024}},
+            {"duration_s", "seconds of load T", {3}, {5}},
+        };
+    }
+
+    std::size_t tasks(const simul::params& p) const override { return std::size_t(p["conns"]); }
+
+    // The load lasts T whatever the model does.
+    double ideal_s(const simul::params& p, const model_shape&) const override { return double(p["duration_s"]); }
+
+    std::size_t descriptors(const simul::params& p, const model_shape&) const override {
+        return std::size_t(p["conns"]) * 2;  // the connections, and room for reconnects
+    }
+
+    std::unique_ptr<task_source> prepare(const simul::params& p) const override {
+        return std::make_unique<serve_case>(p);
+    }
+
+    arrivals* own_arrivals(task_source& tasks) const override { return &static_cast<serve_case&>(tasks).accepted(); }
+    void on_start(task_source& tasks) const override { static_cast<serve_case&>(tasks).start_load(); }
+    void on_end(task_source& tasks, case_result& r) const override { static_cast<serve_case&>(tasks).amend(r); }
+};
+
+}  // namespace
+
+const workload& serve_workload() {
+    static const serve_workload_t w;
+    return w;
+}
+
+}  // namespace simul
