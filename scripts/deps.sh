@@ -8,6 +8,7 @@ simul_packages=(
   g++ cmake ninja-build
   libbenchmark-dev libgtest-dev
   libboost1.81-dev libtbb-dev libfmt-dev
+  wrk
 )
 
 simul_install_deps() {

