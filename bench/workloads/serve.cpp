@@ -63,6 +63,10 @@ public:
         r.failed = std::size_t(num("errors") + num("timeouts"));
         r.latency = {ms("p50"), ms("p90"), ms("p99"), ms("p999"), ms("max")};
         r.checksum = std::uint64_t(num("checksum"));  // of the bodies the client received and checked
+        // The load lasts T whatever the model does, and a model that drops
+        // connections even ends early: how close it came to the ideal is the
+        // share of the offered load it carried.
+        r.efficiency = num("achieved_rate") / num("rate");
         r.extra = {{"rate_offered", num("rate")}, {"rate_achieved", num("achieved_rate")},
                    {"timeouts", num("timeouts")}, {"conns", double(server_.size())}};
         const std::string first_error(o.at("first_error").as_string());
@@ -99,7 +103,8 @@ public:
 
     std::size_t tasks(const simul::params& p) const override { return std::size_t(p["conns"]); }
 
-    // The load lasts T whatever the model does.
+    // The load lasts T whatever the model does (efficiency, though, is the
+    // achieved ÷ offered rate; see amend()).
     double ideal_s(const simul::params& p, const model_shape&) const override { return double(p["duration_s"]); }
 
     std::size_t descriptors(const simul::params& p, const model_shape&) const override {
