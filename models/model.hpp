@@ -46,6 +46,7 @@ struct model_spec {
     int threads = 0;  // the pool size P; 0 for models without one
 
     std::string name() const;  // "thread_pool:24"
+    bool runs_async() const { return kind == "coroutine_loop"; }  // the coroutine colour
     model_shape shape(std::size_t tasks) const;
     std::unique_ptr<model> make() const;
 };

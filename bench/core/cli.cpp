@@ -1,7 +1,9 @@
 #include "bench/core/cli.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <string_view>
@@ -110,8 +112,8 @@ options parse_args(int& argc, char** argv) {
             if (colon == std::string_view::npos || colon == 0)
                 throw usage_error(fmt::format("--set: '{}' is not NAME:V1,V2,... (e.g. --set=tasks:100,1000)", v));
             const std::string name(v.substr(0, colon));
-            std::vector<std::int64_t> values;
-            for (auto x : split(v.substr(colon + 1), ',')) values.push_back(positive_int(x, "--set " + name));
+            std::vector<std::string> values;
+            for (auto x : split(v.substr(colon + 1), ',')) values.emplace_back(x);
             opt.overrides.emplace_back(name, std::move(values));
         } else if (arg.starts_with("-")) {
             check_benchmark_flag(arg);
@@ -129,7 +131,24 @@ options parse_args(int& argc, char** argv) {
             for (const auto& p : w->params()) known = known || p.name == name;
         if (!known) throw usage_error(fmt::format("--set: no workload has a parameter '{}' (see --list)", name));
     }
+    make_cases(opt);  // checks the --set values now, before anything runs
     return opt;
+}
+
+// The values --set gives a parameter: names of its choices, or positive numbers.
+static std::vector<std::int64_t> resolve(const param_spec& spec, const std::vector<std::string>& texts) {
+    std::vector<std::int64_t> values;
+    for (const auto& t : texts) {
+        if (spec.choices.empty()) {
+            values.push_back(positive_int(t, "--set " + spec.name));
+            continue;
+        }
+        const auto at = std::find(spec.choices.begin(), spec.choices.end(), t);
+        if (at == spec.choices.end())
+            throw usage_error(fmt::format("--set {}: '{}' is not one of {}", spec.name, t, fmt::join(spec.choices, ", ")));
+        values.push_back(at - spec.choices.begin());
+    }
+    return values;
 }
 
 std::vector<model_spec> default_models() {
@@ -143,25 +162,37 @@ std::vector<case_spec> make_cases(const options& opt) {
     std::vector<case_spec> cases;
     for (const workload* w : all_workloads()) {
         // The cartesian product of the parameter values, first parameter outermost.
-        std::vector<params> grid = {params{}};
-        for (const auto& spec : w->params()) {
+        const auto specs = w->params();
+        std::vector<std::vector<std::int64_t>> grid = {{}};
+        for (const auto& spec : specs) {
             auto values = opt.scale == scale::quick ? spec.quick : spec.full;
-            for (const auto& [name, override_values] : opt.overrides)
-                if (name == spec.name) values = override_values;
-            std::vector<params> next;
+            for (const auto& [name, texts] : opt.overrides)
+                if (name == spec.name) values = resolve(spec, texts);
+            std::vector<std::vector<std::int64_t>> next;
             for (const auto& g : grid)
                 for (auto v : values) {
-                    auto kv = g.values();
-                    kv.emplace_back(spec.name, v);
-                    next.emplace_back(std::move(kv));
+                    next.push_back(g);
+                    next.back().push_back(v);
                 }
             grid = std::move(next);
         }
-        for (const auto& p : grid)
+        for (const auto& values : grid) {
+            std::vector<std::pair<std::string, std::int64_t>> kv;
+            std::vector<std::string> texts;
+            bool async_variant = false;  // a value only the coroutine colour reads
+            for (std::size_t i = 0; i < specs.size(); ++i) {
+                kv.emplace_back(specs[i].name, values[i]);
+                texts.push_back(specs[i].text(values[i]));
+                const auto& first = opt.scale == scale::quick ? specs[i].quick : specs[i].full;
+                async_variant = async_variant || (specs[i].async_only && values[i] != first.front());
+            }
+            const params p(std::move(kv), std::move(texts));
             for (const auto& m : models) {
                 if (default_set && m.threads > 0 && std::size_t(m.threads) > w->tasks(p)) continue;
+                if (async_variant && !m.runs_async()) continue;
                 cases.push_back({w, p, m, arrival{}});
             }
+        }
     }
     return cases;
 }

@@ -25,7 +25,7 @@ struct options {
     bool help = false;
     double budget_s = 0;  // 0: the scale's default
     std::vector<model_spec> models;  // empty: the default set
-    std::vector<std::pair<std::string, std::vector<std::int64_t>>> overrides;  // --set
+    std::vector<std::pair<std::string, std::vector<std::string>>> overrides;  // --set, resolved by make_cases
 
     double budget() const { return budget_s > 0 ? budget_s : scale == scale::quick ? 15.0 : 120.0; }
 };
@@ -35,7 +35,8 @@ struct options {
 options parse_args(int& argc, char** argv);
 
 // Every case of the sweep, in order: workloads as registered, then each
-// workload's parameter grid, then the models.
+// workload's parameter grid, then the models. Throws usage_error for --set
+// values that a parameter does not take.
 std::vector<case_spec> make_cases(const options& opt);
 
 // The default models. Pools larger than a case's task count are left out of

@@ -6,6 +6,15 @@
 
 namespace simul {
 
+std::string param_spec::text(std::int64_t v) const {
+    return v >= 0 && std::size_t(v) < choices.size() ? choices[std::size_t(v)] : std::to_string(v);
+}
+
+params::params(std::vector<std::pair<std::string, std::int64_t>> values, std::vector<std::string> texts)
+    : values_(std::move(values)), texts_(std::move(texts)) {
+    for (std::size_t i = texts_.size(); i < values_.size(); ++i) texts_.push_back(std::to_string(values_[i].second));
+}
+
 std::int64_t params::operator[](std::string_view name) const {
     for (const auto& [n, v] : values_)
         if (n == name) return v;
@@ -14,7 +23,8 @@ std::int64_t params::operator[](std::string_view name) const {
 
 std::string params::name() const {
     std::string out;
-    for (const auto& [n, v] : values_) out += fmt::format("{}{}:{}", out.empty() ? "" : "/", n, v);
+    for (std::size_t i = 0; i < values_.size(); ++i)
+        out += fmt::format("{}{}:{}", out.empty() ? "" : "/", values_[i].first, texts_[i]);
     return out;
 }
 

@@ -25,22 +25,32 @@ struct param_spec {
     std::string help;
     std::vector<std::int64_t> quick;  // values swept by --scale=quick
     std::vector<std::int64_t> full;   // values swept by --scale=full
+    // Named values: value v is choices[v] in case names and on the command
+    // line (cache:cold, cache:warm). Empty for plain numbers.
+    std::vector<std::string> choices = {};
+    // Read by the coroutine colour only: values after the first are swept
+    // for coroutine models only (other models would run the same case twice).
+    bool async_only = false;
+
+    std::string text(std::int64_t v) const;  // "cold", or "1000"
 };
 
 // One value per parameter, in the order the workload declares them.
 class params {
 public:
     params() = default;
-    explicit params(std::vector<std::pair<std::string, std::int64_t>> values) : values_(std::move(values)) {}
+    // texts: how each value reads in the case name; defaults to the number.
+    explicit params(std::vector<std::pair<std::string, std::int64_t>> values, std::vector<std::string> texts = {});
 
     // The value of a declared parameter; throws std::out_of_range otherwise.
     std::int64_t operator[](std::string_view name) const;
 
     const std::vector<std::pair<std::string, std::int64_t>>& values() const { return values_; }
-    std::string name() const;  // "tasks:1000/wait_ms:100"
+    std::string name() const;  // "tasks:1000/wait_ms:100", "files:64/cache:cold"
 
 private:
     std::vector<std::pair<std::string, std::int64_t>> values_;
+    std::vector<std::string> texts_;
 };
 
 class workload {
