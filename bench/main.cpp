@@ -5,6 +5,7 @@
 #include "bench/core/case.hpp"
 #include "bench/core/cli.hpp"
 #include "bench/core/context.hpp"
+#include "bench/core/settings.hpp"
 #include "bench/core/system.hpp"
 
 #include <benchmark/benchmark.h>
@@ -87,6 +88,7 @@ int run(int argc, char** argv) {
         std::fputs(usage_text, stdout);
         return 0;
     }
+    if (!opt.data_dir.empty()) set_data_dir(opt.data_dir);
     const auto cases = make_cases(opt);
     const std::string filter = flag_value(argc, argv, "--benchmark_filter", "");
     std::size_t total = 0;

@@ -7,7 +7,7 @@ set -euo pipefail
 simul_packages=(
   g++ cmake ninja-build
   libbenchmark-dev libgtest-dev
-  libboost1.81-dev libtbb-dev libfmt-dev
+  libboost1.81-dev libtbb-dev libfmt-dev liburing-dev pkg-config
   wrk
 )
 

@@ -82,7 +82,7 @@ TEST(Cli, JsonHasEveryCounterForEveryCaseAndTheContext) {
     const fs::path json = fs::temp_directory_path() / ("simul-cli-" + std::to_string(::getpid()) + ".json");
     const auto o = bench("--set=tasks:4 --set=wait_ms:2 --set=boards:2 --set=moves:2 --set=think_us:50 "
                          "--set=reply_us:200 --set=delay_ms:2 --set=bytes:64 --set=conns:1 --set=rate:20 "
-                         "--set=duration_s:1 --benchmark_out_format=json --benchmark_out=" + json.string());
+                         "--set=duration_s:1 --set=files:4 --set=file_kib:64 --benchmark_out_format=json --benchmark_out=" + json.string());
     ASSERT_EQ(o.code, 0) << o.err;
     const std::string text = slurp(json);
     fs::remove(json);

@@ -38,6 +38,8 @@ std::vector<std::pair<std::string, std::int64_t>> small_params(const workload& w
         if (spec.name == "conns") v = 1;
         if (spec.name == "rate") v = 40;
         if (spec.name == "duration_s") v = 1;
+        if (spec.name == "files") v = 8;
+        if (spec.name == "file_kib") v = 256;
         out.emplace_back(spec.name, v);
     }
     return out;

@@ -23,6 +23,8 @@ options:
                          grid's, in every workload that has it (repeatable)
   --budget=SECONDS       skip a case whose ideal makespan is over this
                          (default: 15 for quick, 120 for full)
+  --data-dir=PATH        where workloads keep data sets (default: data/ in
+                         the build folder)
   --list                 print the cases with their ideal makespans and exit
   --help                 print this and exit
 
@@ -107,6 +109,8 @@ options parse_args(int& argc, char** argv) {
                     throw usage_error(fmt::format("--models: {}", e.what()));
                 }
             }
+        } else if (take(arg, "--data-dir", v)) {
+            opt.data_dir = v;
         } else if (take(arg, "--set", v)) {
             const auto colon = v.find(':');
             if (colon == std::string_view::npos || colon == 0)

@@ -26,6 +26,7 @@ struct options {
     double budget_s = 0;  // 0: the scale's default
     std::vector<model_spec> models;  // empty: the default set
     std::vector<std::pair<std::string, std::vector<std::string>>> overrides;  // --set, resolved by make_cases
+    std::string data_dir;  // --data-dir; empty: the default (bench/core/settings.hpp)
 
     double budget() const { return budget_s > 0 ? budget_s : scale == scale::quick ? 15.0 : 120.0; }
 };

@@ -1,0 +1,14 @@
+#include "bench/core/settings.hpp"
+
+namespace simul {
+namespace {
+std::filesystem::path& current() {
+    static std::filesystem::path dir = std::filesystem::path(SIMUL_TOOLS_DIR) / "data";
+    return dir;
+}
+}  // namespace
+
+std::filesystem::path data_dir() { return current(); }
+void set_data_dir(std::filesystem::path dir) { current() = std::move(dir); }
+
+}  // namespace simul

@@ -1,0 +1,386 @@
+// file_read: each task reads one file completely, in chunks, and checksums
+// every byte. File reads are where "IO-bound" is easiest to fake (a file in
+// the page cache is a memcpy), so the cache state is a parameter and the
+// preparation makes it true: cold evicts every file of the set from the page
+// cache (fdatasync, then posix_fadvise DONTNEED), warm reads them all once.
+// direct:1 bypasses the cache with O_DIRECT.
+//
+// Blocking colour: a pread loop. Coroutine colour: io_uring through Asio's
+// random_access_file, on the single-thread loop; where io_uring is not
+// available (a kernel setting, a seccomp filter), or with io:offload, each
+// pread is handed to a small offload pool and awaited, as asyncio's to_thread
+// does. The case's JSON says which path ran (counters io_uring, offloaded).
+
+#include "bench/core/case.hpp"
+#include "bench/core/settings.hpp"
+#include "bench/core/workload.hpp"
+#include "bench/workloads/util.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/random_access_file.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace simul {
+namespace {
+
+constexpr std::size_t page = 4096;  // O_DIRECT alignment for buffers, offsets and sizes
+
+[[noreturn]] void fail(const fs::path& path, const char* what) {
+    throw std::runtime_error(fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)));
+}
+
+// ---- The data set: K files of S bytes, each byte known in advance --------
+
+// Word w of file f. The checksum of a file is the sum of its words mod 2^52.
+std::uint64_t word(std::uint64_t file, std::uint64_t w) { return mix64((file << 40) ^ w); }
+
+std::uint64_t sum_words(const char* data, std::size_t n) {
+    std::uint64_t sum = 0;
+    for (std::size_t k = 0; k + 8 <= n; k += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, data + k, 8);
+        sum += w;
+    }
+    return sum;
+}
+
+std::uint64_t expected_sum(std::uint64_t file, std::size_t bytes) {
+    std::uint64_t sum = 0;
+    for (std::uint64_t w = 0; w < bytes / 8; ++w) sum += word(file, w);
+    return sum & checksum_mask;
+}
+
+struct data_set {
+    fs::path dir;
+    std::size_t files = 0, bytes = 0;
+
+    fs::path file(std::size_t i) const { return dir / fmt::format("f{:05}.dat", i); }
+    fs::path manifest() const { return dir / "MANIFEST"; }
+
+    std::string manifest_text(std::uint64_t total) const {
+        return fmt::format("files={} bytes={} sum={}\n", files, bytes, total);
+    }
+};
+
+// True if the set is there: the manifest names these sizes and checksum and
+// every file has its size. Cheap: it reads no file's contents (which would
+// also warm the cache).
+bool intact(const data_set& d, std::uint64_t total) {
+    std::ifstream in(d.manifest());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text != d.manifest_text(total)) return false;
+    for (std::size_t i = 0; i < d.files; ++i) {
+        std::error_code ec;
+        if (fs::file_size(d.file(i), ec) != d.bytes || ec) return false;
+    }
+    return true;
+}
+
+// A temporary name of this process's own: two processes may build the same
+// set at once (tests run in parallel), and rename makes either result whole.
+fs::path temporary(const fs::path& path) { return fmt::format("{}.{}.tmp", path.string(), ::getpid()); }
+
+void write_file(const fs::path& path, std::size_t file, std::size_t bytes) {
+    const fs::path tmp = temporary(path);
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) fail(tmp, "cannot create");
+    std::vector<std::uint64_t> block(1 << 16);
+    for (std::size_t w = 0; w < bytes / 8;) {
+        const std::size_t n = std::min(block.size(), bytes / 8 - w);
+        for (std::size_t k = 0; k < n; ++k) block[k] = word(file, w + k);
+        if (::write(fd, block.data(), n * 8) != ssize_t(n * 8)) {
+            if (errno == 0) errno = ENOSPC;
+            const int err = errno;
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            errno = err;
+            fail(tmp, "cannot write");
+        }
+        w += n;
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) fail(tmp, "cannot write");
+    if (::rename(tmp.c_str(), path.c_str()) != 0) fail(path, "cannot rename into");
+}
+
+// Makes the set if it is missing or wrong; shows progress while it does.
+// Files are written under a temporary name and renamed, and the manifest
+// last, so an interrupted build is rebuilt next time rather than trusted.
+void ensure(const data_set& d, const std::vector<std::uint64_t>& sums) {
+    std::uint64_t total = 0;
+    for (auto s : sums) total = (total + s) & checksum_mask;
+    if (intact(d, total)) return;
+    std::error_code ec;
+    fs::create_directories(d.dir, ec);
+    if (ec) throw std::runtime_error(fmt::format("cannot create data directory {}: {}", d.dir.string(), ec.message()));
+    fs::remove(d.manifest(), ec);
+    for (std::size_t i = 0; i < d.files; ++i) {
+        if (i % std::max<std::size_t>(1, d.files / 10) == 0)
+            std::fprintf(stderr, "  file_read: making the data set in %s: %zu of %zu files\n", d.dir.c_str(), i, d.files);
+        write_file(d.file(i), i, d.bytes);
+    }
+    const fs::path tmp = temporary(d.manifest());
+    {
+        std::ofstream out(tmp);
+        out << d.manifest_text(total);
+        if (!out.flush()) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
+    }
+    fs::rename(tmp, d.manifest());
+}
+
+// ---- Cache state -----------------------------------------------------------
+
+void evict(const fs::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail(path, "cannot open");
+    ::fdatasync(fd);  // dirty pages cannot be dropped
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    ::close(fd);
+}
+
+void read_through(const fs::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail(path, "cannot open");
+    std::vector<char> buf(1 << 20);
+    while (::read(fd, buf.data(), buf.size()) > 0) {
+    }
+    ::close(fd);
+}
+
+// ---- The tasks ------------------------------------------------------------
+
+struct aligned_free {
+    void operator()(char* p) const { std::free(p); }
+};
+using buffer_ptr = std::unique_ptr<char, aligned_free>;
+
+buffer_ptr aligned_buffer(std::size_t n) {
+    void* p = nullptr;
+    if (::posix_memalign(&p, page, n) != 0) throw std::bad_alloc();
+    return buffer_ptr(static_cast<char*>(p));
+}
+
+class file_tasks final : public task_source {
+public:
+    enum path_used { used_pread = 1, used_uring = 2, used_offload = 4 };
+
+    file_tasks(data_set d, std::vector<std::uint64_t> sums, std::size_t chunk, bool direct, bool offload)
+        : set_(std::move(d)), sums_(std::move(sums)), chunk_(chunk), direct_(direct), offload_(offload) {}
+
+    std::size_t size() const override { return set_.files; }
+
+    std::uint64_t blocking(std::size_t i) override {
+        paths_ |= used_pread;
+        const int fd = open_file(i);
+        auto buf = aligned_buffer(chunk_);
+        std::uint64_t sum = 0;
+        std::size_t done = 0;
+        while (done < set_.bytes) {
+            const ssize_t n = ::pread(fd, buf.get(), chunk_, off_t(done));
+            if (n <= 0) return close_and_fail(fd, i, n);
+            sum += sum_words(buf.get(), std::size_t(n));
+            done += std::size_t(n);
+        }
+        ::close(fd);
+        return check(i, sum);
+    }
+
+    asio::awaitable<std::uint64_t> async(std::size_t i) override {
+        auto ex = co_await asio::this_coro::executor;
+        const int fd = open_file(i);
+        auto buf = aligned_buffer(chunk_);
+        std::uint64_t sum = 0;
+        std::size_t done = 0;
+        std::optional<asio::random_access_file> file;
+        if (!offload_ && uring_works(ex)) {
+            paths_ |= used_uring;
+            file.emplace(ex, fd);  // the file owns fd from here
+            while (done < set_.bytes) {
+                const std::size_t n = co_await file->async_read_some_at(done, asio::buffer(buf.get(), chunk_),
+                                                                         asio::use_awaitable);
+                sum += sum_words(buf.get(), n);
+                done += n;
+            }
+            co_return check(i, sum);
+        }
+        paths_ |= used_offload;
+        auto& pool = offload_pool();
+        while (done < set_.bytes) {
+            const ssize_t n = co_await asio::co_spawn(
+                pool, [&]() -> asio::awaitable<ssize_t> { co_return ::pread(fd, buf.get(), chunk_, off_t(done)); },
+                asio::use_awaitable);
+            if (n <= 0) close_and_fail(fd, i, n);
+            sum += sum_words(buf.get(), std::size_t(n));
+            done += std::size_t(n);
+        }
+        ::close(fd);
+        co_return check(i, sum);
+    }
+
+    int paths() const { return paths_.load(); }
+    const std::string& uring_error() const { return uring_error_; }
+    std::size_t total_bytes() const { return set_.files * set_.bytes; }
+
+private:
+    int open_file(std::size_t i) const {
+        const int fd = ::open(set_.file(i).c_str(), O_RDONLY | O_CLOEXEC | (direct_ ? O_DIRECT : 0));
+        if (fd < 0) fail(set_.file(i), "cannot open");
+        return fd;
+    }
+
+    std::uint64_t close_and_fail(int fd, std::size_t i, ssize_t n) const {
+        ::close(fd);
+        if (n == 0) throw std::runtime_error(fmt::format("{} is shorter than {} bytes", set_.file(i).string(), set_.bytes));
+        fail(set_.file(i), "cannot read");
+    }
+
+    std::uint64_t check(std::size_t i, std::uint64_t sum) const {
+        sum &= checksum_mask;
+        if (sum != sums_[i]) throw std::runtime_error(fmt::format("{} does not hold what it should", set_.file(i).string()));
+        return sum;
+    }
+
+    // Whether this loop can use io_uring: Asio sets up a ring for the
+    // io_context at the first file; where the kernel refuses, it throws.
+    bool uring_works(const asio::any_io_executor& ex) {
+        if (uring_checked_) return uring_ok_;
+        uring_checked_ = true;
+        try {
+            asio::random_access_file probe(ex);
+            uring_ok_ = true;
+        } catch (const std::exception& e) {
+            uring_error_ = e.what();
+        }
+        return uring_ok_;
+    }
+
+    // As asyncio's default executor for to_thread: min(32, cores + 4) threads,
+    // made at first use.
+    asio::thread_pool& offload_pool() {
+        std::call_once(pool_made_, [&] {
+            pool_.emplace(std::min(32u, std::max(1u, std::thread::hardware_concurrency()) + 4));
+        });
+        return *pool_;
+    }
+
+    data_set set_;
+    std::vector<std::uint64_t> sums_;
+    std::size_t chunk_;
+    bool direct_, offload_;
+    std::atomic<int> paths_{0};
+    bool uring_checked_ = false, uring_ok_ = false;  // the loop's thread only
+    std::string uring_error_;
+    std::once_flag pool_made_;
+    std::optional<asio::thread_pool> pool_;
+};
+
+// Checksum speed on this machine (bytes/s), for the ideal: every byte must at
+// least be summed once it is in memory.
+double sum_bytes_per_s() {
+    static const double rate = [] {
+        std::vector<char> buf(8 << 20, 1);
+        double best = 0;
+        std::uint64_t sink = 0;
+        for (int attempt = 0; attempt < 5; ++attempt) {
+            const auto begun = clock::now();
+            sink += sum_words(buf.data(), buf.size());
+            const double s = std::chrono::duration<double>(clock::now() - begun).count();
+            best = std::max(best, double(buf.size()) / std::max(s, 1e-9));
+        }
+        return sink == 42 ? best + 1 : best;
+    }();
+    return rate;
+}
+
+class file_read_workload_t final : public workload {
+public:
+    std::string_view name() const override { return "file_read"; }
+    std::string_view description() const override {
+        return "each task reads one file of the set in chunks and checksums it; cold or warm page cache";
+    }
+
+    std::vector<param_spec> params() const override {
+        return {
+            {"files", "files K (one task each)", {64}, {64, 1024}},
+            {"file_kib", "size of each file, KiB", {1024}, {64, 1024}},
+            {"chunk_kib", "bytes per read call, KiB", {64}, {64}},
+            {"cache", "page cache before the run: cold (evicted) or warm (read once)", {0, 1}, {0, 1}, {"cold", "warm"}},
+            {"direct", "1: O_DIRECT, bypassing the page cache", {0}, {0, 1}},
+            {"io", "the loop's reads: native (io_uring) or offload (a pread pool)", {0, 1}, {0, 1},
+             {"native", "offload"}, true},
+        };
+    }
+
+    std::size_t tasks(const simul::params& p) const override { return std::size_t(p["files"]); }
+
+    double ideal_s(const simul::params& p, const model_shape& shape) const override {
+        const double bytes = double(p["files"]) * double(p["file_kib"]) * 1024;
+        return bytes / (sum_bytes_per_s() * shape.cpu_parallelism);
+    }
+
+    std::size_t descriptors(const simul::params& p, const model_shape& shape) const override {
+        return std::size_t(std::min(double(p["files"]), shape.concurrency)) + 8;
+    }
+
+    std::unique_ptr<task_source> prepare(const simul::params& p) const override {
+        const std::size_t bytes = std::size_t(p["file_kib"]) * 1024, chunk = std::size_t(p["chunk_kib"]) * 1024;
+        if (bytes % page != 0 || chunk % page != 0)
+            throw std::runtime_error("file_kib and chunk_kib must be multiples of 4 (O_DIRECT alignment)");
+        data_set d{data_dir() / "file_read" / fmt::format("{}x{}KiB", p["files"], p["file_kib"]),
+                   std::size_t(p["files"]), bytes};
+        std::vector<std::uint64_t> sums;
+        for (std::size_t i = 0; i < d.files; ++i) sums.push_back(expected_sum(i, bytes));
+        ensure(d, sums);
+        for (std::size_t i = 0; i < d.files; ++i) {
+            if (p["cache"] == 0) evict(d.file(i));
+            else read_through(d.file(i));
+        }
+        return std::make_unique<file_tasks>(std::move(d), std::move(sums), chunk, p["direct"] == 1, p["io"] == 1);
+    }
+
+    void on_end(task_source& tasks, case_result& r) const override {
+        const auto& t = static_cast<const file_tasks&>(tasks);
+        const int paths = t.paths();
+        r.extra = {{"io_uring", (paths & file_tasks::used_uring) ? 1.0 : 0.0},
+                   {"offloaded", (paths & file_tasks::used_offload) ? 1.0 : 0.0},
+                   {"mib_per_s", r.makespan_s > 0 ? double(t.total_bytes()) / r.makespan_s / (1 << 20) : 0.0}};
+        std::string io = (paths & file_tasks::used_uring)      ? "io: io_uring"
+                         : (paths & file_tasks::used_offload) ? "io: offload pool"
+                                                                : "io: pread";
+        if ((paths & file_tasks::used_offload) && !t.uring_error().empty())
+            io += fmt::format(" (io_uring unavailable: {})", t.uring_error());
+        r.label = r.label.empty() ? io : fmt::format("{}; {}", io, r.label);
+    }
+};
+
+}  // namespace
+
+const workload& file_read_workload() {
+    static const file_read_workload_t w;
+    return w;
+}
+
+}  // namespace simul

@@ -1,0 +1,160 @@
+// file_read: the cache state is what the parameter says (checked with
+// mincore), every model and IO path reads the same bytes, the loop falls back
+// to the offload pool where io_uring is refused, and a damaged data set is
+// rebuilt while a missing directory is a clear error.
+
+#include "bench/core/settings.hpp"
+#include "tests/helpers.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+using namespace simul;
+using namespace simul::testing;
+
+namespace {
+
+// Each test its own data folder: CTest runs test processes side by side.
+fs::path use_data_dir() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    const fs::path dir = fs::path(SIMUL_BENCH_PATH).parent_path() / "test-data" / info->name();
+    set_data_dir(dir);
+    return dir;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> small(std::int64_t cache, std::int64_t direct = 0,
+                                                        std::int64_t offload = 0) {
+    return {{"files", 6},  {"file_kib", 256}, {"chunk_kib", 64},
+            {"cache", cache}, {"direct", direct}, {"io", offload}};
+}
+
+std::vector<fs::path> data_files(const fs::path& dir) {
+    std::vector<fs::path> out;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+        if (e.path().extension() == ".dat") out.push_back(e.path());
+    return out;
+}
+
+// Pages of the file in the page cache, and pages in all.
+std::pair<std::size_t, std::size_t> resident(const fs::path& p) {
+    const int fd = ::open(p.c_str(), O_RDONLY);
+    const std::size_t size = fs::file_size(p), pages = (size + 4095) / 4096;
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);  // maps, does not read
+    std::vector<unsigned char> in(pages);
+    ::mincore(map, size, in.data());
+    ::munmap(map, size);
+    ::close(fd);
+    std::size_t n = 0;
+    for (auto b : in) n += b & 1;
+    return {n, pages};
+}
+
+TEST(FileRead, ColdLeavesNoPageInTheCacheAndWarmLeavesThemAll) {
+    const fs::path dir = use_data_dir();
+    auto cold = file_read_workload().prepare(params(small(0)));
+    const auto files = data_files(dir);
+    ASSERT_EQ(files.size(), 6u);
+    for (const auto& f : files) EXPECT_EQ(resident(f).first, 0u) << f;
+    auto warm = file_read_workload().prepare(params(small(1)));
+    for (const auto& f : files) {
+        const auto [in, all] = resident(f);
+        EXPECT_EQ(in, all) << f;
+    }
+}
+
+TEST(FileRead, EveryModelAndIoPathReadsTheSameBytes) {
+    use_data_dir();
+    const auto reference = run(file_read_workload(), small(1), "sequential");
+    ASSERT_EQ(reference.failed, 0u) << reference.label;
+    ASSERT_EQ(reference.tasks, 6u);
+    for (std::int64_t cache : {0, 1})
+        for (std::int64_t direct : {0, 1})
+            for (const auto& m : every_model())
+                for (std::int64_t offload : {0, 1}) {
+                    if (offload == 1 && !m.runs_async()) continue;
+                    SCOPED_TRACE(fmt::format("{} cache {} direct {} offload {}", m.name(), cache, direct, offload));
+                    const auto r = run(file_read_workload(), small(cache, direct, offload), m.name());
+                    EXPECT_EQ(r.failed, 0u) << r.label;
+                    EXPECT_EQ(r.checksum, reference.checksum);
+                    const auto counter = [&](const char* k) {
+                        for (const auto& [name, v] : r.extra)
+                            if (name == k) return v;
+                        return -1.0;
+                    };
+                    if (!m.runs_async()) {
+                        EXPECT_NE(r.label.find("io: pread"), std::string::npos) << r.label;
+                    } else if (offload == 1) {
+                        EXPECT_EQ(counter("offloaded"), 1.0) << r.label;
+                    } else {  // io_uring, or the fallback saying why not
+                        EXPECT_TRUE(counter("io_uring") == 1.0 ||
+                                    r.label.find("io_uring unavailable") != std::string::npos)
+                            << r.label;
+                    }
+                }
+}
+
+// Refuses io_uring_setup with ENOSYS, as a container's seccomp profile may.
+void refuse_io_uring() {
+    sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog program{static_cast<unsigned short>(std::size(filter)), filter};
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0)
+        _exit(10);
+}
+
+TEST(FileRead, WhereIoUringIsRefusedTheLoopFallsBackToTheOffloadPool) {
+    use_data_dir();
+    const auto reference = run(file_read_workload(), small(1), "sequential");
+    ASSERT_EQ(reference.failed, 0u) << reference.label;
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        refuse_io_uring();
+        const auto r = run(file_read_workload(), small(1), "coroutine_loop");
+        const bool fell_back = r.label.find("io: offload pool (io_uring unavailable") != std::string::npos;
+        _exit(r.failed == 0 && r.checksum == reference.checksum && fell_back ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: no fallback, or other bytes; 10: could not install the filter";
+}
+
+TEST(FileRead, ATruncatedFileIsFoundByTheCheapCheckAndRebuilt) {
+    const fs::path dir = use_data_dir();
+    file_read_workload().prepare(params(small(1)));
+    const fs::path victim = data_files(dir).front();
+    fs::resize_file(victim, 1000);
+    const auto r = run(file_read_workload(), small(0), "thread_pool:3");
+    EXPECT_EQ(r.failed, 0u) << r.label;
+    EXPECT_EQ(fs::file_size(victim), 256u * 1024);
+}
+
+TEST(FileRead, AnUnusableDataDirectoryIsAClearSetUpError) {
+    set_data_dir("/proc/simul-cannot-be-here");
+    try {
+        run(file_read_workload(), small(0), "sequential");
+        FAIL() << "expected a set-up error";
+    } catch (const case_error& e) {
+        EXPECT_NE(std::string(e.what()).find("/proc/simul-cannot-be-here"), std::string::npos) << e.what();
+    }
+}
+
+}  // namespace
