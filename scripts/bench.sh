@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, build a Release build, run the
-# default sweep and write results/<timestamp>/ with the Google Benchmark JSON
-# and the console log. Arguments go through to simul-bench, e.g.
+# default sweep and write results/<timestamp>/ with the Google Benchmark JSON,
+# the console log, the charts and REPORT.md. Arguments go through to
+# simul-bench, e.g.
 #   scripts/bench.sh --benchmark_filter=chess
 #   scripts/bench.sh --scale=full
 set -euo pipefail
@@ -34,3 +35,8 @@ fi
 mv "$work" "$final"
 ln -sfn "$stamp" results/latest
 echo "simul: results in $final (also results/latest): run.json, console.log"
+if py=$(simul_python) && "$py" scripts/report.py "$final/run.json" >/dev/null; then
+  echo "simul: report in $final/REPORT.md (charts in $final/charts/)"
+else
+  echo "simul: the report could not be made; the results above are intact" >&2
+fi

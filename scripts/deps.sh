@@ -31,4 +31,16 @@ simul_install_deps() {
     "${missing[@]}" >/dev/null
 }
 
+# Prints a Python interpreter that can import matplotlib and pytest: Debian's
+# /usr/bin/python3 first (python3 on PATH may be a pyenv build that cannot see
+# Debian's packages).
+simul_python() {
+  local py
+  for py in /usr/bin/python3 "$(command -v python3 || true)"; do
+    if [ -x "$py" ] && "$py" -c 'import matplotlib, pytest' 2>/dev/null; then echo "$py"; return 0; fi
+  done
+  echo "simul: no Python that can import matplotlib and pytest (apt-get install python3-matplotlib python3-pytest)" >&2
+  return 1
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then simul_install_deps; fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds and runs every test. Exits non-zero on any
-# failure. Options:
+# Installs what is missing, builds and runs every test: CTest (GoogleTest) for
+# the C++, pytest for the scripts. Exits non-zero on any failure. Options:
 #   --preset NAME   build and test with a CMake preset: release (default),
 #                   debug or sanitize (AddressSanitizer + UBSan)
 set -euo pipefail
@@ -20,6 +20,9 @@ case "$preset" in release|debug|sanitize) ;; *)
 esac
 
 simul_install_deps
+py=$(simul_python)
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"
 ctest --preset "$preset" -j "$(nproc)"
+# The plotting and report scripts.
+(cd scripts && "$py" -m pytest -q tests)

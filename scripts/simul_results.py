@@ -1,0 +1,132 @@
+"""Reading simul-bench's Google Benchmark JSON into cases.
+
+Shared by report.py and compare.py. A case is one workload, model and
+parameter set; it holds one run per repetition (several files may be merged),
+or the reason it was skipped or failed.
+"""
+
+import json
+import math
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Every case that ran carries these (see the README's counter table).
+REQUIRED = [
+    "tasks", "failed", "lat_p50_ms", "lat_p90_ms", "lat_p99_ms", "lat_p999_ms", "lat_max_ms",
+    "mem_peak_bytes", "mem_per_task_bytes", "cpu_user_s", "cpu_sys_s", "ctx_voluntary",
+    "ctx_involuntary", "threads_peak", "ideal_s", "efficiency", "checksum", "items_per_second",
+]
+
+_TIME_UNIT_S = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+
+
+class InputError(Exception):
+    """Input that cannot be used; the message names the file and the problem."""
+
+
+@dataclass
+class Case:
+    workload: str
+    model: str                      # "thread_pool:24"
+    params: dict                    # {"tasks": "1000", "cache": "cold"}, in name order
+    runs: list = field(default_factory=list)   # dicts: counters + "makespan_s"
+    skipped: str = ""               # the reason, if it did not run
+    label: str = ""                 # a limit it hit, the IO path, ...
+
+    @property
+    def name(self):
+        return "/".join([self.workload, self.model] + [f"{k}:{v}" for k, v in self.params.items()])
+
+    def values(self, counter):
+        return [r[counter] for r in self.runs if counter in r]
+
+    def median(self, counter):
+        v = self.values(counter)
+        return statistics.median(v) if v else math.nan
+
+    def spread(self, counter):
+        """(min, max) over repetitions."""
+        v = self.values(counter)
+        return (min(v), max(v)) if v else (math.nan, math.nan)
+
+
+@dataclass
+class Run:
+    files: list
+    context: dict
+    cases: dict        # name → Case, in the order first seen
+
+    def workloads(self):
+        seen = []
+        for c in self.cases.values():
+            if c.workload not in seen:
+                seen.append(c.workload)
+        return seen
+
+
+def parse_name(name):
+    """'sleep/thread_pool:24/tasks:10/iterations:1/repeats:3/manual_time' → parts."""
+    parts = [p for p in name.split("/")
+             if p not in ("manual_time", "real_time") and not p.startswith(("iterations:", "repeats:"))]
+    if len(parts) < 2:
+        raise ValueError(name)
+    params = {}
+    for p in parts[2:]:
+        key, sep, value = p.partition(":")
+        if not sep:
+            raise ValueError(name)
+        params[key] = value
+    return parts[0], parts[1], params
+
+
+def _read(path):
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file")
+    except OSError as e:
+        raise InputError(f"{path}: cannot read it: {e.strerror}")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path}: not valid JSON ({e.msg} at line {e.lineno})")
+    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
+        raise InputError(f"{path}: not Google Benchmark JSON (no 'benchmarks' list)")
+    if not data["benchmarks"]:
+        raise InputError(f"{path}: holds no benchmarks")
+    return data
+
+
+def load(paths):
+    """Reads and merges the files; raises InputError on the first unusable one."""
+    if not paths:
+        raise InputError("no input files given")
+    cases, context = {}, {}
+    for path in paths:
+        data = _read(path)
+        context = context or data.get("context", {})
+        for b in data["benchmarks"]:
+            if b.get("run_type", "iteration") != "iteration":
+                continue  # aggregates: recomputed here from the repetitions
+            try:
+                workload, model, params = parse_name(b.get("run_name", b.get("name", "")))
+            except ValueError:
+                raise InputError(f"{path}: case '{b.get('name')}' is not named <workload>/<model>/<param>:<value>/...")
+            case = Case(workload, model, params)
+            case = cases.setdefault(case.name, case)
+            if b.get("error_occurred"):
+                case.skipped = b.get("error_message", "did not run")
+                continue
+            missing = [c for c in REQUIRED if c not in b]
+            if missing:
+                shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+                raise InputError(f"{path}: case {case.name} lacks counter(s) {shown}: not a simul-bench run?")
+            run = {k: v for k, v in b.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+            run["makespan_s"] = b["real_time"] * _TIME_UNIT_S.get(b.get("time_unit", "ns"), 1e-9)
+            case.runs.append(run)
+            case.label = b.get("label", case.label)
+    if not any(c.runs or c.skipped for c in cases.values()):
+        raise InputError(f"{paths[0]}: holds no simul-bench cases")
+    return Run([str(p) for p in paths], context, cases)
