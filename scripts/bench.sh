@@ -17,6 +17,15 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 final="results/$stamp"
 work="results/.$stamp.partial"  # renamed to $final only when the run succeeds
 mkdir -p "$work"
+{ # the machine, beside the JSON's own context
+  echo "# $(date -u +%FT%TZ)"; uname -a; echo
+  grep -m1 'model name' /proc/cpuinfo; echo "cpus: $(nproc)"
+  grep -E 'MemTotal' /proc/meminfo; echo
+  grep PRETTY_NAME /etc/os-release; g++ --version | head -1; cmake --version | head -1
+  echo "pid_max $(cat /proc/sys/kernel/pid_max), threads-max $(cat /proc/sys/kernel/threads-max)," \
+       "max_map_count $(cat /proc/sys/vm/max_map_count), nofile $(ulimit -Sn)/$(ulimit -Hn)"
+  df -hT "$work" | tail -1
+} > "$work/machine.txt" 2>&1
 
 echo "simul: running the sweep; progress on the way, results in $final" >&2
 set +e
@@ -34,7 +43,7 @@ if [ "$status" -ne 0 ]; then
 fi
 mv "$work" "$final"
 ln -sfn "$stamp" results/latest
-echo "simul: results in $final (also results/latest): run.json, console.log"
+echo "simul: results in $final (also results/latest): run.json, console.log, machine.txt"
 if py=$(simul_python) && "$py" scripts/report.py "$final/run.json" >/dev/null; then
   echo "simul: report in $final/REPORT.md (charts in $final/charts/)"
 else
