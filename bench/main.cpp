@@ -59,6 +59,9 @@ void report_counters(benchmark::State& state, const case_result& r) {
     c["ideal_s"] = r.ideal_s;
     c["efficiency"] = r.efficiency;
     c["checksum"] = double(r.checksum);
+    c["arrival_rate"] = r.arrival_rate;
+    c["backlog_peak"] = double(r.backlog_peak);
+    c["capacity"] = r.capacity;
     for (const auto& [name, value] : r.extra) c[name] = value;
     state.SetItemsProcessed(std::int64_t(r.tasks));
     if (!r.label.empty()) state.SetLabel(r.label);
@@ -101,7 +104,7 @@ int run(int argc, char** argv) {
         for (const auto& c : cases)
             if (selected(c.name(), filter))
                 fmt::print("{:<70} ideal {:>9.3f} s{}\n", c.name(), c.ideal_s(),
-                           c.ideal_s() > opt.budget() ? "  (over budget: skipped)" : "");
+                           c.predicted_s() > opt.budget() ? "  (over budget: skipped)" : "");
         return 0;
     }
 
@@ -118,10 +121,15 @@ int run(int argc, char** argv) {
         benchmark::RegisterBenchmark(c.name().c_str(), [c, budget, total, started, fd_limit](benchmark::State& state) {
             const std::string name = c.name();
             std::fprintf(stderr, "[%zu/%zu] %s\n", ++*started, total, name.c_str());
-            if (c.ideal_s() > budget) {
-                state.SkipWithError(fmt::format("skipped: predicted makespan {:.1f} s is over the budget of "
-                                                "{:g} s (--budget)", c.ideal_s(), budget)
-                                        .c_str());
+            if (c.predicted_s() > budget) {
+                const bool saturated = c.predicted_s() > c.ideal_s();
+                state.SkipWithError(
+                    (saturated ? fmt::format("skipped: saturated: capacity {:.0f} tasks/s is below the rate of {:g}; "
+                                             "working off the backlog would take {:.1f} s, over the budget of {:g} s",
+                                             c.capacity(), c.arrival.per_second, c.predicted_s(), budget)
+                               : fmt::format("skipped: predicted makespan {:.1f} s is over the budget of {:g} s "
+                                             "(--budget)", c.predicted_s(), budget))
+                        .c_str());
                 return;
             }
             // Headroom for the process's own descriptors (stdio, epoll, pipes).

@@ -8,6 +8,7 @@ namespace simul {
 trace::trace(std::size_t n)
     : n_(n),
       due_ns_(new std::int64_t[n]()),
+      arrived_ns_(new std::int64_t[n]),
       start_ns_(new std::atomic<std::int64_t>[n]),
       end_ns_(new std::atomic<std::int64_t>[n]),
       failed_(new std::atomic<bool>[n]),
@@ -18,6 +19,7 @@ trace::trace(std::size_t n)
         start_ns_[i].store(not_done, std::memory_order_relaxed);
         end_ns_[i].store(not_done, std::memory_order_relaxed);
         failed_[i].store(false, std::memory_order_relaxed);
+        arrived_ns_[i] = not_done;
     }
 }
 

@@ -36,6 +36,11 @@ public:
     std::int64_t due_ns(std::size_t i) const { return due_ns_[i]; }
     void set_due_ns(std::size_t i, std::int64_t ns) { due_ns_[i] = ns; }
 
+    // When task i was handed out (by the dispatching thread or the loop's
+    // arrival coroutine): written once, by that one thread.
+    void set_arrived_now(std::size_t i) { arrived_ns_[i] = now_ns(); }
+    std::int64_t arrived_ns(std::size_t i) const { return arrived_ns_[i]; }
+
     // Run task i in the given colour, recording its start, end and checksum.
     // An exception from the task marks it failed; it never escapes.
     void run_blocking(task_source& tasks, std::size_t i);
@@ -69,6 +74,7 @@ private:
     std::size_t n_;
     clock::time_point t0_{};
     std::unique_ptr<std::int64_t[]> due_ns_;
+    std::unique_ptr<std::int64_t[]> arrived_ns_;
     std::unique_ptr<std::atomic<std::int64_t>[]> start_ns_;
     std::unique_ptr<std::atomic<std::int64_t>[]> end_ns_;
     std::unique_ptr<std::atomic<bool>[]> failed_;

@@ -55,17 +55,24 @@ def number(text):
         return None
 
 
+def group(case):
+    """Burst cases of a workload chart together; its rate cases chart apart."""
+    return f"{case.workload}_rate" if case.params.get("arrival") == "rate" else case.workload
+
+
 class Workload:
     """The cases of one workload, arranged as series against an x parameter."""
 
     def __init__(self, name, cases):
         self.name = name
         self.cases = cases
+        self.rate = name.endswith("_rate")
         keys = list(cases[0].params)
         varying = [k for k in keys if len({c.params.get(k) for c in cases}) > 1]
         numeric = [k for k in varying if all(number(c.params.get(k, "")) is not None for c in cases)]
-        self.x = numeric[0] if numeric else None
-        self.others = [k for k in varying if k != self.x]
+        # Rate cases: latency against offered load (their task count follows the rate).
+        self.x = "rate" if self.rate else (numeric[0] if numeric else None)
+        self.others = [k for k in varying if k != self.x and not (self.rate and k in numeric)]
         self.throughput = "rate_achieved" if any("rate_achieved" in r for c in cases for r in c.runs) else "items_per_second"
 
     def series_name(self, case):
@@ -154,6 +161,9 @@ def draw(workload, charts_dir):
                     y = c.median(counters[0])
                     ax.plot([workload.xvalue(c)], [y], marker="o", markersize=11, markerfacecolor="none",
                             markeredgecolor="red")
+            capacity = max([c.median("capacity") for c in ran if "capacity" in c.runs[0]] or [0])
+            if workload.rate and counter == "latency" and capacity > 0:
+                ax.axvline(capacity, color=color, linestyle=":", alpha=0.8)
             if not bars:
                 skipped = [workload.xvalue(c) for c in cases if not c.runs]
                 if skipped:
@@ -171,6 +181,8 @@ def draw(workload, charts_dir):
         ax.grid(True, which="both", alpha=0.3)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     note = "× on an axis: skipped (not run); red ring: hit a limit" if not bars else ""
+    if workload.rate:
+        note = "× on an axis: saturated (not run); dotted: predicted capacity"
     fig.legend(handles, labels, loc="lower center", ncol=min(4, max(1, len(labels))), fontsize=8)
     fig.suptitle(f"{workload.name}: {note}" if note else workload.name, fontsize=11)
     fig.tight_layout(rect=(0, 0.08, 1, 0.97))
@@ -208,7 +220,7 @@ def headline_table(workload):
     sums = {c.median("checksum") for _, c in rows}
     head = ""
     if x is not None:
-        head = f"At {workload.x} = {fmt(x)}, the largest size that the most models ran"
+        head = f"At {workload.x} = {fmt(x)}, the largest value that the most models ran"
         head += f" (not run there: {', '.join(absent)})." if absent else "."
     lines = [head, "",
              "| model | makespan (s) | throughput | p50 (ms) | p99 (ms) | memory per task (B) | threads | efficiency | failed | note |",
@@ -271,10 +283,20 @@ def report(run, out_dir):
              "## Machine and build", "", machine(run.context), "",
              "## Command", "", f"```\n{run.context.get('simul_command', '(not recorded)')}\n```", "",
              "## Method", "", METHODOLOGY, ""]
-    for name in run.workloads():
-        w = Workload(name, [c for c in run.cases.values() if c.workload == name])
+    groups = []
+    for c in run.cases.values():
+        if group(c) not in groups:
+            groups.append(group(c))
+    for name in groups:
+        w = Workload(name, [c for c in run.cases.values() if group(c) == name])
         files = draw(w, charts)
-        lines += [f"## {name}", ""]
+        title = f"{name[:-5]}: latency against offered load (rate arrivals)" if w.rate else name
+        lines += [f"## {title}", ""]
+        if w.rate:
+            lines += ["Tasks arrive at a fixed rate and latency counts from each task's scheduled arrival. "
+                      "Below a model's capacity (dotted) latency stays near one task's service time; past it "
+                      "the backlog grows with every arrival and latency climbs until the case no longer fits "
+                      "its time budget (× on the axis: saturated).", ""]
         lines += [f"![{name}](charts/{files[0].name}) ([SVG](charts/{files[1].name}))", ""]
         if w.x:
             lines += [f"x axis: `{w.x}`; one line per " + ("model and " + ", ".join(f"`{k}`" for k in w.others)

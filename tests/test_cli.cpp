@@ -61,7 +61,10 @@ INSTANTIATE_TEST_SUITE_P(Cli, BadInput,
                                            "--models=fibers", "--models=thread_pool", "--models=thread_pool:0",
                                            "--models=thread_pool:9999999", "--models=sequential:4",
                                            "--budget=-1", "--budget=soon", "--benchmark_format=xml",
-                                           "--benchmark_repetitions=many", "--benchmark_filter=[", "stray"));
+                                           "--benchmark_repetitions=many", "--benchmark_filter=[", "stray",
+                                           "--rate=0", "--rate=-5", "--rate=1e12", "--rate=fast",
+                                           "--rate=100 --duration=0", "--arrival=sideways", "--arrival=rate",
+                                           "--arrival=burst --rate=10", "--poisson", "--rate=10 --seed=0"));
 
 TEST(Cli, HelpAndListSucceed) {
     const auto help = bench("--help");
@@ -82,7 +85,7 @@ TEST(Cli, JsonHasEveryCounterForEveryCaseAndTheContext) {
     const fs::path json = fs::temp_directory_path() / ("simul-cli-" + std::to_string(::getpid()) + ".json");
     const auto o = bench("--set=tasks:4 --set=wait_ms:2 --set=boards:2 --set=moves:2 --set=think_us:50 "
                          "--set=reply_us:200 --set=delay_ms:2 --set=bytes:64 --set=conns:1 --set=rate:20 "
-                         "--set=duration_s:1 --set=files:4 --set=file_kib:64 --benchmark_out_format=json --benchmark_out=" + json.string());
+                         "--set=duration_s:1 --set=files:4 --set=file_kib:64 --arrival=burst --benchmark_out_format=json --benchmark_out=" + json.string());
     ASSERT_EQ(o.code, 0) << o.err;
     const std::string text = slurp(json);
     fs::remove(json);
@@ -100,13 +103,29 @@ TEST(Cli, JsonHasEveryCounterForEveryCaseAndTheContext) {
     for (const char* counter :
          {"tasks", "failed", "lat_p50_ms", "lat_p90_ms", "lat_p99_ms", "lat_p999_ms", "lat_max_ms", "mem_peak_bytes",
           "mem_per_task_bytes", "cpu_user_s", "cpu_sys_s", "ctx_voluntary", "ctx_involuntary", "threads_peak",
-          "ideal_s", "efficiency", "checksum", "items_per_second"})
+          "ideal_s", "efficiency", "checksum", "items_per_second", "arrival_rate", "backlog_peak", "capacity"})
         EXPECT_EQ(count(std::string("\"") + counter + "\":"), cases) << counter;
     for (const char* key : {"kernel", "compiler", "build_type", "boost", "onetbb", "google_benchmark",
                             "rlimit_nproc", "rlimit_nofile", "pid_max"})
         EXPECT_EQ(count(std::string("\"") + key + "\":"), 1u) << key;
     const std::string last = fmt::format("[{0}/{0}]", cases);
     EXPECT_NE(o.err.find(last), std::string::npos) << "progress should count cases: " << o.err;
+}
+
+TEST(Cli, RateArrivalsAreNamedAndCounted) {
+    const auto o = bench("--rate=200 --duration=0.1 --set=wait_ms:2 --models=sequential,coroutine_loop "
+                         "--benchmark_filter=sleep --benchmark_format=json");
+    ASSERT_EQ(o.code, 0) << o.err;
+    EXPECT_NE(o.out.find("sleep/coroutine_loop/tasks:20/wait_ms:2/arrival:rate/rate:200"), std::string::npos) << o.out;
+    EXPECT_NE(o.out.find("\"arrival_rate\""), std::string::npos);
+    EXPECT_EQ(o.out.find("/tasks:20/wait_ms:2/iterations"), std::string::npos) << "no burst cases with --rate";
+}
+
+TEST(Cli, ARatePastAModelsCapacityIsSkippedAsSaturated) {
+    const auto o = bench("--rate=5000 --duration=1 --set=wait_ms:10 --models=sequential --benchmark_filter=sleep");
+    EXPECT_EQ(o.code, 0) << o.err;
+    EXPECT_NE(o.out.find("skipped: saturated: capacity 100 tasks/s is below the rate of 5000"), std::string::npos)
+        << o.out;
 }
 
 TEST(Cli, ACaseOverTheBudgetIsSkippedWithItsPrediction) {

@@ -193,4 +193,69 @@ TEST(Models, NoTaskStartsBeforeItIsDue) {
     }
 }
 
+// ---- Rate arrivals ----------------------------------------------------------
+
+arrival at_rate(double per_second, bool poisson = false, std::uint64_t seed = 1) {
+    return arrival{arrival::kind::rate, per_second, poisson, seed};
+}
+
+TEST(Rates, ASequentialModelBelowTheRateShowsTheBacklogInItsLatency) {
+    // 50 tasks of 10 ms offered at 200/s: sequential serves 100/s at best.
+    // The last task is due at 49/200 s = 245 ms but cannot start before the
+    // 49 before it are done (490 ms), so it ends at least 255 ms late.
+    const auto r = run(sleep_workload(), {{"tasks", 50}, {"wait_ms", 10}}, "sequential", at_rate(200));
+    EXPECT_EQ(r.tasks, 50u);
+    EXPECT_GE(r.latency.max_ms, 255.0);
+    EXPECT_GE(r.makespan_s, 0.5);
+    // At 245 ms all 50 are due and at most 25 have started.
+    EXPECT_GE(r.backlog_peak, 24u);
+    EXPECT_DOUBLE_EQ(r.capacity, 100.0);
+}
+
+TEST(Rates, AModelWithRoomToSpareStartsTasksAsTheyArrive) {
+    const auto r = run(sleep_workload(), {{"tasks", 40}, {"wait_ms", 5}}, "coroutine_loop", at_rate(400));
+    EXPECT_EQ(r.tasks, 40u);
+    EXPECT_GE(r.makespan_s, 39 / 400.0 + 0.005);  // the last arrival, then its wait
+    EXPECT_GT(r.arrival_rate, 0.0);
+    EXPECT_GE(r.latency.p50_ms, 5.0);
+}
+
+TEST(Rates, APoissonScheduleIsTheSameForTheSameSeedAndModel) {
+    const auto schedule = [](std::uint64_t seed) {
+        trace tr(200);
+        at_rate(1000, true, seed).schedule(tr);
+        std::vector<std::int64_t> due;
+        for (std::size_t i = 0; i < tr.size(); ++i) due.push_back(tr.due_ns(i));
+        return due;
+    };
+    const auto a = schedule(7);
+    EXPECT_EQ(a, schedule(7));
+    EXPECT_NE(a, schedule(8));
+    EXPECT_TRUE(std::is_sorted(a.begin(), a.end()));
+    EXPECT_NE(a[1] - a[0], a[2] - a[1]);  // not constant gaps
+    // The models get the schedule from the case, not from themselves: every
+    // model runs the same Poisson arrivals, so none ends before the last one
+    // is due plus its wait.
+    trace last(30);
+    at_rate(500, true, 7).schedule(last);
+    const double last_due_s = double(last.due_ns(29)) / 1e9;
+    for (const auto& m : every_model()) {
+        SCOPED_TRACE(m.name());
+        const auto r = run(sleep_workload(), {{"tasks", 30}, {"wait_ms", 2}}, m.name(), at_rate(500, true, 7));
+        EXPECT_EQ(r.tasks, 30u);
+        EXPECT_GE(r.latency.p50_ms, 2.0);
+        EXPECT_GE(r.makespan_s, last_due_s + 0.002);
+    }
+}
+
+TEST(Rates, CapacityFollowsFromConcurrencyServiceAndCpu) {
+    const params sleep10({{"tasks", 1000}, {"wait_ms", 10}});
+    EXPECT_DOUBLE_EQ(capacity(sleep_workload(), sleep10, parse_model("sequential").shape(1000)), 100.0);
+    EXPECT_DOUBLE_EQ(capacity(sleep_workload(), sleep10, parse_model("thread_pool:24").shape(1000)), 2400.0);
+    EXPECT_EQ(capacity(sleep_workload(), sleep10, parse_model("coroutine_loop").shape(1000)), 0.0);  // no bound
+    // Chess on the loop: one thread thinks M × C = 30 × 0.5 ms per board.
+    const params chess({{"boards", 24}, {"moves", 30}, {"think_us", 500}, {"reply_us", 5500}});
+    EXPECT_NEAR(capacity(chess_workload(), chess, parse_model("coroutine_loop").shape(24)), 1 / 0.015, 1e-9);
+}
+
 }  // namespace

@@ -4,9 +4,14 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace simul {
 
@@ -29,6 +34,7 @@ void arrival::schedule(trace& tr) const {
 
 bool scheduled_arrivals::wait(std::size_t i) {
     std::this_thread::sleep_until(tr_.due(i));
+    tr_.set_arrived_now(i);
     return true;
 }
 
@@ -38,7 +44,43 @@ boost::asio::awaitable<bool> scheduled_arrivals::async_wait(std::size_t i) {
         boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, tr_.due(i));
         co_await timer.async_wait(boost::asio::use_awaitable);
     }
+    tr_.set_arrived_now(i);
     co_return true;
+}
+
+std::string arrival::name() const {
+    if (how == kind::burst) return "";
+    std::string out = "/arrival:rate/rate:" + fmt::format("{:g}", per_second);
+    if (poisson) out += fmt::format("/poisson:{}", seed);
+    return out;
+}
+
+double arrival_rate(const trace& tr) {
+    std::int64_t first = -1, last = -1;
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < tr.size(); ++i) {
+        const std::int64_t t = tr.arrived_ns(i);
+        if (t == trace::not_done) continue;
+        first = first < 0 ? t : std::min(first, t);
+        last = std::max(last, t);
+        ++n;
+    }
+    return n >= 2 && last > first ? double(n - 1) / (double(last - first) / 1e9) : 0.0;
+}
+
+std::size_t backlog_peak(const trace& tr) {
+    // +1 when a task falls due, −1 when it starts; starts sort first at the
+    // same instant, so a task started on time never counts.
+    std::vector<std::pair<std::int64_t, int>> events;
+    events.reserve(2 * tr.size());
+    for (std::size_t i = 0; i < tr.size(); ++i) {
+        events.emplace_back(tr.due_ns(i), +1);
+        if (tr.start_ns(i) != trace::not_done) events.emplace_back(std::max(tr.start_ns(i), tr.due_ns(i)), -1);
+    }
+    std::sort(events.begin(), events.end());
+    std::int64_t now = 0, peak = 0;
+    for (const auto& [t, delta] : events) peak = std::max(peak, now += delta);
+    return std::size_t(peak);
 }
 
 }  // namespace simul

@@ -26,18 +26,28 @@ struct arrival {
 
     // Writes every task's due offset into the trace.
     void schedule(trace& tr) const;
+
+    // "" for burst; "/arrival:rate/rate:1000" (and "/poisson:SEED") for rate.
+    std::string name() const;
 };
 
 // Arrivals at the due times written in the trace: the dispatching thread
 // sleeps until each, the loop waits on a timer.
 class scheduled_arrivals final : public arrivals {
 public:
-    explicit scheduled_arrivals(const trace& tr) : tr_(tr) {}
+    explicit scheduled_arrivals(trace& tr) : tr_(tr) {}
     bool wait(std::size_t i) override;
     boost::asio::awaitable<bool> async_wait(std::size_t i) override;
 
 private:
-    const trace& tr_;
+    trace& tr_;
 };
+
+// Achieved arrivals per second: tasks handed out over the time between the
+// first and the last hand-out (0 with fewer than two).
+double arrival_rate(const trace& tr);
+
+// Tasks due but not yet started, at the worst moment.
+std::size_t backlog_peak(const trace& tr);
 
 }  // namespace simul

@@ -9,7 +9,20 @@
 namespace simul {
 
 std::string case_spec::name() const {
-    return fmt::format("{}/{}/{}", work->name(), model.name(), params.name());
+    return fmt::format("{}/{}/{}{}", work->name(), model.name(), params.name(), arrival.name());
+}
+
+double case_spec::ideal_s() const {
+    const double burst = work->ideal_s(params, model.shape(tasks()));
+    if (arrival.how == arrival::kind::burst) return burst;
+    const double last_arrival = double(tasks() - 1) / arrival.per_second;
+    return std::max(burst, last_arrival + work->service_s(params));
+}
+
+double case_spec::predicted_s() const {
+    const double ideal = ideal_s(), cap = capacity();
+    if (arrival.how == arrival::kind::burst || cap <= 0) return ideal;
+    return std::max(ideal, double(tasks()) / cap + work->service_s(params));
 }
 
 std::size_t in_flight_peak(const trace& tr) {
@@ -46,6 +59,8 @@ void summarize(const trace& tr, case_result& r) {
     r.checksum = sum;
     r.latency = summarize_ns(std::move(latencies));
     r.in_flight_peak = in_flight_peak(tr);
+    r.arrival_rate = arrival_rate(tr);
+    r.backlog_peak = backlog_peak(tr);
 }
 
 }  // namespace
@@ -91,6 +106,7 @@ case_result run_case(const case_spec& c, const progress_sink& progress) {
     summarize(tr, r);
     r.mem_per_task_bytes = double(r.cost.mem_peak_bytes) / double(std::max<std::size_t>(1, r.in_flight_peak));
     r.ideal_s = c.ideal_s();
+    r.capacity = c.capacity();
     r.efficiency = r.makespan_s > 0 ? r.ideal_s / r.makespan_s : 0;
     r.label = !limit.empty() ? limit : r.failed > 0 ? fmt::format("{} failed: {}", r.failed, tr.first_error()) : "";
     c.work->on_end(*tasks, r);

@@ -23,10 +23,17 @@ struct case_spec {
     model_spec model;
     simul::arrival arrival;
 
-    // "<workload>/<model>/<param>:<value>/...", e.g. sleep/thread_pool:24/tasks:1000/wait_ms:100
+    // "<workload>/<model>/<param>:<value>/...", e.g. sleep/thread_pool:24/tasks:1000/wait_ms:100,
+    // then the arrival for rate cases: .../arrival:rate/rate:1000
     std::string name() const;
     std::size_t tasks() const { return work->tasks(params); }
-    double ideal_s() const { return work->ideal_s(params, model.shape(tasks())); }
+    // The physical limit; for rate arrivals no earlier than the last arrival
+    // plus one task's service.
+    double ideal_s() const;
+    double capacity() const { return simul::capacity(*work, params, model.shape(tasks())); }
+    // What the budget is checked against: the ideal, or, for a rate above
+    // the model's capacity, the time to work off the backlog.
+    double predicted_s() const;
 };
 
 struct case_result {
@@ -39,6 +46,9 @@ struct case_result {
     double mem_per_task_bytes = 0;   // mem_peak_bytes ÷ in_flight_peak
     double ideal_s = 0;
     double efficiency = 0;        // ideal_s ÷ makespan_s
+    double arrival_rate = 0;      // tasks handed out per second (achieved)
+    std::size_t backlog_peak = 0; // tasks due but not started, at the worst
+    double capacity = 0;          // predicted tasks/s the model sustains; 0: no bound predicted
     std::uint64_t checksum = 0;   // sum of task checksums, mod 2^52
     std::string label;            // the limit a model hit, or the first task error
     // Figures only some workloads have (serve: the offered and achieved rate).

@@ -25,6 +25,13 @@ options:
                          (default: 15 for quick, 120 for full)
   --data-dir=PATH        where workloads keep data sets (default: data/ in
                          the build folder)
+  --arrival=burst|rate   burst: all tasks due at once (default, plus each
+                         workload's rate sweep); rate: open loop (needs --rate)
+  --rate=R1,R2,...       rate arrivals at these tasks/s (1 to 1000000)
+  --duration=SECONDS     with --rate: tasks = rate × seconds (else the grid's
+                         task count)
+  --poisson              exponential gaps (seeded) instead of constant ones
+  --seed=N               the Poisson schedule's seed (default 1)
   --list                 print the cases with their ideal makespans and exit
   --help                 print this and exit
 
@@ -59,6 +66,14 @@ std::int64_t positive_int(std::string_view text, std::string_view what) {
     return v;
 }
 
+double in_range(std::string_view text, std::string_view what, double lo, double hi) {
+    double v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || end != text.data() + text.size() || !(v >= lo) || !(v <= hi))
+        throw usage_error(fmt::format("{}: '{}' is not a number from {:g} to {:g}", what, text, lo, hi));
+    return v;
+}
+
 const std::vector<std::string_view> benchmark_flags = {
     "--benchmark_list_tests", "--benchmark_filter", "--benchmark_min_time", "--benchmark_min_warmup_time",
     "--benchmark_repetitions", "--benchmark_enable_random_interleaving", "--benchmark_report_aggregates_only",
@@ -83,6 +98,7 @@ void check_benchmark_flag(std::string_view arg) {
 
 options parse_args(int& argc, char** argv) {
     options opt;
+    bool arrival_rate = false;
     int kept = 1;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
@@ -96,11 +112,7 @@ options parse_args(int& argc, char** argv) {
                 throw usage_error(fmt::format("--scale: '{}' is not quick or full", v));
             opt.scale = v == "quick" ? scale::quick : scale::full;
         } else if (take(arg, "--budget", v)) {
-            double s = 0;
-            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), s);
-            if (ec != std::errc{} || end != v.data() + v.size() || !(s > 0))
-                throw usage_error(fmt::format("--budget: '{}' is not a positive number of seconds", v));
-            opt.budget_s = s;
+            opt.budget_s = in_range(v, "--budget", 0.001, 1e6);
         } else if (take(arg, "--models", v)) {
             for (auto m : split(v, ',')) {
                 try {
@@ -109,6 +121,19 @@ options parse_args(int& argc, char** argv) {
                     throw usage_error(fmt::format("--models: {}", e.what()));
                 }
             }
+        } else if (take(arg, "--arrival", v)) {
+            if (v != "burst" && v != "rate")
+                throw usage_error(fmt::format("--arrival: '{}' is not burst or rate", v));
+            opt.arrival_given = true;
+            arrival_rate = v == "rate";
+        } else if (take(arg, "--rate", v)) {
+            for (auto x : split(v, ',')) opt.rates.push_back(in_range(x, "--rate", 1, 1e6));
+        } else if (take(arg, "--duration", v)) {
+            opt.duration_s = in_range(v, "--duration", 0.001, 3600);
+        } else if (arg == "--poisson") {
+            opt.poisson = true;
+        } else if (take(arg, "--seed", v)) {
+            opt.seed = std::uint64_t(positive_int(v, "--seed"));
         } else if (take(arg, "--data-dir", v)) {
             opt.data_dir = v;
         } else if (take(arg, "--set", v)) {
@@ -128,6 +153,12 @@ options parse_args(int& argc, char** argv) {
     }
     argc = kept;
     argv[argc] = nullptr;
+    if (opt.arrival_given && arrival_rate && opt.rates.empty())
+        throw usage_error("--arrival=rate needs --rate=R (tasks per second)");
+    if (opt.arrival_given && !arrival_rate && !opt.rates.empty())
+        throw usage_error("--rate needs --arrival=rate (or no --arrival)");
+    if ((opt.duration_s > 0 || opt.poisson) && opt.rates.empty())
+        throw usage_error("--duration and --poisson apply to rate arrivals: give --rate=R");
 
     for (const auto& [name, values] : opt.overrides) {
         bool known = false;
@@ -160,43 +191,100 @@ std::vector<model_spec> default_models() {
             parse_model("thread_pool:24"), parse_model("thread_pool:256"), parse_model("coroutine_loop")};
 }
 
+namespace {
+
+using value_set = std::vector<std::int64_t>;
+
+// Every combination of the given values per parameter, first parameter outermost.
+std::vector<value_set> product(const std::vector<std::vector<std::int64_t>>& per_param) {
+    std::vector<value_set> grid = {{}};
+    for (const auto& values : per_param) {
+        std::vector<value_set> next;
+        for (const auto& g : grid)
+            for (auto v : values) {
+                next.push_back(g);
+                next.back().push_back(v);
+            }
+        grid = std::move(next);
+    }
+    return grid;
+}
+
+// The values swept for each parameter: the scale's grid, or --set's.
+std::vector<std::vector<std::int64_t>> grid_values(const std::vector<param_spec>& specs, const options& opt) {
+    std::vector<std::vector<std::int64_t>> out;
+    for (const auto& spec : specs) {
+        out.push_back(opt.scale == scale::quick ? spec.quick : spec.full);
+        for (const auto& [name, texts] : opt.overrides)
+            if (name == spec.name) out.back() = resolve(spec, texts);
+    }
+    return out;
+}
+
+// The cases of one value set under every model that should run it.
+void emit(std::vector<case_spec>& cases, const workload* w, const std::vector<param_spec>& specs,
+          const value_set& values, const arrival& a, const options& opt, const std::vector<model_spec>& models) {
+    std::vector<std::pair<std::string, std::int64_t>> kv;
+    std::vector<std::string> texts;
+    bool async_variant = false;  // a value only the coroutine colour reads
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        kv.emplace_back(specs[i].name, values[i]);
+        texts.push_back(specs[i].text(values[i]));
+        const auto& first = opt.scale == scale::quick ? specs[i].quick : specs[i].full;
+        async_variant = async_variant || (specs[i].async_only && values[i] != first.front());
+    }
+    const params p(std::move(kv), std::move(texts));
+    for (const auto& m : models) {
+        if (opt.models.empty() && m.threads > 0 && std::size_t(m.threads) > w->tasks(p)) continue;
+        if (async_variant && !m.runs_async()) continue;
+        cases.push_back({w, p, m, a});
+    }
+}
+
+}  // namespace
+
 std::vector<case_spec> make_cases(const options& opt) {
-    const bool default_set = opt.models.empty();
-    const auto models = default_set ? default_models() : opt.models;
+    const auto models = opt.models.empty() ? default_models() : opt.models;
     std::vector<case_spec> cases;
     for (const workload* w : all_workloads()) {
-        // The cartesian product of the parameter values, first parameter outermost.
         const auto specs = w->params();
-        std::vector<std::vector<std::int64_t>> grid = {{}};
-        for (const auto& spec : specs) {
-            auto values = opt.scale == scale::quick ? spec.quick : spec.full;
-            for (const auto& [name, texts] : opt.overrides)
-                if (name == spec.name) values = resolve(spec, texts);
-            std::vector<std::vector<std::int64_t>> next;
-            for (const auto& g : grid)
-                for (auto v : values) {
-                    next.push_back(g);
-                    next.back().push_back(v);
-                }
-            grid = std::move(next);
-        }
-        for (const auto& values : grid) {
-            std::vector<std::pair<std::string, std::int64_t>> kv;
-            std::vector<std::string> texts;
-            bool async_variant = false;  // a value only the coroutine colour reads
+        const auto values = grid_values(specs, opt);
+        if (opt.rates.empty())
+            for (const auto& v : product(values)) emit(cases, w, specs, v, arrival{}, opt, models);
+        if (opt.arrival_given && opt.rates.empty()) continue;  // --arrival=burst
+
+        // Rate cases: the --rate values over the whole grid, or by default
+        // the workload's own sweep over one value set.
+        const auto count = std::find_if(specs.begin(), specs.end(),
+                                        [&](const param_spec& s) { return s.name == w->count_param(); });
+        if (count == specs.end()) continue;
+        const std::size_t counted = std::size_t(count - specs.begin());
+        std::vector<double> rates = opt.rates;
+        double duration = opt.duration_s;
+        auto per_param = values;
+        if (duration > 0) per_param[counted] = {0};  // set from each rate below
+        std::vector<value_set> bases = product(per_param);
+        if (rates.empty()) {
+            const auto sweep = w->default_rates(opt.scale == scale::quick);
+            if (sweep.rates.empty()) continue;
+            rates = sweep.rates;
+            duration = sweep.duration_s;
+            auto firsts = values;
             for (std::size_t i = 0; i < specs.size(); ++i) {
-                kv.emplace_back(specs[i].name, values[i]);
-                texts.push_back(specs[i].text(values[i]));
-                const auto& first = opt.scale == scale::quick ? specs[i].quick : specs[i].full;
-                async_variant = async_variant || (specs[i].async_only && values[i] != first.front());
+                const bool overridden = std::any_of(opt.overrides.begin(), opt.overrides.end(),
+                                                    [&](const auto& o) { return o.first == specs[i].name; });
+                if (!overridden) firsts[i] = {values[i].front()};
+                for (const auto& [name, v] : sweep.fixed)
+                    if (name == specs[i].name && !overridden) firsts[i] = {v};
             }
-            const params p(std::move(kv), std::move(texts));
-            for (const auto& m : models) {
-                if (default_set && m.threads > 0 && std::size_t(m.threads) > w->tasks(p)) continue;
-                if (async_variant && !m.runs_async()) continue;
-                cases.push_back({w, p, m, arrival{}});
-            }
+            bases = product(firsts);
         }
+        for (const auto& base : bases)
+            for (double rate : rates) {
+                auto v = base;
+                if (duration > 0) v[counted] = std::max<std::int64_t>(2, std::llround(rate * duration));
+                emit(cases, w, specs, v, arrival{arrival::kind::rate, rate, opt.poisson, opt.seed}, opt, models);
+            }
     }
     return cases;
 }

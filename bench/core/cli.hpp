@@ -27,6 +27,13 @@ struct options {
     std::vector<model_spec> models;  // empty: the default set
     std::vector<std::pair<std::string, std::vector<std::string>>> overrides;  // --set, resolved by make_cases
     std::string data_dir;  // --data-dir; empty: the default (bench/core/settings.hpp)
+    // Arrivals. No --rate: burst cases, plus each workload's default rate
+    // sweep unless --arrival=burst. --rate: rate cases only, at those rates.
+    bool arrival_given = false;  // --arrival=...
+    std::vector<double> rates;   // --rate, tasks/s
+    double duration_s = 0;       // --duration: tasks = rate × duration; 0: the grid's count
+    bool poisson = false;        // --poisson
+    std::uint64_t seed = 1;      // --seed
 
     double budget() const { return budget_s > 0 ? budget_s : scale == scale::quick ? 15.0 : 120.0; }
 };

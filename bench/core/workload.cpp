@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace simul {
@@ -26,6 +28,15 @@ std::string params::name() const {
     for (std::size_t i = 0; i < values_.size(); ++i)
         out += fmt::format("{}{}:{}", out.empty() ? "" : "/", values_[i].first, texts_[i]);
     return out;
+}
+
+double capacity(const workload& w, const params& p, const model_shape& shape) {
+    double cap = std::numeric_limits<double>::infinity();
+    const double service = w.service_s(p), cpu = w.cpu_s(p);
+    const bool bounded = shape.concurrency < double(w.tasks(p));  // a pool, or sequential
+    if (service > 0 && bounded) cap = shape.concurrency / service;
+    if (cpu > 0) cap = std::min(cap, shape.cpu_parallelism / cpu);
+    return std::isinf(cap) ? 0 : cap;
 }
 
 const std::vector<const workload*>& all_workloads() {

@@ -68,6 +68,24 @@ public:
     // harness skips a case whose ideal is over its time budget.
     virtual double ideal_s(const simul::params& p, const model_shape& shape) const = 0;
 
+    // For open-loop (rate) cases. count_param names the parameter that
+    // counts tasks (a rate case sets it to λ × duration); empty: no rate
+    // cases. service_s is how long one task takes on its own, cpu_s the CPU
+    // time within it; they give each model's capacity (see capacity()).
+    virtual std::string_view count_param() const { return {}; }
+    virtual double service_s(const simul::params& /*p*/) const { return 0; }
+    virtual double cpu_s(const simul::params& /*p*/) const { return 0; }
+
+    // The rate sweep of the default run: values for some parameters (the
+    // others take their first grid value), the offered rates, and seconds of
+    // arrivals. No rates: none in the default run.
+    struct rate_sweep {
+        std::vector<std::pair<std::string, std::int64_t>> fixed;
+        std::vector<double> rates;
+        double duration_s = 1;
+    };
+    virtual rate_sweep default_rates(bool /*quick*/) const { return {}; }
+
     // File descriptors a case needs at once (sockets, files); the harness
     // skips a case that needs more than RLIMIT_NOFILE allows.
     virtual std::size_t descriptors(const simul::params& /*p*/, const model_shape& /*shape*/) const { return 0; }
@@ -85,6 +103,13 @@ public:
     virtual void on_start(task_source& /*tasks*/) const {}
     virtual void on_end(task_source& /*tasks*/, case_result& /*result*/) const {}
 };
+
+// Tasks per second a model of this shape can sustain: concurrency ÷ service
+// time, and no more than its CPUs can think (cpu_parallelism ÷ CPU time per
+// task). 0 when the workload alone predicts no bound: thread-per-task and the
+// loop on pure waits are bounded by thread creation, memory or the loop's own
+// per-task cost, which the suite measures rather than predicts.
+double capacity(const workload& w, const params& p, const model_shape& shape);
 
 // Every registered workload, in the order of bench/workloads/workloads.def.
 const std::vector<const workload*>& all_workloads();

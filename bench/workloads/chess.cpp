@@ -113,6 +113,12 @@ public:
         return std::max(waves * game_s, think_s / shape.cpu_parallelism);
     }
 
+    std::string_view count_param() const override { return "boards"; }
+    double service_s(const simul::params& p) const override {
+        return double(p["moves"]) * double(p["think_us"] + p["reply_us"]) / 1e6;
+    }
+    double cpu_s(const simul::params& p) const override { return double(p["moves"] * p["think_us"]) / 1e6; }
+
     std::unique_ptr<task_source> prepare(const simul::params& p) const override {
         return std::make_unique<chess_games>(tasks(p), p["moves"], p["think_us"], p["reply_us"]);
     }

@@ -119,6 +119,16 @@ public:
         return std::size_t(std::min(double(p["tasks"]), shape.concurrency));  // one socket per request in flight
     }
 
+    std::string_view count_param() const override { return "tasks"; }
+    double service_s(const simul::params& p) const override { return double(p["delay_ms"]) / 1e3; }
+
+    // 50 ms requests from 10 to 1,000 new connections/s: past sequential's
+    // capacity (20/s) and the small pool's (40/s).
+    rate_sweep default_rates(bool quick) const override {
+        if (quick) return {{}, {10, 30, 100, 300, 1000}, 1};
+        return {{}, {10, 30, 100, 300, 1000, 3000}, 2};
+    }
+
     std::unique_ptr<task_source> prepare(const simul::params& p) const override {
         return std::make_unique<fetch_tasks>(tasks(p), p["delay_ms"], p["bytes"]);
     }

@@ -66,6 +66,16 @@ public:
         return std::ceil(double(p["tasks"]) / shape.concurrency) * double(p["wait_ms"]) / 1e3;
     }
 
+    std::string_view count_param() const override { return "tasks"; }
+    double service_s(const simul::params& p) const override { return double(p["wait_ms"]) / 1e3; }
+
+    // 10 ms waits from 100 to 20,000 arrivals/s: past sequential's capacity
+    // (100/s) and the pools' (200/s, 2,400/s, 25,600/s).
+    rate_sweep default_rates(bool quick) const override {
+        if (quick) return {{{"wait_ms", 10}}, {100, 300, 1000, 3000, 10000, 20000}, 1};
+        return {{{"wait_ms", 10}}, {100, 300, 1000, 3000, 10000, 20000, 50000}, 2};
+    }
+
     std::unique_ptr<task_source> prepare(const simul::params& p) const override {
         return std::make_unique<sleep_tasks>(tasks(p), std::chrono::milliseconds(p["wait_ms"]));
     }
