@@ -184,7 +184,8 @@ def draw(workload, charts_dir):
     if workload.rate:
         note = "× on an axis: saturated (not run); dotted: predicted capacity"
     fig.legend(handles, labels, loc="lower center", ncol=min(4, max(1, len(labels))), fontsize=8)
-    fig.suptitle(f"{workload.name}: {note}" if note else workload.name, fontsize=11)
+    title = f"{workload.name[:-5]}, rate arrivals" if workload.rate else workload.name
+    fig.suptitle(f"{title}: {note}" if note else title, fontsize=11)
     fig.tight_layout(rect=(0, 0.08, 1, 0.97))
     written = []
     for ext in ("png", "svg"):
