@@ -32,8 +32,6 @@ public:
     // does not exit in time or exits with an error.
     std::string wait_output(std::chrono::milliseconds timeout);
 
-    pid_t pid() const { return pid_; }
-
 private:
     bool read_more(std::chrono::steady_clock::time_point deadline);  // false at EOF
     void stop();
