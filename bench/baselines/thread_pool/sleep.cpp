@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <latch>
 #include <thread>
 
 int main(int argc, char** argv) {
@@ -23,6 +24,14 @@ int main(int argc, char** argv) {
     std::atomic<std::uint64_t> sum{0};
     oneapi::tbb::task_group group;
     simul::bare::run run;
+    // All P workers start before the clock, as a server's pool does (and
+    // simul's): their stacks count as memory, their start-up is not timed.
+    std::latch all_started(p);
+    arena.execute([&] {
+        for (int w = 0; w < p; ++w) group.run([&] { all_started.arrive_and_wait(); });
+        group.wait();
+    });
+    run.start_clock();
     arena.execute([&] {
         for (std::uint64_t i = 0; i < n; ++i)
             group.run([&, i] {
