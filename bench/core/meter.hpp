@@ -41,7 +41,10 @@ struct meter_reading {
     // it can be less than the parts added up.
     std::int64_t mem_pte_bytes = 0;     // page tables (VmPTE), this process
     std::int64_t mem_kstack_bytes = 0;  // (threads at the peak − at start) × kernel_stack_bytes
-    std::int64_t mem_sock_bytes = 0;    // TCP + UDP buffer memory, system-wide (every process's)
+    // TCP + UDP buffer memory, system-wide: every process's, so on loopback
+    // the peer's end too. Each CPU batches up to net.core.mem_pcpu_rsv pages
+    // (1 MiB by default) before the count moves: a reading is off by up to that per CPU.
+    std::int64_t mem_sock_bytes = 0;
     std::int64_t mem_kernel_bytes = 0;  // peak of pte + kstack + sock
     // cpu_total_s is exact; the user/sys split is the kernel's tick sample.
     double cpu_user_s = 0, cpu_sys_s = 0, cpu_total_s = 0;
