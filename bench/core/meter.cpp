@@ -195,7 +195,9 @@ meter_reading meter::stop() {
     r.mem_sock_bytes = std::max<std::int64_t>(0, most_.sock - start_kernel_.sock);
     r.mem_kernel_bytes = std::max<std::int64_t>(0, most_total_ - start_kernel_.total());
     // The sampler's CPU is read by its own clock and subtracted; it exited
-    // before this reading, so its whole time is in the process clock.
+    // before this reading, so its time is in the process clock. What is left
+    // inexact is the microseconds it spends between its clock readings and
+    // the baselines.
     r.cpu_total_s = std::max(0.0, cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start_ - sampler_cpu_);
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
