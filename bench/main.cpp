@@ -51,8 +51,14 @@ void report_counters(benchmark::State& state, const case_result& r) {
     c["lat_max_ms"] = r.latency.max_ms;
     c["mem_peak_bytes"] = double(r.cost.mem_peak_bytes);
     c["mem_per_task_bytes"] = r.mem_per_task_bytes;
+    c["mem_kernel_bytes"] = double(r.cost.mem_kernel_bytes);
+    c["mem_pte_bytes"] = double(r.cost.mem_pte_bytes);
+    c["mem_kstack_bytes"] = double(r.cost.mem_kstack_bytes);
+    c["mem_sock_bytes"] = double(r.cost.mem_sock_bytes);
+    c["mem_total_per_task_bytes"] = r.mem_total_per_task_bytes;
     c["cpu_user_s"] = r.cost.cpu_user_s;
     c["cpu_sys_s"] = r.cost.cpu_sys_s;
+    c["cpu_total_s"] = r.cost.cpu_total_s;
     c["ctx_voluntary"] = double(r.cost.ctx_voluntary);
     c["ctx_involuntary"] = double(r.cost.ctx_involuntary);
     c["threads_peak"] = double(r.cost.threads_peak);

@@ -106,7 +106,9 @@ case_result run_case(const case_spec& c, const progress_sink& progress) {
     runner.reset();  // teardown after the meter: a pool's exit is not its cost
     r.makespan_s = std::chrono::duration<double>(t1 - t0).count();
     summarize(tr, r);
-    r.mem_per_task_bytes = double(r.cost.mem_peak_bytes) / double(std::max<std::size_t>(1, r.in_flight_peak));
+    const double in_flight = double(std::max<std::size_t>(1, r.in_flight_peak));
+    r.mem_per_task_bytes = double(r.cost.mem_peak_bytes) / in_flight;
+    r.mem_total_per_task_bytes = double(r.cost.mem_peak_bytes + r.cost.mem_kernel_bytes) / in_flight;
     r.ideal_s = c.ideal_s(tasks.get());
     r.capacity = c.capacity();
     r.efficiency = r.makespan_s > 0 ? r.ideal_s / r.makespan_s : 0;
