@@ -4,7 +4,7 @@
 #include "bench/core/http.hpp"
 
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <fmt/format.h>
@@ -85,25 +85,28 @@ bool connection_server::accept_arrivals::wait(std::size_t i) {
     }
 }
 
-// One acceptor for the whole run, on the loop's executor (one per accept
-// would cost every connection a dup and an epoll registration). It is made at
-// the first accept and closed after the last, or when the deadline cancels
-// it, so it never outlives the loop's io_context.
+// One acceptor for the whole run, on the dispatcher's executor (one per
+// accept would cost every connection a dup and an epoll registration). It is
+// made at the first accept and closed after the last, so it never outlives
+// the loop's io_context. Each accept races the deadline in a parallel group,
+// which cancels the loser: safe when several threads run the loop.
 awaitable<bool> connection_server::accept_arrivals::async_wait(std::size_t i) {
     if (!acceptor_) {
         const auto ex = co_await asio::this_coro::executor;
         acceptor_.emplace(ex, tcp::v4(), ::dup(s_.listen_fd_));
-        deadline_.emplace(ex, s_.deadline());
-        deadline_->async_wait([this](boost::system::error_code ec) {
-            if (!ec) acceptor_->cancel();  // time is up: the pending accept fails
-        });
+        deadline_.emplace(ex);
     }
-    auto [ec, socket] = co_await acceptor_->async_accept(asio::as_tuple(asio::deferred));
-    if (ec || i + 1 == s_.size()) {
-        deadline_.reset();  // its handler runs with operation_aborted and touches nothing
+    deadline_->expires_at(s_.deadline());
+    auto [order, ec, socket, timer_ec] =
+        co_await asio::experimental::make_parallel_group(acceptor_->async_accept(asio::deferred),
+                                                         deadline_->async_wait(asio::deferred))
+            .async_wait(asio::experimental::wait_for_one(), asio::deferred);
+    const bool accepted = order[0] == 0 && !ec;
+    if (!accepted || i + 1 == s_.size()) {
+        deadline_.reset();
         acceptor_.reset();
     }
-    if (ec) co_return false;
+    if (!accepted) co_return false;
     socket.set_option(tcp::no_delay(true));
     s_.fds_[i] = socket.release();
     co_return true;
