@@ -256,7 +256,7 @@ def draw(workload, charts_dir):
                     plotted += ys
                 if tiny:  # under one page: a hollow triangle on the axis, not a gap
                     t = ax.plot([workload.xvalue(c) for c in tiny], [0.05] * len(tiny), linestyle="none",
-                                marker="v", markerfacecolor="none", markeredgecolor=color, transform=bottom,
+                                marker="v", color=color, markerfacecolor="none", transform=bottom,
                                 clip_on=False)
                     t[0].set_gid(f"model:{model}")
                     notes.add("▽ on the axis: memory under one page (< 4 KiB in all)")
@@ -333,13 +333,12 @@ def draw_bars(workload, series, charts_dir):
                 ax.text(0.01, y, "not run", transform=ax.get_yaxis_transform(), va="center", fontsize=7,
                         color="#777777")
                 continue
-            left = 0.0
+            left, small_parts = 0.0, []
             for k, (ctr, _, part) in enumerate(_series_lines(workload, counter)):
                 v, small = _value(c, ctr, part)
                 if small or not finite(v) or (log and v <= 0):
                     if small:
-                        ax.text(0.01, y + (0.2 if k else 0), "< 4 KiB" + (" kernel" if part == "kernel" else ""),
-                                transform=ax.get_yaxis_transform(), va="center", fontsize=7, color=color)
+                        small_parts.append(part)
                         notes.add("< 4 KiB: under one page in all")
                     continue
                 width = v - (left if counter == "memory" else 0)
@@ -361,8 +360,14 @@ def draw_bars(workload, series, charts_dir):
                 plotted.append(left if counter == "memory" else end)
                 if counter != "memory":
                     ax.text(end, y, " " + fmt(v), va="center", fontsize=7)
-            if counter == "memory" and left > 0:
-                ax.text(left, y, " " + fmt(left), va="center", fontsize=7)
+            if counter == "memory":
+                under = " and ".join(small_parts) + " < 4 KiB"
+                if left > 0:
+                    ax.text(left, y, " " + fmt(left) + (f" ({under})" if small_parts else ""), va="center",
+                            fontsize=7)
+                elif small_parts:
+                    ax.text(0.01, y, "< 4 KiB", transform=ax.get_yaxis_transform(), va="center", fontsize=7,
+                            color=color)
         # Bars start at zero on a linear axis (a log axis has no zero, so bar
         # lengths would mislead); each bar's figure is written beside it.
         ax.tick_params(axis="y", labelsize=8)
