@@ -50,7 +50,7 @@ def test_the_report_names_every_workload_and_model(reported):
     for model in {c.model for c in run.cases.values()}:
         assert model in text
     assert run.context["simul_command"] in text
-    assert "misses" in text and "kernel" in text  # what memory misses
+    assert "*Resident* (user) memory" in text and "*Kernel* memory" in text  # what each part of memory is
 
 
 def test_the_report_links_only_files_that_exist(reported):
