@@ -234,7 +234,7 @@ def draw(workload, charts_dir):
         ax.set_title(title, fontsize=10)
         bottom = blended_transform_factory(ax.transData, ax.transAxes)
         plotted = []
-        for name, cases in series.items():
+        for index, (name, cases) in enumerate(series.items()):
             model = cases[0].model
             color = style.model_color(model)
             marker = styles[workload.variant(cases[0])][0]
@@ -275,7 +275,8 @@ def draw(workload, charts_dir):
                 notes.add("dotted: predicted capacity")
             skipped = [workload.xvalue(c) for c in cases if not c.runs]
             if skipped:
-                s = ax.plot(skipped, [0.015] * len(skipped), linestyle="none", marker="x", color=color,
+                # Staggered by series, so that every model's × shows where several skipped.
+                s = ax.plot(skipped, [0.015 + 0.03 * index] * len(skipped), linestyle="none", marker="x", color=color,
                             transform=bottom, clip_on=False)
                 s[0].set_gid(f"model:{model}")
                 notes.add("× on the axis: saturated (not run)" if workload.rate else "× on the axis: skipped (not run)")
@@ -286,6 +287,7 @@ def draw(workload, charts_dir):
             ax.set_yscale("log")
         elif not plotted:
             ax.text(0.5, 0.5, "no values", transform=ax.transAxes, ha="center", color="#777777")
+            ax.set_yticks([])
         ax.grid(True, which="both", alpha=0.3)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
@@ -371,14 +373,16 @@ def draw_bars(workload, series, charts_dir):
         # Bars start at zero on a linear axis (a log axis has no zero, so bar
         # lengths would mislead); each bar's figure is written beside it.
         ax.tick_params(axis="y", labelsize=8)
-        if plotted:
-            ax.set_xlim(0, max(plotted) * 1.2)
+        if not plotted:
+            ax.set_xticks([])
+            continue
+        ax.set_xlim(0, max(plotted) * 1.2)
         if counter == "memory":
             ax.xaxis.set_major_formatter(EngFormatter(unit="B"))
         ax.grid(True, axis="x", alpha=0.3)
     axes[0][0].set_yticks([r[0] for r in rows])
     axes[0][0].set_yticklabels([r[1] for r in rows], fontsize=8)
-    axes[0][0].invert_yaxis()
+    axes[0][0].set_ylim(rows[-1][0] + 0.7, -0.7)  # top to bottom, room for the end bars
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     handles = [Patch(facecolor=style.model_color(m), label=m)
