@@ -75,7 +75,9 @@ def pick(workload, traces_dir):
                 by_x.setdefault(workload.xvalue(c), []).append((series, c.model, c, path))
     if not by_x:
         return None, []
-    x = max(by_x, key=lambda x: (len(by_x[x]), x or 0))
+    # chess: the story's 24 boards when traced, like the story's table.
+    story = 24 if workload.name == "chess" and workload.x == "boards" else None
+    x = max(by_x, key=lambda x: (len(by_x[x]), x == story, x or 0))
     return x, by_x[x]
 
 
