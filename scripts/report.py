@@ -27,6 +27,7 @@ import simul_style as style
 import timeline
 
 PAGE = 4096  # the meter counts memory in pages: less than one reads 0
+MAX_LINES = 12  # series a line chart's legend can hold
 
 METHODOLOGY = """\
 - **Latency** is measured from the moment a task became available (for a
@@ -95,7 +96,7 @@ class Workload:
     def series(self):
         """series name → cases sorted by x, in model order."""
         out = {}
-        for c in sorted(self.cases, key=lambda c: (model_key(c.model), self.variant(c))):
+        for c in sorted(self.cases, key=lambda c: (model_key(c.model), style.natural(self.variant(c)))):
             out.setdefault(self.series_name(c), []).append(c)
         for name in out:
             out[name].sort(key=lambda c: number(c.params[self.x]) if self.x else 0)
@@ -213,6 +214,14 @@ def _value(case, ctr, part):
     return case.median(ctr), False
 
 
+def files_are_lines(workload):
+    """Lines against x, or bars grouped by model where lines would not read:
+    one size, or more series than a legend holds; file_read always (cold
+    against warm, per model, is its comparison)."""
+    single = workload.x is None or len({workload.xvalue(c) for c in workload.cases}) == 1
+    return not (single or workload.name == "file_read" or len(workload.series()) > MAX_LINES)
+
+
 def draw(workload, charts_dir):
     """Draws charts/<workload>.png/.svg; returns (files, model → colours drawn)."""
     import matplotlib
@@ -222,8 +231,7 @@ def draw(workload, charts_dir):
     from matplotlib.patches import Patch
 
     series = workload.series()
-    single = workload.x is None or len({workload.xvalue(c) for c in workload.cases}) == 1
-    if single:
+    if not files_are_lines(workload):
         return draw_bars(workload, series, charts_dir)
     styles = style.variant_styles(workload.variant(c) for c in workload.cases)
     panels = panels_for(workload)
@@ -312,9 +320,13 @@ def draw_bars(workload, series, charts_dir):
 
     panels = panels_for(workload)
     styles = style.variant_styles(workload.variant(c) for c in workload.cases)
+    x = workload.headline_x()  # with several sizes: the largest that the most series ran
     rows, y, last_model = [], 0.0, None  # (y, name, case)
     for name, cases in series.items():
-        c = cases[-1]
+        at_x = [c for c in cases if x is None or workload.xvalue(c) == x]
+        if not at_x:
+            continue
+        c = at_x[-1]
         if last_model is not None and c.model != last_model:
             y += 0.6  # a gap between models
         rows.append((y, name, c))
@@ -389,7 +401,9 @@ def draw_bars(workload, series, charts_dir):
                for m in sorted({c.model for c in workload.cases}, key=model_key)]
     handles += [Patch(facecolor="white", edgecolor="#555555", hatch=h, label=v) for v, (_, h) in styles.items() if v]
     fig.legend(handles=handles, loc="lower center", ncol=min(6, len(handles)), fontsize=8)
-    size = f" ({workload.x} = {workload.xvalue(workload.cases[0]):g})" if workload.x else ""
+    size = f" at {workload.x} = {x:g}" if x is not None else ""
+    if x is not None and len({workload.xvalue(c) for c in workload.cases}) > 1:
+        size += " (other sizes: see the JSON)"
     fig.suptitle(f"{workload.name}{size}, grouped by model" + (". " + "; ".join(sorted(notes)) if notes else ""),
                  fontsize=11)
     fig.tight_layout(rect=(0, 0.6 / fig.get_figheight(), 1, 1 - 0.4 / fig.get_figheight()))
@@ -531,9 +545,12 @@ def report(run, out_dir, traces_dir=None):
                       "the backlog grows with every arrival and latency climbs until the case no longer fits "
                       "its time budget (× on the axis: saturated).", ""]
         lines += [f"![{name}](charts/{files[0].name}) ([SVG](charts/{files[1].name}))", ""]
-        if w.x:
+        if w.x and files_are_lines(w):
             lines += [f"x axis: `{w.x}`; one line per " + ("model and " + ", ".join(f"`{k}`" for k in w.others)
                                                           if w.others else "model") + ".", ""]
+        elif w.x:
+            lines += [f"Bars at `{w.x}` = {fmt(w.headline_x())}, grouped by model"
+                      + (", one bar per " + ", ".join(f"`{k}`" for k in w.others) if w.others else "") + ".", ""]
         lines += [headline_table(w), ""]
         if name == "chess":
             lines += ["### The exhibition in the story's units", "", chess_table(w), ""]

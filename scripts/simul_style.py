@@ -9,6 +9,7 @@ coroutine_loop:P (a loop on P threads) and shared_loop:P have their own
 families; an unknown kind gets a stable colour from a spare list.
 """
 
+import re
 import zlib
 
 LIMIT_COLOR = "#d62728"
@@ -23,7 +24,7 @@ _SHADES = {"thread_pool": ("#9ecae1", "#08306b"), "coroutine_loop": ("#99d8c9", 
 _SPARE = ["#8c564b", "#e377c2", "#bcbd22", "#7f7f7f"]
 
 MARKERS = ["o", "s", "^", "D", "v", "P"]
-HATCHES = ["", "//", "..", "xx", "\\\\", "oo"]
+HATCHES = ["", "//", "..", "xx", "\\\\", "oo", "++", "--", "||", "**", "OO", "///..."]
 
 
 def _split(model):
@@ -56,6 +57,12 @@ def model_color(model):
     return _SPARE[zlib.crc32(model.encode()) % len(_SPARE)]
 
 
+def natural(text):
+    """Sort key that puts rate:200 before rate:1000."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", text)]
+
+
 def variant_styles(variants):
-    """variant text → (marker, hatch), in sorted order so a chart is stable."""
-    return {v: (MARKERS[i % len(MARKERS)], HATCHES[i % len(HATCHES)]) for i, v in enumerate(sorted(set(variants)))}
+    """variant text → (marker, hatch), in natural order so a chart is stable."""
+    ordered = sorted(set(variants), key=natural)
+    return {v: (MARKERS[i % len(MARKERS)], HATCHES[i % len(HATCHES)]) for i, v in enumerate(ordered)}
