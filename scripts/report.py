@@ -127,6 +127,8 @@ def memory(case, part):
     if part == "resident":
         return case.median("mem_per_task_bytes"), case.median("mem_peak_bytes") < PAGE
     kernel = case.median("mem_total_per_task_bytes") - case.median("mem_per_task_bytes")
+    if math.isnan(kernel):  # a run without the counter, merged with one that has it
+        return math.nan, False
     return max(0.0, kernel), case.median("mem_kernel_bytes") < PAGE
 
 

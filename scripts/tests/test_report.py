@@ -1,6 +1,8 @@
 """report.py and compare.py on a small fixture made from a real simul-bench
 run (fixtures/run.json: every workload, 4 models, 2 repetitions, cases
-skipped by the budget)."""
+skipped by the budget; fixtures/traces/: its per-task traces, made with
+--trace-limit=100, so the 200-task cases are not traced). The command is in
+the JSON's context (simul_command)."""
 
 import json
 import re
