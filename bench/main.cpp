@@ -140,11 +140,21 @@ int run(int argc, char** argv) {
                                         .c_str());
                 return;
             }
+            // The budget bounds memory as well as time: the trace alone for
+            // a task count in the billions would not fit.
+            const double need = c.memory_bytes(), have = double(available_memory_bytes());
+            if (have > 0 && need > have) {
+                state.SkipWithError(fmt::format("skipped: needs at least {:.3g} MiB for {} tasks; only {:.0f} MiB "
+                                                "of memory is available (MemAvailable)",
+                                                need / 1048576, c.tasks(), have / 1048576)
+                                        .c_str());
+                return;
+            }
             case_result result;
             for (auto _ : state) {
                 try {
                     result = run_case(c, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
-                } catch (const case_error& e) {
+                } catch (const std::exception& e) {  // run_case's case_error, or the progress line's
                     state.SkipWithError(fmt::format("failed: {}", e.what()).c_str());
                     break;
                 }

@@ -13,6 +13,7 @@
 //
 // Prints one JSON object on stdout.
 
+#include "bench/core/helper.hpp"
 #include "bench/core/http.hpp"
 #include "bench/core/percentiles.hpp"
 #include "bench/core/system.hpp"
@@ -269,6 +270,7 @@ private:
 }  // namespace
 
 int main(int argc, char** argv) {
+    simul::die_with_parent();  // a helper of a killed simul-bench must not linger
     options o;
     try {
         o = parse(argc, argv);

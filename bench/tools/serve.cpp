@@ -3,6 +3,7 @@
 // and are served with the /delay protocol by the chosen model.
 
 #include "bench/core/accept.hpp"
+#include "bench/core/helper.hpp"
 #include "bench/core/system.hpp"
 #include "models/model.hpp"
 #include "models/trace.hpp"
@@ -32,6 +33,7 @@ Prints "listening on 127.0.0.1:PORT" when ready. For example, with wrk:
 }  // namespace
 
 int main(int argc, char** argv) {
+    simul::die_with_parent();  // a helper of a killed simul-bench must not linger
     std::string model = "coroutine_loop";
     unsigned port = 0;
     std::size_t conns = 100000;
