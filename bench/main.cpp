@@ -5,6 +5,7 @@
 #include "bench/core/case.hpp"
 #include "bench/core/cli.hpp"
 #include "bench/core/context.hpp"
+#include "bench/core/results_file.hpp"
 #include "bench/core/settings.hpp"
 #include "bench/core/system.hpp"
 
@@ -14,30 +15,22 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <regex>
+#include <optional>
 #include <string>
 
 namespace {
 
 using namespace simul;
 
-// The value of a Google Benchmark flag left in argv, or fallback.
+// The value of a Google Benchmark flag left in argv, or fallback. The last
+// one counts, as in Google Benchmark.
 std::string flag_value(int argc, char** argv, std::string_view flag, std::string fallback) {
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
         if (a.starts_with(flag) && a.size() > flag.size() && a[flag.size()] == '=')
-            return std::string(a.substr(flag.size() + 1));
+            fallback = std::string(a.substr(flag.size() + 1));
     }
     return fallback;
-}
-
-// Google Benchmark's filter semantics: a regex searched in the name; a
-// leading '-' negates it.
-bool selected(const std::string& name, const std::string& filter) {
-    if (filter.empty() || filter == "all" || filter == ".") return true;
-    const bool negate = filter.front() == '-';
-    const std::regex re(negate ? filter.substr(1) : filter);
-    return std::regex_search(name, re) != negate;
 }
 
 void report_counters(benchmark::State& state, const case_result& r) {
@@ -93,13 +86,11 @@ int run(int argc, char** argv) {
     }
     if (!opt.data_dir.empty()) set_data_dir(opt.data_dir);
     const auto cases = make_cases(opt);
-    const std::string filter = flag_value(argc, argv, "--benchmark_filter", "");
+    const std::string& filter = opt.filter;
     std::size_t total = 0;
-    try {
-        for (const auto& c : cases) total += selected(c.name(), filter);
-    } catch (const std::regex_error&) {
-        throw usage_error(fmt::format("--benchmark_filter: '{}' is not a valid regular expression", filter));
-    }
+    for (const auto& c : cases) total += selected(c.name(), filter);
+    if (total == 0)
+        throw usage_error(fmt::format("--benchmark_filter: '{}' matches no case (see --list for the names)", filter));
     if (opt.list) {
         for (const auto& c : cases)
             if (selected(c.name(), filter))
@@ -167,12 +158,32 @@ int run(int argc, char** argv) {
             ->Unit(benchmark::kMillisecond);
     }
 
+    // Checked before anything runs: an unwritable target is a usage error.
+    std::optional<results_file> out;
+    std::vector<std::string> out_flags;
+    if (!opt.out_path.empty()) {
+        out.emplace(opt.out_path, opt.out_format);
+        out_flags = {"--benchmark_out=" + out->write_path(), "--benchmark_out_format=" + opt.out_format};
+    }
+    std::vector<char*> gb_argv(argv, argv + argc);
+    for (auto& f : out_flags) gb_argv.push_back(f.data());
+    int gb_argc = int(gb_argv.size());
+    gb_argv.push_back(nullptr);
+
     warm_up(cases);
     add_context(command_line);
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Initialize(&gb_argc, gb_argv.data());
+    if (benchmark::ReportUnrecognizedArguments(gb_argc, gb_argv.data())) return 2;
+    benchmark::RunSpecifiedBenchmarks(nullptr, out ? &out->reporter() : nullptr);
     benchmark::Shutdown();
+    if (out) {
+        try {
+            out->commit();
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "simul-bench: %s\n", e.what());
+            return 1;
+        }
+    }
     return 0;
 }
 

@@ -14,10 +14,14 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -229,6 +233,93 @@ TEST(KilledRun, TheDelayServerDiesWithSimulBenchAndHoldsNoneOfItsFiles) {
     EXPECT_TRUE(gone) << "the delay server outlived the simul-bench that started it";
     if (!gone) ::kill(server, SIGKILL);
     fs::remove_all(dir);
+}
+
+// simul-bench's output and flags.
+
+// Runs simul-bench with exactly these arguments (no --benchmark_out added).
+outcome bench_plain(const std::string& args) {
+    const fs::path dir = scratch("plain");
+    const std::string cmd = std::string(SIMUL_BENCH_PATH) + " " + args + " >" + (dir / "out").string() + " 2>" +
+                            (dir / "err").string() + " </dev/null";
+    const int status = std::system(cmd.c_str());
+    outcome o{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir / "out"), slurp(dir / "err"), ""};
+    fs::remove_all(dir);
+    return o;
+}
+
+const std::string one_case = "--benchmark_filter=^sleep/sequential/tasks:10/ --arrival=burst --models=sequential "
+                             "--set=wait_ms:1";
+
+std::string last_line(const std::string& text) {
+    auto t = text;
+    while (!t.empty() && t.back() == '\n') t.pop_back();
+    return t.substr(t.rfind('\n') + 1);
+}
+
+TEST(ResultsFile, AFailedWriteIsANonZeroExitWithOneLine) {
+    const auto o = bench_plain(one_case + " --benchmark_out=/dev/full");  // every write: ENOSPC
+    EXPECT_EQ(o.code, 1) << o.err;
+    EXPECT_NE(last_line(o.err).find("simul-bench: writing the results to '/dev/full' failed: No space left"),
+              std::string::npos) << o.err;
+}
+
+TEST(ResultsFile, AFullDiskLeavesTheOldResultsAsTheyWere) {
+    const fs::path dir = scratch("tmpfs");
+    if (::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=12k") != 0) {
+        fs::remove_all(dir);
+        GTEST_SKIP() << "cannot mount a tmpfs here (" << std::strerror(errno) << "); /dev/full covers the write";
+    }
+    std::ofstream(dir / "run.json") << "the last run";
+    const auto o = bench_plain("--benchmark_filter=^sleep/ --arrival=burst --models=sequential,coroutine_loop "
+                               "--set=wait_ms:1 --set=tasks:10,20,30,40,50,60,70 --benchmark_out=" +
+                               (dir / "run.json").string());
+    const std::string kept = slurp(dir / "run.json");
+    const auto left = std::distance(fs::directory_iterator(dir), fs::directory_iterator{});
+    ::umount(dir.c_str());
+    fs::remove_all(dir);
+    EXPECT_EQ(o.code, 1) << o.err;
+    EXPECT_NE(last_line(o.err).find("No space left on device (the file was left as it was)"), std::string::npos)
+        << o.err;
+    EXPECT_EQ(kept, "the last run");
+    EXPECT_EQ(left, 1) << "the partial file must go";
+}
+
+TEST(ResultsFile, IsWholeAndKeepsTheUmasksMode) {
+    const fs::path dir = scratch("mode");
+    const auto o = bench_plain(one_case + " --benchmark_out=" + (dir / "run.json").string());
+    ASSERT_EQ(o.code, 0) << o.err;
+    const auto run = boost::json::parse(slurp(dir / "run.json"));
+    EXPECT_EQ(run.at("benchmarks").as_array().size(), 1u);
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    EXPECT_EQ(fs::status(dir / "run.json").permissions(), fs::perms(0666 & ~mask));
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 1);  // no temporary left
+    fs::remove_all(dir);
+}
+
+class Refused : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(Refused, WithOneLineAndExitCode2) {
+    const auto o = bench_plain(GetParam());
+    EXPECT_EQ(o.code, 2) << o.err;
+    EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
+    EXPECT_TRUE(o.out.empty()) << "nothing should have run: " << o.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Flags, Refused,
+    ::testing::Values("--benchmark_out=/nonexistent-folder/run.json", "--benchmark_out=", "--benchmark_time_unit=parsec",
+                      // valid ECMAScript, which simul once checked, but not the extended syntax Google Benchmark uses
+                      "--benchmark_filter=sleep\\d", "--benchmark_filter='(?:sleep)'",
+                      // the last filter counts, as in Google Benchmark
+                      "--benchmark_filter=sleep --benchmark_filter=nosuchcase", "--benchmark_filter=nosuchcase",
+                      "--data-dir=", "--set=tasks:10 --set=tasks:20"));
+
+TEST(Flags, TheLastFilterIsTheOneThatRuns) {
+    const auto o = bench("--benchmark_filter=nosuchcase " + one_case);
+    ASSERT_EQ(o.code, 0) << o.err;
+    EXPECT_EQ(errors(o.json).size(), 1u);
 }
 
 }  // namespace

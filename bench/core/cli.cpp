@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <regex>
 #include <cstring>
 #include <string_view>
 
@@ -92,6 +93,9 @@ void check_benchmark_flag(std::string_view arg) {
         if (value != "console" && value != "json" && value != "csv")
             throw usage_error(fmt::format("{}: '{}' is not one of console, json, csv", name, value));
     if (take(arg, "--benchmark_repetitions", value)) positive_int(value, "--benchmark_repetitions");
+    // Google Benchmark prints its usage and exits with 0 on a unit it does not know.
+    if (take(arg, "--benchmark_time_unit", value) && value != "ns" && value != "us" && value != "ms" && value != "s")
+        throw usage_error(fmt::format("--benchmark_time_unit: '{}' is not one of ns, us, ms, s", value));
 }
 
 }  // namespace
@@ -134,6 +138,8 @@ options parse_args(int& argc, char** argv) {
             opt.poisson = true;
         } else if (take(arg, "--seed", v)) {
             opt.seed = std::uint64_t(positive_int(v, "--seed"));
+        } else if (arg == "--data-dir=" || arg == "--data-dir") {
+            throw usage_error("--data-dir: give a folder, e.g. --data-dir=/tmp/simul-data (or leave the flag out)");
         } else if (take(arg, "--data-dir", v)) {
             opt.data_dir = v;
         } else if (take(arg, "--set", v)) {
@@ -141,11 +147,20 @@ options parse_args(int& argc, char** argv) {
             if (colon == std::string_view::npos || colon == 0)
                 throw usage_error(fmt::format("--set: '{}' is not NAME:V1,V2,... (e.g. --set=tasks:100,1000)", v));
             const std::string name(v.substr(0, colon));
+            for (const auto& o : opt.overrides)
+                if (o.first == name)
+                    throw usage_error(fmt::format("--set: '{}' is given twice; list its values once, "
+                                                  "e.g. --set={}:1,2", name, name));
             std::vector<std::string> values;
             for (auto x : split(v.substr(colon + 1), ',')) values.emplace_back(x);
             opt.overrides.emplace_back(name, std::move(values));
+        } else if (take(arg, "--benchmark_out", v) || arg == "--benchmark_out") {
+            opt.out_path = v;  // written by main, through a checked reporter
+            if (v.empty()) throw usage_error("--benchmark_out: give a file name, e.g. --benchmark_out=run.json");
         } else if (arg.starts_with("-")) {
             check_benchmark_flag(arg);
+            if (take(arg, "--benchmark_filter", v)) opt.filter = v;
+            if (take(arg, "--benchmark_out_format", v)) opt.out_format = v;
             argv[kept++] = argv[i];
         } else {
             throw usage_error(fmt::format("unexpected argument '{}' (see --help)", arg));
@@ -167,7 +182,22 @@ options parse_args(int& argc, char** argv) {
         if (!known) throw usage_error(fmt::format("--set: no workload has a parameter '{}' (see --list)", name));
     }
     make_cases(opt);  // checks the --set values now, before anything runs
+    selected("", opt.filter);  // and the filter
     return opt;
+}
+
+bool selected(const std::string& name, const std::string& filter) {
+    // As Google Benchmark 1.7 does it (benchmark.cc, re.h): std::regex, extended.
+    std::string spec = filter.empty() || filter == "all" ? "." : filter;
+    const bool negate = spec.front() == '-';
+    if (negate) spec.erase(0, 1);
+    try {
+        const std::regex re(spec, std::regex::extended);
+        return std::regex_search(name, re) != negate;
+    } catch (const std::regex_error&) {
+        throw usage_error(fmt::format("--benchmark_filter: '{}' is not a valid extended regular expression "
+                                      "(e.g. --benchmark_filter='^sleep/')", filter));
+    }
 }
 
 // The values --set gives a parameter: names of its choices, or positive numbers.
