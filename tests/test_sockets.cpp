@@ -16,11 +16,17 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <thread>
 
@@ -286,6 +292,115 @@ TEST(Tools, APortInUseIsAClearFailure) {
     EXPECT_EQ(exit_code("simul-delay-server", "--port=" + std::to_string(taken.port())), 1);
     EXPECT_EQ(exit_code("simul-serve", "--model=sequential --port=" + std::to_string(taken.port())), 1);
     EXPECT_THROW(connection_server(1, taken.port()), std::runtime_error);
+}
+
+// simul-serve started by hand: stdout and stderr into one file.
+class serve_process {
+public:
+    // limit_fds > 0: at most that many descriptors, for good (as root, it
+    // also becomes user nobody, who cannot raise the limit again).
+    serve_process(const std::vector<std::string>& args, int limit_fds = 0)
+        : log_(std::filesystem::temp_directory_path() / ("simul-serve-" + std::to_string(::getpid()) + ".log")) {
+        std::vector<std::string> all = {tool_path("simul-serve")};
+        all.insert(all.end(), args.begin(), args.end());
+        std::vector<char*> argv;
+        for (auto& a : all) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            ::dup2(fd, 1);
+            ::dup2(fd, 2);
+            if (limit_fds > 0) {
+                const rlimit rl{rlim_t(limit_fds), rlim_t(limit_fds)};
+                ::setrlimit(RLIMIT_NOFILE, &rl);
+                if (::getuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(99);
+            }
+            ::execv(argv[0], argv.data());
+            ::_exit(98);
+        }
+    }
+    ~serve_process() {
+        if (pid_ > 0 && code_ < -1) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+        std::filesystem::remove(log_);
+    }
+
+    std::string output() const {
+        std::ifstream in(log_);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    }
+
+    unsigned short port() const {
+        for (int i = 0; i < 200; ++i) {
+            const std::string out = output();
+            const auto at = out.find("listening on 127.0.0.1:");
+            if (at != std::string::npos && out.find('\n', at) != std::string::npos)
+                return static_cast<unsigned short>(std::stoi(out.substr(at + 23)));
+            std::this_thread::sleep_for(50ms);
+        }
+        return 0;
+    }
+
+    void signal(int sig) const { ::kill(pid_, sig); }
+
+    // Its exit code; -1 if it did not exit (normally) within 30 s.
+    int wait() {
+        for (int i = 0; i < 600; ++i) {
+            int status = 0;
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) return code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            std::this_thread::sleep_for(50ms);
+        }
+        return -1;
+    }
+
+private:
+    std::filesystem::path log_;
+    pid_t pid_ = -1;
+    int code_ = -2;
+};
+
+TEST(SimulServe, SaysItServedItsConnections) {
+    serve_process serve({"--model=coroutine_loop", "--conns=2"});
+    const auto port = serve.port();
+    ASSERT_NE(port, 0) << serve.output();
+    EXPECT_NE(get(port, "/delay?ms=1&bytes=8").find("200 OK"), std::string::npos);
+    EXPECT_NE(get(port, "/delay?ms=1&bytes=8").find("200 OK"), std::string::npos);
+    EXPECT_EQ(serve.wait(), 0) << serve.output();
+    EXPECT_NE(serve.output().find("simul-serve: served --conns=2 connections; stopping"), std::string::npos)
+        << serve.output();
+}
+
+TEST(SimulServe, SaysASignalStoppedIt) {
+    serve_process serve({"--model=thread_pool:2"});
+    const auto port = serve.port();
+    ASSERT_NE(port, 0) << serve.output();
+    EXPECT_NE(get(port, "/delay?ms=1&bytes=8").find("200 OK"), std::string::npos);
+    serve.signal(SIGTERM);
+    EXPECT_EQ(serve.wait(), 0) << serve.output();
+    EXPECT_NE(serve.output().find("simul-serve: stopped by SIGTERM after 1 connections"), std::string::npos)
+        << serve.output();
+}
+
+// Out of descriptors, accept fails and the server cannot go on: it says so
+// and exits with 1, where it used to end with 0 and nothing said.
+TEST(SimulServe, SaysWhyItCouldNotGoOnAndFails) {
+    serve_process serve({"--model=thread_per_task", "--conns=100"}, 24);
+    const auto port = serve.port();
+    ASSERT_NE(port, 0) << serve.output();
+    {
+        asio::io_context io;
+        std::vector<tcp::socket> held;
+        for (int i = 0; i < 40; ++i) {  // more than it has descriptors for, all held open
+            held.emplace_back(io);
+            held.back().connect(local(port));
+        }
+        std::this_thread::sleep_for(500ms);
+    }
+    EXPECT_EQ(serve.wait(), 1) << serve.output();
+    EXPECT_NE(serve.output().find("simul-serve: stopped after serving "), std::string::npos) << serve.output();
 }
 
 }  // namespace
