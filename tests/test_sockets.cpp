@@ -15,6 +15,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <fmt/format.h>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -401,6 +402,51 @@ TEST(SimulServe, SaysWhyItCouldNotGoOnAndFails) {
     }
     EXPECT_EQ(serve.wait(), 1) << serve.output();
     EXPECT_NE(serve.output().find("simul-serve: stopped after serving "), std::string::npos) << serve.output();
+}
+
+// simul-load with its exit code: its JSON report on stdout, and the code.
+std::pair<int, boost::json::object> load_status(const std::string& args) {
+    const std::string cmd = tool_path("simul-load") + " " + args + " 2>/dev/null";
+    std::FILE* out = ::popen(cmd.c_str(), "r");
+    std::string text;
+    char buf[4096];
+    while (out != nullptr && std::fgets(buf, sizeof buf, out) != nullptr) text += buf;
+    const int status = out != nullptr ? ::pclose(out) : -1;
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+            text.empty() ? boost::json::object{} : boost::json::parse(text).as_object()};
+}
+
+double field(const boost::json::object& o, const char* key) { return boost::json::value_to<double>(o.at(key)); }
+
+unsigned short refused_port() {
+    connection_server closed_soon(1);  // a port that was free a moment ago
+    return closed_soon.port();
+}
+
+TEST(LoadGenerator, NoAnswerAtAllIsAFailure) {
+    const auto [code, r] = load_status(fmt::format("--port={} --rate=100 --duration=0.5", refused_port()));
+    EXPECT_EQ(code, 1);
+    EXPECT_EQ(field(r, "completed"), 0.0);
+    EXPECT_EQ(field(r, "errors"), 50.0);
+}
+
+TEST(LoadGenerator, ARefusedPortIsRetriedWithBackoff) {
+    // Closed loop: without backoff, one connection retries as fast as the
+    // kernel refuses, tens of thousands of times a second.
+    const auto [code, r] = load_status(fmt::format("--port={} --mode=closed --conns=2 --duration=1", refused_port()));
+    EXPECT_EQ(code, 1);
+    EXPECT_GT(field(r, "connects"), 2.0);
+    EXPECT_LT(field(r, "connects"), 2 * 30.0);  // 1 ms doubling to 1 s: about 11 a connection
+    EXPECT_EQ(field(r, "errors"), field(r, "connects"));
+}
+
+TEST(LoadGenerator, ClosedLoopTimeoutsCountInItsPercentilesAtTheTimeout) {
+    connection_server silent(1);  // the kernel accepts; nobody answers
+    const auto [code, r] =
+        load_status(fmt::format("--port={} --mode=closed --conns=1 --duration=0.3 --timeout-ms=100", silent.port()));
+    EXPECT_EQ(code, 1);  // none answered
+    EXPECT_GE(field(r, "timeouts"), 1.0);
+    EXPECT_GE(p99(r), 100.0) << boost::json::serialize(r);
 }
 
 }  // namespace
