@@ -449,4 +449,20 @@ TEST(LoadGenerator, ClosedLoopTimeoutsCountInItsPercentilesAtTheTimeout) {
     EXPECT_GE(p99(r), 100.0) << boost::json::serialize(r);
 }
 
+TEST(Fetch, AFailedRequestsLabelSaysWhatHappenedNotWhereInBoost) {
+    asio::io_context io;
+    deadline_socket s(tcp::socket{io});
+    s.expires_after(5s);
+    try {
+        s.connect(local(refused_port()));
+        FAIL() << "the connect should have been refused";
+    } catch (const boost::system::system_error& e) {
+        EXPECT_NE(std::string(e.what()).find(".hpp"), std::string::npos) << "Boost says where: " << e.what();
+        const std::string label = http::short_error(e);
+        EXPECT_NE(label.find("Connection refused"), std::string::npos) << label;
+        EXPECT_EQ(label.find(".hpp"), std::string::npos) << label;
+        EXPECT_EQ(label.find('['), std::string::npos) << label;
+    }
+}
+
 }  // namespace

@@ -64,6 +64,13 @@ std::uint64_t digest(std::string_view b) {
     return h & checksum_mask;
 }
 
+std::string short_error(const std::exception& e) {
+    std::string what = e.what();
+    const auto at = what.find(" [");
+    if (at != std::string::npos && what.back() == ']') what.erase(at);
+    return what;
+}
+
 namespace {
 
 using request = bhttp::request<bhttp::string_body>;
