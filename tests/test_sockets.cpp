@@ -465,4 +465,50 @@ TEST(Fetch, AFailedRequestsLabelSaysWhatHappenedNotWhereInBoost) {
     }
 }
 
+TEST(DelayServer, ALargeBodyIsSentWholeAndRight) {
+    delay_server server;
+    const std::string reply = get(server.port, "/delay?ms=0&bytes=300001&seed=5");
+    const auto at = reply.find("\r\n\r\n");
+    ASSERT_NE(at, std::string::npos) << reply.substr(0, 200);
+    EXPECT_NE(reply.find("Content-Length: 300001"), std::string::npos) << reply.substr(0, at);
+    EXPECT_TRUE(reply.compare(at + 4, std::string::npos, http::body(300001, 5)) == 0);
+}
+
+// Resident memory of this process's child named simul-delay-server, in bytes.
+std::int64_t delay_server_rss() {
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        std::ifstream status(entry.path() / "status");
+        std::string line, name;
+        std::int64_t ppid = -1, rss = -1;
+        while (std::getline(status, line)) {
+            if (line.starts_with("Name:")) name = line.substr(line.find_first_not_of(" \t", 5));
+            if (line.starts_with("PPid:")) ppid = std::stoll(line.substr(5));
+            if (line.starts_with("VmRSS:")) rss = std::stoll(line.substr(6)) * 1024;
+        }
+        if (ppid == ::getpid() && name.starts_with("simul-delay")) return rss;
+    }
+    return -1;
+}
+
+TEST(DelayServer, HoldsAPartNotTheWholeBodyForAClientThatDoesNotRead) {
+    delay_server server;
+    asio::io_context io;
+    std::vector<std::unique_ptr<deadline_socket>> clients;
+    for (int i = 0; i < 4; ++i) {  // each asks for 64 MiB, reads a little and stops
+        clients.push_back(std::make_unique<deadline_socket>(tcp::socket{io}));
+        auto& c = *clients.back();
+        c.expires_after(30s);
+        c.connect(local(server.port));
+        const std::string req = fmt::format("GET /delay?ms=0&bytes={}&seed={} HTTP/1.1\r\nHost: x\r\n\r\n",
+                                            http::max_body_bytes, i);
+        asio::write(c, asio::buffer(req));
+        char buf[4096];
+        c.read_some(asio::buffer(buf));  // the response has begun
+    }
+    std::this_thread::sleep_for(300ms);  // let it fill what the sockets take
+    const std::int64_t rss = delay_server_rss();
+    ASSERT_GT(rss, 0);
+    EXPECT_LT(rss, http::max_body_bytes) << "four pending 64 MiB responses should not be held whole";
+}
+
 }  // namespace
