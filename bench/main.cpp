@@ -60,6 +60,13 @@ void report_counters(benchmark::State& state, const case_result& r) {
     if (!r.label.empty()) state.SetLabel(r.label);
 }
 
+// The budget bounds memory as well as time: a case whose least need is over
+// what the machine has free would only fail (std::bad_alloc) or swap.
+bool over_memory(const case_spec& c) {
+    const std::int64_t have = available_memory_bytes();  // -1: unknown, and then not checked
+    return have > 0 && c.memory_bytes() > double(have);
+}
+
 // Runs each model once on a trivial case, unreported, so that one-time
 // initialisation (oneTBB's scheduler, Asio's services, first-touch of the
 // code) is not charged to whichever case happens to come first.
@@ -68,7 +75,11 @@ void warm_up(const std::vector<case_spec>& cases) {
     for (const auto& c : cases) {
         if (std::find(done.begin(), done.end(), c.model.name()) != done.end()) continue;
         done.push_back(c.model.name());
-        run_case(case_spec{&sleep_workload(), params({{"tasks", 2}, {"wait_ms", 1}}), c.model, {}});
+        try {
+            run_case(case_spec{&sleep_workload(), params({{"tasks", 2}, {"wait_ms", 1}}), c.model, {}});
+        } catch (const case_error&) {
+            // A model that cannot start fails its own cases, each saying so.
+        }
     }
 }
 
@@ -95,7 +106,9 @@ int run(int argc, char** argv) {
         for (const auto& c : cases)
             if (selected(c.name(), filter))
                 fmt::print("{:<70} ideal {:>9.3f} s{}\n", c.name(), c.ideal_s(),
-                           c.predicted_s() > opt.budget() ? "  (over budget: skipped)" : "");
+                           c.predicted_s() > opt.budget()                        ? "  (over budget: skipped)"
+                           : over_memory(c)                                      ? "  (over memory: skipped)"
+                                                                                 : "");
         return 0;
     }
 
@@ -131,10 +144,8 @@ int run(int argc, char** argv) {
                                         .c_str());
                 return;
             }
-            // The budget bounds memory as well as time: the trace alone for
-            // a task count in the billions would not fit.
-            const double need = c.memory_bytes(), have = double(available_memory_bytes());
-            if (have > 0 && need > have) {
+            if (over_memory(c)) {
+                const double need = c.memory_bytes(), have = double(available_memory_bytes());
                 state.SkipWithError(fmt::format("skipped: needs at least {:.3g} MiB for {} tasks; only {:.0f} MiB "
                                                 "of memory is available (MemAvailable)",
                                                 need / 1048576, c.tasks(), have / 1048576)
@@ -195,5 +206,8 @@ int main(int argc, char** argv) {
     } catch (const usage_error& e) {
         std::fprintf(stderr, "simul-bench: %s\n", e.what());
         return 2;
+    } catch (const std::exception& e) {  // outside any case: the run cannot go on
+        std::fprintf(stderr, "simul-bench: %s\n", e.what());
+        return 1;
     }
 }
