@@ -298,6 +298,17 @@ TEST(ResultsFile, IsWholeAndKeepsTheUmasksMode) {
     fs::remove_all(dir);
 }
 
+TEST(ResultsFile, ARunThatReportsNothingLeavesTheTargetAlone) {
+    const fs::path dir = scratch("listed");
+    std::ofstream(dir / "run.json") << "the last run";
+    const auto o = bench_plain("--benchmark_list_tests --benchmark_filter=^sleep/ --benchmark_out=" +
+                               (dir / "run.json").string());
+    EXPECT_EQ(o.code, 0) << o.err;
+    EXPECT_EQ(slurp(dir / "run.json"), "the last run");
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 1);
+    fs::remove_all(dir);
+}
+
 class Refused : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(Refused, WithOneLineAndExitCode2) {

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 namespace simul {
@@ -25,6 +26,7 @@ public:
     using Base::Base;
 
     bool ReportContext(const benchmark::BenchmarkReporter::Context& c) override {
+        used_ = true;
         const bool ok = Base::ReportContext(c);
         check();
         return ok;
@@ -41,6 +43,8 @@ public:
 
     // Empty if every write succeeded, else why the first one failed.
     const std::string& failure() const { return failure_; }
+    // Whether Google Benchmark reported anything (not so for --benchmark_list_tests).
+    bool used() const { return used_; }
 
 private:
     void check() {
@@ -48,6 +52,7 @@ private:
             failure_ = errno != 0 ? std::strerror(errno) : "a write failed";
     }
     std::string failure_;
+    bool used_ = false;
 };
 
 #pragma GCC diagnostic push
@@ -59,16 +64,21 @@ std::unique_ptr<benchmark::BenchmarkReporter> make_reporter(const std::string& f
     return std::make_unique<checked_reporter<benchmark::JSONReporter>>();
 }
 
+// The reporter's verdict: nullopt if nothing was reported, else why a write
+// failed ("" if none did).
 template <class R>
-const std::string* failure_of(benchmark::BenchmarkReporter& r) {
+bool verdict_of(benchmark::BenchmarkReporter& r, std::optional<std::string>& out) {
     auto* c = dynamic_cast<checked_reporter<R>*>(&r);
-    return c != nullptr ? &c->failure() : nullptr;
+    if (c == nullptr) return false;
+    if (c->used()) out = c->failure();
+    return true;
 }
 
-const std::string& failure(benchmark::BenchmarkReporter& r) {
-    if (const auto* f = failure_of<benchmark::JSONReporter>(r)) return *f;
-    if (const auto* f = failure_of<benchmark::CSVReporter>(r)) return *f;
-    return *failure_of<benchmark::ConsoleReporter>(r);
+std::optional<std::string> verdict(benchmark::BenchmarkReporter& r) {
+    std::optional<std::string> out;
+    verdict_of<benchmark::JSONReporter>(r, out) || verdict_of<benchmark::CSVReporter>(r, out) ||
+        verdict_of<benchmark::ConsoleReporter>(r, out);
+    return out;
 }
 #pragma GCC diagnostic pop
 
@@ -101,7 +111,9 @@ void results_file::commit() {
         return std::runtime_error(fmt::format("writing the results to '{}' failed: {}{}", target_, why,
                                               in_place_ ? "" : " (the file was left as it was)"));
     };
-    if (const std::string& why = failure(*reporter_); !why.empty()) throw fail(why);
+    const auto why = verdict(*reporter_);
+    if (!why) return;  // nothing was run (--benchmark_list_tests): the target stays as it was
+    if (!why->empty()) throw fail(*why);
     if (in_place_) {
         committed_ = true;
         return;

@@ -27,7 +27,8 @@ public:
     // The file reporter to pass to RunSpecifiedBenchmarks.
     benchmark::BenchmarkReporter& reporter() { return *reporter_; }
 
-    // After the run: syncs and moves the file into place. Throws
+    // After the run: syncs and moves the file into place, if anything was
+    // reported (--benchmark_list_tests reports nothing). Throws
     // std::runtime_error saying what failed if any write did.
     void commit();
 
