@@ -156,7 +156,7 @@ int run(int argc, char** argv) {
             for (auto _ : state) {
                 try {
                     result = run_case(c, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
-                } catch (const std::exception& e) {  // run_case's case_error, or the progress line's
+                } catch (const std::exception& e) {  // run_case throws case_error; anything else fails this case too
                     state.SkipWithError(fmt::format("failed: {}", e.what()).c_str());
                     break;
                 }

@@ -23,7 +23,8 @@ options:
   --set=NAME:V1,V2,...   sweep these values of parameter NAME instead of the
                          grid's, in every workload that has it (repeatable)
   --budget=SECONDS       skip a case whose ideal makespan is over this
-                         (default: 15 for quick, 120 for full)
+                         (default: 15 for quick, 120 for full); a case whose
+                         tasks would not fit in free memory is skipped too
   --data-dir=PATH        where workloads keep data sets (default: data/ in
                          the build folder)
   --arrival=burst|rate   burst: all tasks due at once (default, plus each
@@ -38,6 +39,8 @@ options:
 
 Google Benchmark flags work as usual, e.g. --benchmark_filter=chess,
 --benchmark_out=run.json --benchmark_out_format=json, --benchmark_repetitions=3.
+The --benchmark_out file is replaced only by a complete one: a failed write
+(a full disk) leaves it as it was, and exits with 1.
 Case names read <workload>/<model>/<param>:<value>/...
 )";
 
