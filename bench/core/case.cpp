@@ -47,11 +47,23 @@ double in_flight_bytes(bool coroutine) {
     return coroutine ? 2 * 256.0 : 5 * double(::sysconf(_SC_PAGESIZE));
 }
 
+// Threads that can exist at once: past this thread-per-task hits its limit
+// (a result the case reports), not the memory.
+double thread_cap() {
+    double cap = 1e18;
+    for (const char* file : {"/proc/sys/kernel/pid_max", "/proc/sys/kernel/threads-max"}) {
+        double v = 0;
+        if (std::ifstream(file) >> v && v > 0) cap = std::min(cap, v);
+    }
+    return cap;
+}
+
 }  // namespace
 
 double case_spec::memory_bytes() const {
     const double n = double(tasks());
     double in_flight = std::min(n, model.shape(tasks()).concurrency);
+    if (!model.runs_async()) in_flight = std::min(in_flight, thread_cap());
     // At a rate the model keeps up with, only rate × service are in flight.
     if (arrival.how != arrival::kind::burst)
         in_flight = std::min(in_flight, std::ceil(arrival.per_second * work->service_s(params)) + 1);
