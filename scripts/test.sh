@@ -2,7 +2,11 @@
 # Installs what is missing, builds and runs every test: CTest (GoogleTest) for
 # the C++, pytest for the scripts. Exits non-zero on any failure. Options:
 #   --preset NAME   build and test with a CMake preset: release (default),
-#                   debug or sanitize (AddressSanitizer + UBSan)
+#                   debug, sanitize (AddressSanitizer + UBSan) or tsan
+#                   (ThreadSanitizer: only the tests labelled tsan, the
+#                   coroutine models', since Debian's oneTBB is not built
+#                   with ThreadSanitizer and every pool test would report
+#                   its internal synchronisation as races)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
@@ -22,6 +26,11 @@ esac
 simul_install_deps
 py=$(simul_python)
 cmake --preset "$preset" >/dev/null
+if [ "$preset" = tsan ]; then
+  cmake --build --preset tsan --target test_loops
+  TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" ctest --preset tsan -L tsan -j "$(nproc)"
+  exit 0
+fi
 cmake --build --preset "$preset"
 ctest --preset "$preset" -j "$(nproc)"
 # The plotting and report scripts.
