@@ -49,13 +49,16 @@ TEST(Loops, EveryWorkloadGivesTheSameChecksumOnOneLoopAndOnMany) {
 }
 
 // The loops do not cap concurrency: every task of a burst is in flight at once.
+// Each runs on P threads: one more than the one-thread loop's (which counts
+// any thread a sanitizer runtime adds too).
 TEST(Loops, EveryTaskOfABurstIsInFlightAtOnce) {
+    const auto one = run(sleep_workload(), {{"tasks", 500}, {"wait_ms", 200}}, "coroutine_loop");
     for (const char* many : {"coroutine_loop:2", "shared_loop:2"}) {
         SCOPED_TRACE(many);
         const auto r = run(sleep_workload(), {{"tasks", 500}, {"wait_ms", 200}}, many);
         EXPECT_EQ(r.tasks, 500u);
         EXPECT_EQ(r.in_flight_peak, 500u);
-        EXPECT_EQ(r.cost.threads_peak, 2);
+        EXPECT_EQ(r.cost.threads_peak, one.cost.threads_peak + 1);
     }
 }
 

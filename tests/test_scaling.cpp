@@ -31,7 +31,7 @@ TEST(Scaling, ChessOnTwoLoopsIsAtLeast1_6TimesFasterThanOnOne) {
             const auto one = run(chess_workload(), game, "coroutine_loop");
             const auto two = run(chess_workload(), game, many);
             EXPECT_EQ(two.checksum, one.checksum);
-            EXPECT_EQ(two.cost.threads_peak, 2);
+            EXPECT_EQ(two.cost.threads_peak, one.cost.threads_peak + 1);
             speedup = std::max(speedup, one.makespan_s / two.makespan_s);
         }
         EXPECT_GE(speedup, 1.6);
