@@ -21,7 +21,7 @@ def read_counters(path=COUNTERS_DEF):
     simul-bench reports from. Counters below the "Added later" line may be
     missing from runs made before they were added."""
     text = path.read_text()
-    pattern = re.compile(r'^SIMUL_COUNTER\((\w+),.*"((?:[^"\\]|\\.)*)"\)\s*$', re.MULTILINE)
+    pattern = re.compile(r'^SIMUL_COUNTER\((\w+),.*"([^"]*)"\)\s*$', re.MULTILINE)
     counters = dict(pattern.findall(text))
     required = [name for name, _ in pattern.findall(text.split(_ADDED_LATER)[0])]
     if not counters:
