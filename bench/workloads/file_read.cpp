@@ -68,8 +68,9 @@ std::uint64_t word(std::uint64_t file, std::uint64_t w) { return mix64((file << 
 // eight lanes over its words, lane = rotl((lane + word) × odd, 29), each lane
 // seeded with the block's offset, then folds the lanes with mix64. Every step
 // is a bijection in the word and in the lane, so a change to one word always
-// changes its lane and the block's hash; order counts because the steps do
-// not commute, and the seed places the block. One multiply per word keeps it
+// changes its lane and the block's hash (the file's sum, mod 2^52, then misses
+// it only by a 1 in 2^52 chance); order counts because the steps do not
+// commute, and the seed places the block. One multiply per word keeps it
 // about as fast as a plain sum. Blocks, not reads, are the unit, so the value
 // is the same whatever the reads return (chunk size, short reads, io path).
 constexpr std::size_t block = page;
@@ -160,7 +161,9 @@ void write_file(const fs::path& path, std::size_t file, std::size_t bytes) {
     }
     if (::fsync(fd) != 0) give_up();
     if (::close(fd) != 0) {
+        const int err = errno;
         ::unlink(tmp.c_str());
+        errno = err;
         fail(tmp, "cannot write");
     }
     if (::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -194,9 +197,9 @@ void ensure(const data_set& d, const std::vector<std::uint64_t>& sums) {
     std::uint64_t total = 0;
     for (auto s : sums) total = (total + s) & checksum_mask;
     if (intact(d, total)) return;
-    std::vector<fs::path> made;  // folders this build creates, outermost first
-    for (fs::path p = d.dir; !p.empty() && !fs::exists(p); p = p.parent_path()) made.insert(made.begin(), p);
     std::error_code ec;
+    std::vector<fs::path> made;  // folders this build creates, outermost first
+    for (fs::path p = d.dir; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) made.insert(made.begin(), p);
     fs::create_directories(d.dir, ec);
     if (ec) throw std::runtime_error(fmt::format("cannot create data directory {}: {}", d.dir.string(), ec.message()));
     remove_orphans(d.dir);
