@@ -205,6 +205,9 @@ TEST(FileRead, TheChecksumSeesEveryBitAndEveryPosition) {
         {"files", 1}, {"file_kib", 8}, {"chunk_kib", 4}, {"cache", 1}, {"direct", 0}, {"io", 0}};
     const auto intact = run(file_read_workload(), p, "sequential");
     ASSERT_EQ(intact.failed, 0u) << intact.label;
+    auto one_read = p;
+    one_read[2].second = 8;  // the whole file in one read: the same checksum
+    EXPECT_EQ(run(file_read_workload(), one_read, "coroutine_loop").checksum, intact.checksum);
     const fs::path file = data_files(dir).front();
     const auto expect_noticed = [&](const std::string& what) {
         const auto r = run(file_read_workload(), p, "sequential");
