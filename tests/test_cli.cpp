@@ -149,7 +149,11 @@ TEST(Cli, JsonHasEveryCounterForEveryCaseAndTheContext) {
         workloads.insert(workload);
         ASSERT_TRUE(task_count.contains(spec)) << "a case simul-bench should not have made";
         // serve's tasks are the load generator's requests (R × T), not its connections.
-        const double expected = workload == "serve" ? 20 * 1 : double(task_count[spec]);
+        const auto param = [&](const std::string& key) {
+            const std::size_t at = spec.find("/" + key + ":");
+            return at == std::string::npos ? -1.0 : std::atof(spec.c_str() + at + key.size() + 2);
+        };
+        const double expected = workload == "serve" ? param("rate") * param("duration_s") : double(task_count[spec]);
         EXPECT_EQ(num("tasks") + num("failed"), expected);
 
         const std::string key = workload + spec.substr(params_at);
