@@ -9,7 +9,7 @@
 // Implementations live with the arrival patterns in bench/core: schedules
 // (burst, rate) and accepted connections.
 
-#include <boost/asio/awaitable.hpp>
+#include "models/task.hpp"
 
 #include <cstddef>
 
@@ -19,7 +19,12 @@ class arrivals {
 public:
     virtual ~arrivals() = default;
     virtual bool wait(std::size_t i) = 0;
-    virtual boost::asio::awaitable<bool> async_wait(std::size_t i) = 0;
+    virtual awaitable<bool> async_wait(std::size_t i) = 0;
+
+    // True if task i has arrived already, so the loop need not suspend (a
+    // burst's tasks all have): it then records the arrival as wait() does.
+    // The loop asks this first so that a burst costs no coroutine per task.
+    virtual bool ready(std::size_t /*i*/) { return false; }
 };
 
 }  // namespace simul

@@ -1,7 +1,9 @@
 #include "models/model.hpp"
 
 #include "models/coroutine_loop.hpp"
+#include "models/coroutine_loops.hpp"
 #include "models/sequential.hpp"
+#include "models/shared_loop.hpp"
 #include "models/thread_per_task.hpp"
 #include "models/thread_pool.hpp"
 
@@ -21,7 +23,7 @@ model_shape model_spec::shape(std::size_t tasks) const {
     const double n = static_cast<double>(tasks);
     if (kind == "sequential") return {1, 1};
     if (kind == "thread_pool") return {double(threads), std::min(double(threads), cores)};
-    if (kind == "coroutine_loop") return {n, 1};
+    if (kind == "coroutine_loop" || kind == "shared_loop") return {n, std::min(double(std::max(threads, 1)), cores)};
     return {n, std::min(n, cores)};  // thread_per_task
 }
 
@@ -29,6 +31,8 @@ std::unique_ptr<model> model_spec::make() const {
     if (kind == "sequential") return std::make_unique<sequential>();
     if (kind == "thread_per_task") return std::make_unique<thread_per_task>();
     if (kind == "thread_pool") return std::make_unique<thread_pool>(threads);
+    if (kind == "shared_loop") return std::make_unique<shared_loop>(threads);
+    if (threads > 0) return std::make_unique<coroutine_loops>(threads);
     return std::make_unique<coroutine_loop>();
 }
 
@@ -36,21 +40,23 @@ model_spec parse_model(std::string_view text) {
     const auto colon = text.find(':');
     const std::string kind(text.substr(0, colon));
     const bool sized = colon != std::string_view::npos;
-    if (kind == "sequential" || kind == "thread_per_task" || kind == "coroutine_loop") {
-        if (sized) throw model_error(fmt::format("model '{}' takes no size (only thread_pool:P does)", text));
-        return {kind, 0};
-    }
-    if (kind == "thread_pool") {
-        const auto size = sized ? text.substr(colon + 1) : std::string_view{};
-        int p = 0;
-        const auto [end, ec] = std::from_chars(size.data(), size.data() + size.size(), p);
-        if (!sized || ec != std::errc{} || end != size.data() + size.size() || p < 1 || p > max_pool_threads)
-            throw model_error(fmt::format("model '{}': the pool needs a size from 1 to {}, e.g. thread_pool:24",
-                                          text, max_pool_threads));
-        return {kind, p};
-    }
-    throw model_error(fmt::format(
-        "unknown model '{}' (known: sequential, thread_per_task, thread_pool:P, coroutine_loop)", text));
+    const bool size_optional = kind == "coroutine_loop";  // no size: the one-thread loop
+    const bool size_needed = kind == "thread_pool" || kind == "shared_loop";
+    if (!size_optional && !size_needed && kind != "sequential" && kind != "thread_per_task")
+        throw model_error(fmt::format("unknown model '{}' (known: sequential, thread_per_task, thread_pool:P, "
+                                      "coroutine_loop, coroutine_loop:P, shared_loop:P)",
+                                      text));
+    if (!sized && !size_needed) return {kind, 0};
+    if (!size_optional && !size_needed)
+        throw model_error(fmt::format("model '{}' takes no size (thread_pool:P, coroutine_loop:P and "
+                                      "shared_loop:P do)", text));
+    const auto size = sized ? text.substr(colon + 1) : std::string_view{};
+    int p = 0;
+    const auto [end, ec] = std::from_chars(size.data(), size.data() + size.size(), p);
+    if (!sized || ec != std::errc{} || end != size.data() + size.size() || p < 1 || p > max_pool_threads)
+        throw model_error(fmt::format("model '{}': {} needs a thread count from 1 to {}, e.g. {}:2", text, kind,
+                                      max_pool_threads, kind));
+    return {kind, p};
 }
 
 }  // namespace simul

@@ -40,13 +40,14 @@ public:
 };
 
 // A model as named on the command line and in case names: "sequential",
-// "thread_per_task", "thread_pool:24", "coroutine_loop".
+// "thread_per_task", "thread_pool:24", "coroutine_loop" (one thread),
+// "coroutine_loop:2" (a loop per thread), "shared_loop:2" (one loop, 2 threads).
 struct model_spec {
     std::string kind;
-    int threads = 0;  // the pool size P; 0 for models without one
+    int threads = 0;  // P: a pool's threads, or a loop model's; 0 for models without one
 
     std::string name() const;  // "thread_pool:24"
-    bool runs_async() const { return kind == "coroutine_loop"; }  // the coroutine colour
+    bool runs_async() const { return kind == "coroutine_loop" || kind == "shared_loop"; }  // the coroutine colour
     model_shape shape(std::size_t tasks) const;
     std::unique_ptr<model> make() const;
 };
@@ -60,8 +61,8 @@ struct model_error : std::invalid_argument {
 // says what is accepted.
 model_spec parse_model(std::string_view text);
 
-// The largest pool the suite will start: one thread per pool slot, each with
-// its own stack, so a typo like thread_pool:1000000 is refused, not tried.
+// The most threads a sized model will start, each with its own stack, so a
+// typo like thread_pool:1000000 is refused, not tried.
 inline constexpr int max_pool_threads = 4096;
 
 }  // namespace simul

@@ -49,12 +49,14 @@ void trace::run_blocking(task_source& tasks, std::size_t i) {
     }
 }
 
-boost::asio::awaitable<void> trace::run_async(task_source& tasks, std::size_t i) {
-    begin(i);
+void trace::finish(std::size_t i, const std::exception_ptr& error, std::uint64_t sum) {
+    if (!error) return end(i, sum);
     try {
-        end(i, co_await tasks.async(i));
+        std::rethrow_exception(error);
     } catch (const std::exception& e) {
         fail(i, e.what());
+    } catch (...) {
+        fail(i, "unknown exception");
     }
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // One preallocated slot per task: when it was due, when it started and ended,
 // its checksum and whether it failed. Models record into it through
-// run_blocking/run_async; everything the meter reports about tasks (latency
+// run_blocking, or begin/finish around a coroutine; everything the meter reports about tasks (latency
 // percentiles, in-flight peak, backlog) is computed from it after the run.
 //
 // Recording is a store into the task's own slot: no lock and no allocation on
@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 
@@ -41,10 +42,15 @@ public:
     void set_arrived_now(std::size_t i) { arrived_ns_[i] = now_ns(); }
     std::int64_t arrived_ns(std::size_t i) const { return arrived_ns_[i]; }
 
-    // Run task i in the given colour, recording its start, end and checksum.
+    // Run task i with blocking calls, recording its start, end and checksum.
     // An exception from the task marks it failed; it never escapes.
     void run_blocking(task_source& tasks, std::size_t i);
-    boost::asio::awaitable<void> run_async(task_source& tasks, std::size_t i);
+
+    // The coroutine colour records around the task rather than inside it,
+    // so that no frame of ours wraps the workload's: begin just before the
+    // loop starts task i, finish from its completion handler.
+    void begin(std::size_t i);
+    void finish(std::size_t i, const std::exception_ptr& error, std::uint64_t sum);
 
     // A task that a model could not even start (no thread for it).
     void mark_not_started(std::size_t i, const std::string& why);
@@ -66,7 +72,6 @@ public:
     std::size_t count_ended() const;
 
 private:
-    void begin(std::size_t i);
     void end(std::size_t i, std::uint64_t sum);
     void fail(std::size_t i, const char* what);
     std::int64_t now_ns() const;

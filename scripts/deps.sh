@@ -9,6 +9,7 @@ simul_packages=(
   libbenchmark-dev libgtest-dev
   libboost1.81-dev libtbb-dev libfmt-dev liburing-dev pkg-config
   wrk
+  time  # GNU /usr/bin/time -v: test_meter checks the meter against it
   python3-matplotlib python3-pytest
 )
 

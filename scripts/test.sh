@@ -25,4 +25,4 @@ cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"
 ctest --preset "$preset" -j "$(nproc)"
 # The plotting and report scripts.
-(cd scripts && "$py" -m pytest -q tests)
+(cd scripts && SIMUL_BUILD_DIR="../build/$preset" "$py" -m pytest -q tests)

@@ -12,8 +12,8 @@
 namespace simul::testing {
 
 inline std::vector<model_spec> every_model() {
-    return {parse_model("sequential"), parse_model("thread_per_task"), parse_model("thread_pool:3"),
-            parse_model("coroutine_loop")};
+    return {parse_model("sequential"),     parse_model("thread_per_task"), parse_model("thread_pool:3"),
+            parse_model("coroutine_loop"), parse_model("coroutine_loop:2"), parse_model("shared_loop:2")};
 }
 
 inline case_result run(const workload& w, std::vector<std::pair<std::string, std::int64_t>> p,

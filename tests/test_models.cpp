@@ -6,9 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 
 #include <atomic>
 #include <cstdio>
@@ -58,11 +57,14 @@ TEST(Models, EveryWorkloadCompletesWithTheSameChecksumUnderEveryModel) {
         ASSERT_NE(reference.checksum, 0u);
         for (const auto& m : every_model()) {
             SCOPED_TRACE(m.name());
-            const auto r = run_case(case_spec{w, params(p), m, {}});
+            const case_spec c{w, params(p), m, {}};
+            const auto r = run_case(c);
             EXPECT_EQ(r.failed, 0u) << r.label;
             EXPECT_EQ(r.tasks, reference.tasks);
             EXPECT_EQ(r.checksum, reference.checksum);
-            EXPECT_GE(r.makespan_s, r.ideal_s * 0.999) << "faster than the physical limit";
+            // The nominal ideal: chess's reported one uses the thinking's
+            // typical cost, which a lucky run may beat.
+            EXPECT_GE(r.makespan_s, c.ideal_s() * 0.999) << "faster than the physical limit";
         }
     }
     // Named in the output, so a run shows which workloads it checked.
@@ -118,10 +120,10 @@ public:
         return i * 3 + 1;
     }
 
-    asio::awaitable<std::uint64_t> async(std::size_t i) override {
+    awaitable<std::uint64_t> async(std::size_t i) override {
         enter();
-        asio::steady_timer t(co_await asio::this_coro::executor, 30ms);
-        co_await t.async_wait(asio::use_awaitable);
+        steady_timer t(co_await asio::this_coro::executor, 30ms);
+        co_await t.async_wait(asio::deferred);
         --running_;
         co_return i * 3 + 1;
     }

@@ -17,15 +17,17 @@ using namespace simul::testing;
 
 namespace {
 
-// The same workload and case runner, with thread_per_task capped at 25 threads.
+// The same workload and case runner, with thread_per_task capped at 25 live
+// threads. The waits are long enough that none of the first 25 ends before
+// the 26th is refused.
 TEST(ThreadLimit, ACapStopsCreationAndTheRestCountAsFailed) {
-    auto tasks = sleep_workload().prepare(params({{"tasks", 100}, {"wait_ms", 10}}));
+    auto tasks = sleep_workload().prepare(params({{"tasks", 100}, {"wait_ms", 500}}));
     trace tr(tasks->size());
     tr.start(clock::now());
     scheduled_arrivals burst(tr);
     thread_per_task model(25);
     const std::string limit = model.run(*tasks, burst, tr);
-    EXPECT_NE(limit.find("thread limit: 25 of 100"), std::string::npos) << limit;
+    EXPECT_NE(limit.find("thread limit: 25 threads alive at once; thread 26 of 100 refused"), std::string::npos) << limit;
     std::size_t done = 0, failed = 0;
     for (std::size_t i = 0; i < tr.size(); ++i) {
         done += !tr.failed(i) && tr.end_ns(i) != trace::not_done;
@@ -46,7 +48,8 @@ TEST(ThreadLimit, TheOsLimitIsReportedAsData) {
         if (geteuid() == 0 && setuid(65534) != 0) _exit(11);
         const auto r = run(sleep_workload(), {{"tasks", 200}, {"wait_ms", 300}}, "thread_per_task");
         const bool ok = r.failed > 0 && r.tasks > 0 && r.tasks + r.failed == 200 &&
-                        r.label.find("thread limit") != std::string::npos;
+                        r.label.find("thread limit") != std::string::npos &&
+                        r.label.find("RLIMIT_NPROC (40)") != std::string::npos;
         _exit(ok ? 0 : 1);
     }
     int status = 0;

@@ -3,10 +3,9 @@
 #include "bench/core/deadline_socket.hpp"
 #include "bench/core/http.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -62,8 +61,8 @@ std::uint64_t connection_server::blocking(std::size_t i) {
     return http::serve_blocking(socket);
 }
 
-asio::awaitable<std::uint64_t> connection_server::async(std::size_t i) {
-    boost::beast::tcp_stream stream(tcp::socket(co_await asio::this_coro::executor, tcp::v4(), take(i)));
+awaitable<std::uint64_t> connection_server::async(std::size_t i) {
+    http::tcp_stream stream(http::tcp_socket(co_await asio::this_coro::executor, tcp::v4(), take(i)));
     co_return co_await http::serve_async(stream);
 }
 
@@ -86,16 +85,28 @@ bool connection_server::accept_arrivals::wait(std::size_t i) {
     }
 }
 
-asio::awaitable<bool> connection_server::accept_arrivals::async_wait(std::size_t i) {
-    using namespace asio::experimental::awaitable_operators;
-    auto ex = co_await asio::this_coro::executor;
-    // An acceptor on the loop's own executor, for this accept only: the loop's
-    // io_context ends with the run, so nothing of it may be kept here.
-    tcp::acceptor acceptor(ex, tcp::v4(), ::dup(s_.listen_fd_));
-    asio::steady_timer deadline(ex, s_.deadline());
-    auto first = co_await (acceptor.async_accept(asio::use_awaitable) || deadline.async_wait(asio::use_awaitable));
-    if (first.index() != 0) co_return false;
-    tcp::socket socket = std::move(std::get<0>(first));
+// One acceptor for the whole run, on the dispatcher's executor (one per
+// accept would cost every connection a dup and an epoll registration). It is
+// made at the first accept and closed after the last, so it never outlives
+// the loop's io_context. Each accept races the deadline in a parallel group,
+// which cancels the loser: safe when several threads run the loop.
+awaitable<bool> connection_server::accept_arrivals::async_wait(std::size_t i) {
+    if (!acceptor_) {
+        const auto ex = co_await asio::this_coro::executor;
+        acceptor_.emplace(ex, tcp::v4(), ::dup(s_.listen_fd_));
+        deadline_.emplace(ex);
+    }
+    deadline_->expires_at(s_.deadline());
+    auto [order, ec, socket, timer_ec] =
+        co_await asio::experimental::make_parallel_group(acceptor_->async_accept(asio::deferred),
+                                                         deadline_->async_wait(asio::deferred))
+            .async_wait(asio::experimental::wait_for_one(), asio::deferred);
+    const bool accepted = order[0] == 0 && !ec;
+    if (!accepted || i + 1 == s_.size()) {
+        deadline_.reset();
+        acceptor_.reset();
+    }
+    if (!accepted) co_return false;
     socket.set_option(tcp::no_delay(true));
     s_.fds_[i] = socket.release();
     co_return true;

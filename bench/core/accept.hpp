@@ -16,6 +16,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <atomic>
+#include <optional>
 #include <vector>
 
 namespace simul {
@@ -35,17 +36,20 @@ public:
 
     std::size_t size() const override { return fds_.size(); }
     std::uint64_t blocking(std::size_t i) override;
-    boost::asio::awaitable<std::uint64_t> async(std::size_t i) override;
+    awaitable<std::uint64_t> async(std::size_t i) override;
 
 private:
     class accept_arrivals final : public arrivals {
     public:
         explicit accept_arrivals(connection_server& s) : s_(s) {}
         bool wait(std::size_t i) override;
-        boost::asio::awaitable<bool> async_wait(std::size_t i) override;
+        awaitable<bool> async_wait(std::size_t i) override;
 
     private:
         connection_server& s_;
+        // The loop's side, alive only while the loop runs (see async_wait).
+        std::optional<boost::asio::ip::tcp::acceptor::rebind_executor<executor>::other> acceptor_;
+        std::optional<steady_timer> deadline_;
     };
 
     clock::time_point deadline() const { return clock::time_point(clock::duration(deadline_ns_.load())); }

@@ -1,8 +1,7 @@
 #include "bench/core/arrival.hpp"
 
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 
 #include <fmt/format.h>
 
@@ -38,11 +37,17 @@ bool scheduled_arrivals::wait(std::size_t i) {
     return true;
 }
 
-boost::asio::awaitable<bool> scheduled_arrivals::async_wait(std::size_t i) {
-    // A burst never waits; a rate waits on a timer of the loop's own.
+bool scheduled_arrivals::ready(std::size_t i) {
+    if (tr_.due(i) > clock::now()) return false;
+    tr_.set_arrived_now(i);
+    return true;
+}
+
+awaitable<bool> scheduled_arrivals::async_wait(std::size_t i) {
+    // A rate waits on a timer of the loop's own (a burst is always ready).
     if (tr_.due(i) > clock::now()) {
-        boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, tr_.due(i));
-        co_await timer.async_wait(boost::asio::use_awaitable);
+        steady_timer timer(co_await boost::asio::this_coro::executor, tr_.due(i));
+        co_await timer.async_wait(boost::asio::deferred);
     }
     tr_.set_arrived_now(i);
     co_return true;

@@ -37,7 +37,8 @@ class scheduled_arrivals final : public arrivals {
 public:
     explicit scheduled_arrivals(trace& tr) : tr_(tr) {}
     bool wait(std::size_t i) override;
-    boost::asio::awaitable<bool> async_wait(std::size_t i) override;
+    awaitable<bool> async_wait(std::size_t i) override;
+    bool ready(std::size_t i) override;
 
 private:
     trace& tr_;

@@ -12,8 +12,10 @@ std::string case_spec::name() const {
     return fmt::format("{}/{}/{}{}", work->name(), model.name(), params.name(), arrival.name());
 }
 
-double case_spec::ideal_s() const {
-    const double burst = work->ideal_s(params, model.shape(tasks()));
+double case_spec::ideal_s(const task_source* prepared) const {
+    const auto shape = model.shape(tasks());
+    const double burst = prepared != nullptr ? work->ideal_s_measured(params, shape, *prepared)
+                                             : work->ideal_s(params, shape);
     if (arrival.how == arrival::kind::burst) return burst;
     const double last_arrival = double(tasks() - 1) / arrival.per_second;
     return std::max(burst, last_arrival + work->service_s(params));
@@ -104,8 +106,10 @@ case_result run_case(const case_spec& c, const progress_sink& progress) {
     runner.reset();  // teardown after the meter: a pool's exit is not its cost
     r.makespan_s = std::chrono::duration<double>(t1 - t0).count();
     summarize(tr, r);
-    r.mem_per_task_bytes = double(r.cost.mem_peak_bytes) / double(std::max<std::size_t>(1, r.in_flight_peak));
-    r.ideal_s = c.ideal_s();
+    const double in_flight = double(std::max<std::size_t>(1, r.in_flight_peak));
+    r.mem_per_task_bytes = double(r.cost.mem_peak_bytes) / in_flight;
+    r.mem_total_per_task_bytes = double(r.cost.mem_peak_bytes + r.cost.mem_kernel_bytes) / in_flight;
+    r.ideal_s = c.ideal_s(tasks.get());
     r.capacity = c.capacity();
     r.efficiency = r.makespan_s > 0 ? r.ideal_s / r.makespan_s : 0;
     r.label = !limit.empty() ? limit : r.failed > 0 ? fmt::format("{} failed: {}", r.failed, tr.first_error()) : "";

@@ -28,8 +28,9 @@ struct case_spec {
     std::string name() const;
     std::size_t tasks() const { return work->tasks(params); }
     // The physical limit; for rate arrivals no earlier than the last arrival
-    // plus one task's service.
-    double ideal_s() const;
+    // plus one task's service. With the prepared tasks, from what their
+    // calibrated work costs now (workload::ideal_s_measured).
+    double ideal_s(const task_source* prepared = nullptr) const;
     double capacity() const { return simul::capacity(*work, params, model.shape(tasks())); }
     // What the budget is checked against: the ideal, or, for a rate above
     // the model's capacity, the time to work off the backlog.
@@ -44,6 +45,7 @@ struct case_result {
     meter_reading cost;
     std::size_t in_flight_peak = 0;  // tasks started but not ended, at the most
     double mem_per_task_bytes = 0;   // mem_peak_bytes ÷ in_flight_peak
+    double mem_total_per_task_bytes = 0;  // (mem_peak_bytes + mem_kernel_bytes) ÷ in_flight_peak
     double ideal_s = 0;
     double efficiency = 0;        // ideal_s ÷ makespan_s
     double arrival_rate = 0;      // tasks handed out per second (achieved)

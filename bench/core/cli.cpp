@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstring>
 #include <string_view>
+#include <thread>
 
 namespace simul {
 
@@ -18,7 +19,9 @@ options:
   --scale=quick|full     parameter grid to sweep (default: quick)
   --models=LIST          comma-separated models, e.g. sequential,thread_pool:24
                          (known: sequential, thread_per_task, thread_pool:P,
-                         coroutine_loop; default: all, pools of 2, 24 and 256)
+                         coroutine_loop, coroutine_loop:P, shared_loop:P;
+                         default: all, pools of 2, 24 and 256, loops of P =
+                         the cores (full: also 2 and 4))
   --set=NAME:V1,V2,...   sweep these values of parameter NAME instead of the
                          grid's, in every workload that has it (repeatable)
   --budget=SECONDS       skip a case whose ideal makespan is over this
@@ -186,9 +189,21 @@ static std::vector<std::int64_t> resolve(const param_spec& spec, const std::vect
     return values;
 }
 
-std::vector<model_spec> default_models() {
-    return {parse_model("sequential"),    parse_model("thread_per_task"), parse_model("thread_pool:2"),
-            parse_model("thread_pool:24"), parse_model("thread_pool:256"), parse_model("coroutine_loop")};
+std::vector<model_spec> default_models(simul::scale scale) {
+    std::vector<model_spec> models = {parse_model("sequential"),     parse_model("thread_per_task"),
+                                      parse_model("thread_pool:2"),  parse_model("thread_pool:24"),
+                                      parse_model("thread_pool:256"), parse_model("coroutine_loop")};
+    // The multi-threaded loops with a thread per core; the full sweep adds
+    // 2 and 4 threads, so a reader sees how they scale.
+    const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+    std::vector<int> sizes = {cores};
+    if (scale == scale::full)
+        for (int p : {2, 4})
+            if (p != cores) sizes.push_back(p);
+    std::sort(sizes.begin(), sizes.end());
+    for (const char* kind : {"coroutine_loop", "shared_loop"})
+        for (int p : sizes) models.push_back({kind, p});
+    return models;
 }
 
 namespace {
@@ -244,7 +259,7 @@ void emit(std::vector<case_spec>& cases, const workload* w, const std::vector<pa
 }  // namespace
 
 std::vector<case_spec> make_cases(const options& opt) {
-    const auto models = opt.models.empty() ? default_models() : opt.models;
+    const auto models = opt.models.empty() ? default_models(opt.scale) : opt.models;
     std::vector<case_spec> cases;
     for (const workload* w : all_workloads()) {
         const auto specs = w->params();

@@ -47,9 +47,9 @@ options parse_args(int& argc, char** argv);
 // values that a parameter does not take.
 std::vector<case_spec> make_cases(const options& opt);
 
-// The default models. Pools larger than a case's task count are left out of
-// the default sweep: they would run exactly like a pool of that count.
-std::vector<model_spec> default_models();
+// The default models for a scale. Pools larger than a case's task count are
+// left out of the default sweep: they would run exactly like a pool of that count.
+std::vector<model_spec> default_models(simul::scale scale);
 
 extern const char* const usage_text;
 

@@ -4,8 +4,7 @@
 #include "models/task.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
@@ -137,14 +136,14 @@ std::uint64_t serve_blocking(deadline_socket& socket) {
     return sum;
 }
 
-asio::awaitable<std::uint64_t> serve_async(beast::tcp_stream& stream) {
+awaitable<std::uint64_t> serve_async(tcp_stream& stream) {
     beast::flat_buffer buffer;
     std::uint64_t sum = 0;
-    asio::steady_timer backend(stream.get_executor());
+    steady_timer backend(stream.get_executor());
     for (;;) {
         request req;
         stream.expires_after(idle_timeout);
-        auto [ec, n] = co_await bhttp::async_read(stream, buffer, req, asio::as_tuple(asio::use_awaitable));
+        auto [ec, n] = co_await bhttp::async_read(stream, buffer, req, asio::as_tuple(asio::deferred));
         if (ec == bhttp::error::end_of_stream) break;  // the client closed
         std::string why;
         const auto d = ec ? std::nullopt : check(req, why);
@@ -153,15 +152,15 @@ asio::awaitable<std::uint64_t> serve_async(beast::tcp_stream& stream) {
             // Named, not a temporary in the co_await: GCC 12 destroys such
             // temporaries twice (GCC PR 100611).
             const auto bad = bad_request(ec ? 11 : req.version(), ec ? ec.message() : why);
-            co_await bhttp::async_write(stream, bad, asio::use_awaitable);
+            co_await bhttp::async_write(stream, bad, asio::deferred);
             break;
         }
         backend.expires_after(std::chrono::milliseconds(d->ms));  // the backend's work
-        co_await backend.async_wait(asio::use_awaitable);
+        co_await backend.async_wait(asio::deferred);
         auto res = reply(req, *d);
         sum = (sum + digest(res.body())) & checksum_mask;
         stream.expires_after(idle_timeout);
-        co_await bhttp::async_write(stream, res, asio::use_awaitable);
+        co_await bhttp::async_write(stream, res, asio::deferred);
         if (!res.keep_alive()) break;
     }
     beast::error_code ignored;

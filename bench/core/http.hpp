@@ -12,7 +12,9 @@
 
 #include "bench/core/deadline_socket.hpp"
 
-#include <boost/asio/awaitable.hpp>
+#include "models/task.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
@@ -22,6 +24,11 @@
 #include <string_view>
 
 namespace simul::http {
+
+// The coroutine colour's socket and stream, on the loop's typed executor
+// (models/task.hpp says why).
+using tcp_socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, executor>;
+using tcp_stream = boost::beast::basic_stream<boost::asio::ip::tcp, executor>;
 
 struct delay_request {
     std::int64_t ms = 0;
@@ -48,6 +55,6 @@ inline constexpr std::chrono::milliseconds idle_timeout{30'000};
 // malformed request (400, then close). Returns the sum of the digests of the
 // bodies it sent, mod 2^52. Throws on socket errors and timeouts.
 std::uint64_t serve_blocking(deadline_socket& socket);
-boost::asio::awaitable<std::uint64_t> serve_async(boost::beast::tcp_stream& stream);
+awaitable<std::uint64_t> serve_async(tcp_stream& stream);
 
 }  // namespace simul::http

@@ -1,17 +1,19 @@
 #pragma once
-// What a run costs the process: peak memory, CPU time, context switches and
-// peak thread count. (What it costs per task, latency, comes from the trace.)
+// What a run costs the process: peak memory (user and kernel side), CPU time,
+// context switches and peak thread count. (What it costs per task, latency,
+// comes from the trace.)
 //
-// Memory: glibc's free memory is returned to the OS (malloc_trim), the
+// User memory: glibc's free memory is returned to the OS (malloc_trim), the
 // kernel's resident-set high-water mark is reset (/proc/self/clear_refs = 5)
 // and the peak is VmHWM at the end minus VmHWM just after that reset. So a case is not
-// charged for, or helped by, what earlier cases left behind. It misses what
-// the kernel spends outside the process: kernel stacks, page tables, socket
-// buffers.
+// charged for, or helped by, what earlier cases left behind.
 //
-// Threads are counted by a sampler thread every 2 ms (it can miss a thread
-// that lives less than that). The sampler's own CPU time and context switches
-// are subtracted, and it is not counted among the threads.
+// Kernel memory has no high-water mark, so a sampler thread reads it every
+// 2 ms (and once more at the end): page tables (VmPTE), kernel stacks (live
+// threads × kernel_stack_bytes) and socket buffers (/proc/net/sockstat, which
+// is system-wide). A peak shorter than 2 ms can be missed. The same sampler
+// counts threads; its own CPU time and context switches are subtracted, and
+// it is not counted among the threads.
 
 #include <atomic>
 #include <chrono>
@@ -23,9 +25,29 @@
 
 namespace simul {
 
+// THREAD_SIZE: every thread has a kernel stack of this size while it lives
+// (x86-64 and arm64 without KASAN: 16 KiB). Not visible in any per-process
+// figure; a test checks it against KernelStack in /proc/meminfo.
+#if defined(__x86_64__) || defined(__aarch64__)
+inline constexpr std::int64_t kernel_stack_bytes = 16 * 1024;
+#else
+#error "kernel_stack_bytes: the kernel's THREAD_SIZE is not known for this architecture"
+#endif
+
 struct meter_reading {
     std::int64_t mem_peak_bytes = 0;  // VmHWM at stop − VmHWM just after the reset at start
-    double cpu_user_s = 0, cpu_sys_s = 0;
+    // Kernel side, each a sampled peak above its value at start. The parts
+    // are each their own peak; mem_kernel_bytes is the peak of their sum, so
+    // it can be less than the parts added up.
+    std::int64_t mem_pte_bytes = 0;     // page tables (VmPTE), this process
+    std::int64_t mem_kstack_bytes = 0;  // (threads at the peak − at start) × kernel_stack_bytes
+    // TCP + UDP buffer memory, system-wide: every process's, so on loopback
+    // the peer's end too. Each CPU batches up to net.core.mem_pcpu_rsv pages
+    // (1 MiB by default) before the count moves: a reading is off by up to that per CPU.
+    std::int64_t mem_sock_bytes = 0;
+    std::int64_t mem_kernel_bytes = 0;  // peak of pte + kstack + sock
+    // cpu_total_s is exact; the user/sys split is the kernel's tick sample.
+    double cpu_user_s = 0, cpu_sys_s = 0, cpu_total_s = 0;
     std::int64_t ctx_voluntary = 0, ctx_involuntary = 0;
     int threads_peak = 0;  // threads of this process at the most, sampler excluded
 };
@@ -42,20 +64,35 @@ public:
     meter_reading stop();
 
 private:
+    // Kernel-side figures at one instant: threads are counted without the sampler.
+    struct kernel_sample {
+        std::int64_t pte = 0, threads = 0, sock = 0;
+        std::int64_t total() const { return pte + threads * kernel_stack_bytes + sock; }
+    };
+    static kernel_sample sample_kernel();
+    void record(const kernel_sample& s);
     void sample_loop(std::stop_token stop, std::latch& sampling);
 
     progress_fn progress_;
     std::jthread sampler_;
-    std::atomic<int> threads_peak_{0};
+    std::atomic<bool> recording_{false};  // set once the baselines are taken
+    // Written by the sampler only, read by stop() after it joined.
+    kernel_sample most_;            // each part's peak
+    std::int64_t most_total_ = 0;   // the peak of the sum
+    kernel_sample start_kernel_;
     std::int64_t rss_start_ = 0;
-    double user_start_ = 0, sys_start_ = 0;
+    double user_start_ = 0, sys_start_ = 0, cpu_start_ = 0;
     std::int64_t vol_start_ = 0, invol_start_ = 0;
     // The sampler's own usage, published when it stops.
-    double sampler_user_ = 0, sampler_sys_ = 0;
+    double sampler_user_ = 0, sampler_sys_ = 0, sampler_cpu_ = 0;
     std::int64_t sampler_vol_ = 0, sampler_invol_ = 0;
 };
 
 // Fields of /proc/self/status in bytes (kB lines) or counts; -1 if absent.
 std::int64_t proc_status_field(const char* key);
+
+// TCP + UDP buffer memory of the whole machine (the "mem" pages of
+// /proc/net/sockstat) in bytes; -1 if it cannot be read.
+std::int64_t socket_buffer_bytes();
 
 }  // namespace simul

@@ -68,6 +68,15 @@ public:
     // harness skips a case whose ideal is over its time budget.
     virtual double ideal_s(const simul::params& p, const model_shape& shape) const = 0;
 
+    // The ideal once prepare() has run, which the case reports. A workload
+    // whose tasks do calibrated CPU work (chess's thinking) times that work in
+    // this process just before the case and computes the ideal from it, so
+    // that the ideal stays a true lower bound. The default is ideal_s.
+    virtual double ideal_s_measured(const simul::params& p, const model_shape& shape,
+                                    const task_source& /*prepared*/) const {
+        return ideal_s(p, shape);
+    }
+
     // For open-loop (rate) cases. count_param names the parameter that
     // counts tasks (a rate case sets it to λ × duration); empty: no rate
     // cases. service_s is how long one task takes on its own, cpu_s the CPU

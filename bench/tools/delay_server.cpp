@@ -13,7 +13,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 #include <fmt/format.h>
 
 #include <charconv>
@@ -40,8 +40,9 @@ Prints "listening on ADDRESS:PORT" once it accepts connections, then serves
 until SIGINT or SIGTERM. One thread, one coroutine per connection.
 )";
 
-asio::awaitable<void> session(tcp::socket socket) {
-    boost::beast::tcp_stream stream(std::move(socket));
+simul::awaitable<void> session(tcp::socket socket) {
+    simul::http::tcp_stream stream(
+        simul::http::tcp_socket(co_await asio::this_coro::executor, tcp::v4(), socket.release()));
     try {
         co_await simul::http::serve_async(stream);
     } catch (const std::exception&) {
@@ -49,16 +50,16 @@ asio::awaitable<void> session(tcp::socket socket) {
     }
 }
 
-asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
+simul::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
     auto ex = co_await asio::this_coro::executor;
     asio::steady_timer backoff(ex);
     for (;;) {
-        auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+        auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::deferred));
         if (ec == asio::error::operation_aborted) co_return;
         if (ec) {  // out of descriptors, say: wait a little rather than spin
             std::fprintf(stderr, "simul-delay-server: accept: %s\n", ec.message().c_str());
             backoff.expires_after(std::chrono::milliseconds(50));
-            co_await backoff.async_wait(asio::use_awaitable);
+            co_await backoff.async_wait(asio::deferred);
             continue;
         }
         socket.set_option(tcp::no_delay(true));

@@ -10,7 +10,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -53,17 +53,17 @@ public:
         return check(i, parser.get());
     }
 
-    asio::awaitable<std::uint64_t> async(std::size_t i) override {
-        beast::tcp_stream stream(co_await asio::this_coro::executor);
+    awaitable<std::uint64_t> async(std::size_t i) override {
+        http::tcp_stream stream(co_await asio::this_coro::executor);
         stream.expires_after(timeout_);
-        co_await stream.async_connect(server_at_, asio::use_awaitable);
+        co_await stream.async_connect(server_at_, asio::deferred);
         stream.socket().set_option(tcp::no_delay(true));
         const auto req = request(i);
-        co_await bhttp::async_write(stream, req, asio::use_awaitable);
+        co_await bhttp::async_write(stream, req, asio::deferred);
         beast::flat_buffer buffer;
         bhttp::response_parser<bhttp::string_body> parser;
         parser.body_limit(std::uint64_t(bytes_) + 1);
-        co_await bhttp::async_read(stream, buffer, parser, asio::use_awaitable);
+        co_await bhttp::async_read(stream, buffer, parser, asio::deferred);
         co_return check(i, parser.get());
     }
 

@@ -19,9 +19,9 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/random_access_file.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fcntl.h>
 #include <signal.h>
@@ -264,14 +264,14 @@ buffer_ptr aligned_buffer(std::size_t n) {
 // most 64 reads in flight per loop. A gate for one thread: no locks.
 class uring_gate {
 public:
-    asio::awaitable<void> enter() {
+    awaitable<void> enter() {
         if (free_ > 0) {
             --free_;
             co_return;
         }
-        asio::steady_timer wake(co_await asio::this_coro::executor, clock::time_point::max());
+        steady_timer wake(co_await asio::this_coro::executor, clock::time_point::max());
         waiting_.push_back(&wake);
-        co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));  // cancelled by leave(): our turn
+        co_await wake.async_wait(asio::as_tuple(asio::deferred));  // cancelled by leave(): our turn
     }
     void leave() {
         if (waiting_.empty()) {
@@ -284,7 +284,7 @@ public:
 
 private:
     int free_ = 64;
-    std::deque<asio::steady_timer*> waiting_;
+    std::deque<steady_timer*> waiting_;
 };
 
 class file_tasks final : public task_source {
@@ -312,7 +312,7 @@ public:
         return check(i, sum);
     }
 
-    asio::awaitable<std::uint64_t> async(std::size_t i) override {
+    awaitable<std::uint64_t> async(std::size_t i) override {
         auto ex = co_await asio::this_coro::executor;
         const int fd = open_file(i);
         auto buf = aligned_buffer(chunk_);
@@ -325,7 +325,7 @@ public:
             while (done < set_.bytes) {
                 co_await gate_.enter();
                 auto [ec, n] = co_await file->async_read_some_at(done, asio::buffer(buf.get(), want(done)),
-                                                                  asio::as_tuple(asio::use_awaitable));
+                                                                  asio::as_tuple(asio::deferred));
                 gate_.leave();
                 if (ec && ec != asio::error::eof) throw boost::system::system_error(ec, set_.file(i).string());
                 const std::size_t used = hash_blocks(buf.get(), n, done, sum);
@@ -339,7 +339,7 @@ public:
         while (done < set_.bytes) {
             const ssize_t n = co_await asio::co_spawn(
                 pool, [&]() -> asio::awaitable<ssize_t> { co_return ::pread(fd, buf.get(), want(done), off_t(done)); },
-                asio::use_awaitable);
+                asio::use_awaitable_t<executor>{});  // Asio 1.81 cannot co_await deferred on (exception_ptr, T)
             const std::size_t used = n > 0 ? hash_blocks(buf.get(), std::size_t(n), done, sum) : 0;
             if (used == 0) close_and_fail(fd, i, n);
             done += used;

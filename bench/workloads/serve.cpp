@@ -33,7 +33,7 @@ public:
 
     std::size_t size() const override { return server_.size(); }
     std::uint64_t blocking(std::size_t i) override { return server_.blocking(i); }
-    boost::asio::awaitable<std::uint64_t> async(std::size_t i) override { return server_.async(i); }
+    awaitable<std::uint64_t> async(std::size_t i) override { return server_.async(i); }
 
     arrivals& accepted() { return server_.accepted(); }
 

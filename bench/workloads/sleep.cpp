@@ -4,9 +4,8 @@
 #include "bench/core/workload.hpp"
 #include "bench/workloads/util.hpp"
 
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 
 #include <cmath>
 #include <stdexcept>
@@ -29,10 +28,10 @@ public:
         return done(i, begun);
     }
 
-    asio::awaitable<std::uint64_t> async(std::size_t i) override {
+    awaitable<std::uint64_t> async(std::size_t i) override {
         const auto begun = clock::now();
-        asio::steady_timer timer(co_await asio::this_coro::executor, wait_);
-        co_await timer.async_wait(asio::use_awaitable);
+        steady_timer timer(co_await asio::this_coro::executor, wait_);
+        co_await timer.async_wait(asio::deferred);
         co_return done(i, begun);
     }
 

@@ -1,0 +1,46 @@
+#include "models/coroutine_loops.hpp"
+
+#include "models/loop_dispatch.hpp"
+
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <deque>
+#include <thread>
+#include <vector>
+
+namespace asio = boost::asio;
+
+namespace simul {
+namespace {
+
+using work_guard = asio::executor_work_guard<executor>;
+
+// The dispatcher runs on loop 0. Round-robin rather than least-loaded: the
+// tasks of one case are alike, so dealing them in turn balances the loops,
+// and it needs no count that every loop would update for every task.
+awaitable<void> deal(task_source& tasks, arrivals& arrive, trace& tr, std::string& limit,
+                     std::deque<asio::io_context>& loops, std::vector<work_guard>& busy) {
+    const auto round_robin = [&loops](std::size_t i) { return loops[i % loops.size()].get_executor(); };
+    co_await dispatch(tasks, arrive, tr, limit, round_robin);
+    busy.clear();  // every task is out: each loop may end once its own have
+}
+
+}  // namespace
+
+std::string coroutine_loops::run(task_source& tasks, arrivals& arrive, trace& tr) {
+    std::deque<asio::io_context> loops;  // io_context cannot move: a deque keeps each in place
+    std::vector<work_guard> busy;        // keeps a loop running while it waits for its first task
+    for (int k = 0; k < threads_; ++k) busy.push_back(asio::make_work_guard(loops.emplace_back(1)));
+
+    std::string limit;
+    asio::co_spawn(loops[0], deal(tasks, arrive, tr, limit, loops, busy), asio::detached);
+    std::vector<std::jthread> others;
+    for (int k = 1; k < threads_; ++k) others.emplace_back([&loop = loops[std::size_t(k)]] { loop.run(); });
+    loops[0].run();  // this thread is loop 0
+    others.clear();  // joins
+    return limit;
+}
+
+}  // namespace simul

@@ -1,0 +1,21 @@
+#pragma once
+#include "models/model.hpp"
+
+namespace simul {
+
+// P threads, each running its own io_context(1): the one-thread loop,
+// P times over, as nginx runs N workers or seastar a shard per core. Tasks
+// are dealt to the loops round-robin and stay on their loop, so each task
+// still lives on one thread and nothing in it needs a lock. CPU work runs on
+// up to P cores at once.
+class coroutine_loops final : public model {
+public:
+    explicit coroutine_loops(int threads) : threads_(threads) {}
+
+    std::string run(task_source& tasks, arrivals& arrive, trace& tr) override;
+
+private:
+    int threads_;
+};
+
+}  // namespace simul

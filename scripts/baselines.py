@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""The harness, checked: each bare program against the same case in simul-bench.
+
+For every row (a model, a workload and its size) it runs the bare program from
+bench/baselines/ and simul-bench's case, alternating which goes first, a few
+times each, and writes the medians side by side with simul ÷ bare for makespan
+and memory per task in flight. A ratio near 1 says simul's figure is the
+model's, not the harness's. Writes baselines.json and baselines.md into --out.
+
+Usage: baselines.py --build DIR --out DIR [--repetitions K] [--quick]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+# (model as simul names it, workload, parameters). Sizes are chosen so that
+# each run takes seconds: sequential and the pool get shorter waits, since
+# 10,000 waits of 100 ms take 1,000 s one at a time.
+ROWS = [
+    ("sequential", "sleep", {"tasks": 1000, "wait_ms": 1}),
+    ("thread_per_task", "sleep", {"tasks": 10000, "wait_ms": 100}),
+    ("thread_per_task", "sleep", {"tasks": 100000, "wait_ms": 100}),
+    ("thread_pool:256", "sleep", {"tasks": 10000, "wait_ms": 10}),
+    ("thread_pool:256", "sleep", {"tasks": 100000, "wait_ms": 10}),
+    ("coroutine_loop", "sleep", {"tasks": 10000, "wait_ms": 100}),
+    ("coroutine_loop", "sleep", {"tasks": 100000, "wait_ms": 100}),
+    ("coroutine_loop", "sleep", {"tasks": 1000000, "wait_ms": 100}),
+    ("sequential", "chess", {"boards": 24, "moves": 30, "think_us": 500, "reply_us": 5500}),
+    ("coroutine_loop", "chess", {"boards": 24, "moves": 30, "think_us": 500, "reply_us": 5500}),
+]
+
+# --quick: the same rows at sizes a test can afford.
+QUICK = {"tasks": 20, "wait_ms": 5, "boards": 3, "moves": 2, "think_us": 100, "reply_us": 1000}
+
+# Below this many bytes per task a memory ratio says nothing: a page or two of
+# stack or heap either way.
+MEMORY_FLOOR = 16 * 1024
+
+
+def row_name(model, workload, params):
+    return f"{workload}/{model}/" + "/".join(f"{k}:{v}" for k, v in params.items())
+
+
+def bare_command(build, model, workload, params, steps):
+    kind, _, size = model.partition(":")
+    exe = build / f"bare-{kind}-{workload}"
+    if workload == "sleep":
+        args = [params["tasks"], params["wait_ms"]] + ([size] if size else [])
+    else:
+        args = [params["boards"], params["moves"], steps, params["reply_us"]]
+    return [str(exe)] + [str(a) for a in args]
+
+
+def run_bare(command):
+    out = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    if out.returncode != 0:
+        raise RuntimeError(f"{Path(command[0]).name} exited {out.returncode}: {out.stderr.strip()[:300]}")
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    return {"makespan_s": r["makespan_s"], "mem_per_task_bytes": r["mem_per_task_bytes"],
+            "tasks": r["tasks"], "checksum": r["checksum"]}
+
+
+def run_simul(build, model, workload, params):
+    with tempfile.TemporaryDirectory() as tmp:
+        out_file = Path(tmp) / "run.json"
+        command = [str(build / "simul-bench"), f"--models={model}", "--arrival=burst", "--budget=900",
+                   f"--benchmark_filter=^{workload}/{model}/",
+                   f"--benchmark_out={out_file}", "--benchmark_out_format=json"]
+        command += [f"--set={k}:{v}" for k, v in params.items()]
+        out = subprocess.run(command, capture_output=True, text=True, timeout=900)
+        if out.returncode != 0 or not out_file.exists():
+            raise RuntimeError(f"simul-bench exited {out.returncode}: {out.stderr.strip()[-300:]}")
+        benchmarks = json.loads(out_file.read_text())["benchmarks"]
+    if len(benchmarks) != 1:
+        raise RuntimeError(f"simul-bench ran {len(benchmarks)} cases, not 1")
+    b = benchmarks[0]
+    if b.get("error_occurred"):
+        raise RuntimeError(b.get("error_message", "the case failed"))
+    if b["failed"] != 0:
+        raise RuntimeError(f"{b['failed']:.0f} tasks failed: {b.get('label', '')}")
+    return {"makespan_s": b["real_time"] / 1e3,  # manual time, in ms
+            "mem_per_task_bytes": b["mem_per_task_bytes"], "tasks": b["tasks"], "checksum": b["checksum"],
+            "think_steps": b.get("think_steps")}
+
+
+def median(runs, key):
+    return statistics.median(r[key] for r in runs)
+
+
+def measure(build, rows, repetitions):
+    results = []
+    total = len(rows) * repetitions * 2
+    step = 0
+    for model, workload, params in rows:
+        name = row_name(model, workload, params)
+        bare_runs, simul_runs, error = [], [], ""
+        try:
+            for rep in range(repetitions):
+                # Alternate which goes first, so neither always runs on a
+                # machine the other has just warmed (or heated).
+                for side in (("simul", "bare") if rep % 2 == 0 else ("bare", "simul")):
+                    step += 1
+                    print(f"[{step}/{total}] {side:5} {name}", file=sys.stderr, flush=True)
+                    if side == "simul":
+                        simul_runs.append(run_simul(build, model, workload, params))
+                    else:
+                        # Chess thinks in steps calibrated per process: the bare
+                        # program thinks as many as simul's first run did (the
+                        # first repetition runs simul first).
+                        steps = int(simul_runs[0]["think_steps"] or 0) if workload == "chess" else 0
+                        bare_runs.append(run_bare(bare_command(build, model, workload, params, steps)))
+        except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError, KeyError, OSError) as e:
+            error = str(e)
+            print(f"  failed: {error}", file=sys.stderr, flush=True)
+        row = {"name": name, "model": model, "workload": workload, "params": params, "error": error}
+        if not error:
+            for side, runs in (("bare", bare_runs), ("simul", simul_runs)):
+                row[side] = {k: median(runs, k) for k in ("makespan_s", "mem_per_task_bytes")}
+                row[side]["tasks"] = runs[0]["tasks"]
+                row[side]["checksum"] = runs[0]["checksum"]
+            row["makespan_ratio"] = row["simul"]["makespan_s"] / row["bare"]["makespan_s"]
+            bare_mem = row["bare"]["mem_per_task_bytes"]
+            row["mem_ratio"] = (row["simul"]["mem_per_task_bytes"] / bare_mem) if bare_mem >= MEMORY_FLOOR \
+                or row["simul"]["mem_per_task_bytes"] >= MEMORY_FLOOR else None
+            row["checksums_agree"] = row["bare"]["checksum"] == row["simul"]["checksum"]
+        results.append(row)
+    return results
+
+
+def fmt_bytes(b):
+    return f"{b / 1024:,.1f} KiB" if b >= 10 * 1024 else f"{b:,.0f} B"
+
+
+def markdown(results, repetitions):
+    lines = [
+        "| case | bare makespan | simul makespan | simul ÷ bare | bare mem/task | simul mem/task | simul ÷ bare |"
+        " checksums |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in results:
+        if r["error"]:
+            lines.append(f"| `{r['name']}` | failed: {r['error']} | | | | | | |")
+            continue
+        mem_ratio = f"{r['mem_ratio']:.3f}" if r["mem_ratio"] is not None else "— (under 16 KiB)"
+        lines.append(
+            f"| `{r['name']}` | {r['bare']['makespan_s']:.3f} s | {r['simul']['makespan_s']:.3f} s | "
+            f"{r['makespan_ratio']:.3f} | {fmt_bytes(r['bare']['mem_per_task_bytes'])} | "
+            f"{fmt_bytes(r['simul']['mem_per_task_bytes'])} | {mem_ratio} | "
+            f"{'equal' if r['checksums_agree'] else '**differ**'} |")
+    lines += ["", f"Medians of {repetitions} runs each, bare and simul alternating. Memory per task is the peak "
+              "resident memory above the start, measured the same way in both, divided by the most tasks in "
+              "flight at once."]
+    return "\n".join(lines) + "\n"
+
+
+def write_atomic(path, text):
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", type=Path, required=True, help="the build folder with simul-bench and bare-*")
+    ap.add_argument("--out", type=Path, required=True, help="where baselines.json and baselines.md go")
+    ap.add_argument("--repetitions", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="tiny sizes, to check that everything runs")
+    args = ap.parse_args(argv)
+    if args.repetitions < 1:
+        ap.error("--repetitions must be at least 1")
+    missing = [n for n in ["simul-bench"] + sorted({f"bare-{m.split(':')[0]}-{w}" for m, w, _ in ROWS})
+               if not (args.build / n).exists()]
+    if missing:
+        print(f"baselines: {', '.join(missing)} not in {args.build} (build them: cmake --build --preset release)",
+              file=sys.stderr)
+        return 2
+    if not args.out.is_dir():
+        print(f"baselines: --out {args.out} is not a folder", file=sys.stderr)
+        return 2
+    rows = ROWS
+    if args.quick:  # the sizes collapse, so drop the rows that repeat
+        rows = [(m, w, {k: QUICK[k] for k in p}) for m, w, p in ROWS]
+        rows = [r for i, r in enumerate(rows) if rows.index(r) == i]
+    results = measure(args.build, rows, args.repetitions)
+    doc = {"repetitions": args.repetitions, "quick": args.quick, "rows": results}
+    write_atomic(args.out / "baselines.json", json.dumps(doc, indent=1) + "\n")
+    write_atomic(args.out / "baselines.md", markdown(results, args.repetitions))
+    print(markdown(results, args.repetitions))
+    failed = [r["name"] for r in results if r["error"] or not r["checksums_agree"]]
+    if failed:
+        print(f"baselines: {len(failed)} rows failed or disagree: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

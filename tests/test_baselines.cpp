@@ -1,0 +1,63 @@
+// The bare programs (bench/baselines/) do the same work as simul's cases:
+// each runs, and returns the same checksum and task count as the case that
+// scripts/baselines.sh sets beside it. How fast they are is the script's
+// business, not a test's.
+
+#include "bench/core/helper.hpp"
+#include "tests/helpers.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <fmt/format.h>
+
+using namespace simul;
+using namespace simul::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+boost::json::object run_bare(const std::string& name, const std::vector<std::string>& args) {
+    helper_process bare(tool_path(name), args);
+    return boost::json::parse(bare.wait_output(60s)).as_object();
+}
+
+double number(const boost::json::object& o, const char* key) { return boost::json::value_to<double>(o.at(key)); }
+
+TEST(Baselines, EachBareSleepAgreesWithSimul) {
+    for (const char* model : {"sequential", "thread_per_task", "thread_pool:3", "coroutine_loop"}) {
+        SCOPED_TRACE(model);
+        const auto simul = run(sleep_workload(), {{"tasks", 30}, {"wait_ms", 5}}, model);
+        const std::string kind = std::string(model).substr(0, std::string(model).find(':'));
+        std::vector<std::string> args = {"30", "5"};
+        if (kind == "thread_pool") args.push_back("3");
+        const auto bare = run_bare("bare-" + kind + "-sleep", args);
+        EXPECT_EQ(number(bare, "tasks"), double(simul.tasks));
+        EXPECT_EQ(number(bare, "checksum"), double(simul.checksum));
+        EXPECT_GE(number(bare, "makespan_s"), kind == "sequential" ? 30 * 0.005 : 0.005);  // a wait is a wait
+    }
+}
+
+// Chess thinks in steps calibrated per process; given simul's steps, the
+// bare exhibition plays the same games.
+TEST(Baselines, EachBareExhibitionAgreesWithSimul) {
+    for (const char* model : {"sequential", "coroutine_loop"}) {
+        SCOPED_TRACE(model);
+        const auto simul = run(chess_workload(), {{"boards", 4}, {"moves", 3}, {"think_us", 100}, {"reply_us", 1000}},
+                               model);
+        double steps = 0;
+        for (const auto& [name, value] : simul.extra)
+            if (name == "think_steps") steps = value;
+        ASSERT_GT(steps, 0) << "chess reports the steps it thought";
+        const auto bare = run_bare(fmt::format("bare-{}-chess", model), {"4", "3", fmt::format("{:.0f}", steps), "1000"});
+        EXPECT_EQ(number(bare, "tasks"), double(simul.tasks));
+        EXPECT_EQ(number(bare, "checksum"), double(simul.checksum));
+    }
+}
+
+TEST(Baselines, BadArgumentsAreAUsageError) {
+    EXPECT_THROW(run_bare("bare-coroutine_loop-sleep", {"10", "x"}), std::exception);
+}
+
+}  // namespace
