@@ -7,6 +7,7 @@
 #include "bench/core/context.hpp"
 #include "bench/core/settings.hpp"
 #include "bench/core/system.hpp"
+#include "bench/core/trace_csv.hpp"
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <regex>
 #include <string>
 
@@ -90,6 +92,14 @@ int run(int argc, char** argv) {
         return 0;
     }
 
+    if (!opt.traces.dir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(opt.traces.dir, ec);
+        if (ec || !std::filesystem::is_directory(opt.traces.dir))
+            throw usage_error(fmt::format("--trace-dir: cannot make the folder '{}': {}", opt.traces.dir,
+                                          ec ? ec.message() : "a file is in the way"));
+    }
+
     // Descriptors are a resource the socket models need by the thousand.
     const std::uint64_t fd_limit = raise_fd_limit();
     ignore_sigpipe();
@@ -99,8 +109,10 @@ int run(int argc, char** argv) {
     const double budget = opt.budget();
     auto started = std::make_shared<std::atomic<std::size_t>>(0);
 
+    const trace_options traces = opt.traces;
     for (const auto& c : cases) {
-        benchmark::RegisterBenchmark(c.name().c_str(), [c, budget, total, started, fd_limit](benchmark::State& state) {
+        benchmark::RegisterBenchmark(c.name().c_str(), [c, budget, total, started, fd_limit,
+                                                        traces](benchmark::State& state) {
             const std::string name = c.name();
             std::fprintf(stderr, "[%zu/%zu] %s\n", ++*started, total, name.c_str());
             if (c.predicted_s() > budget) {
@@ -125,7 +137,16 @@ int run(int argc, char** argv) {
             case_result result;
             for (auto _ : state) {
                 try {
-                    result = run_case(c, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
+                    result = run_case(
+                        c, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); },
+                        traces.dir.empty() ? trace_sink{} : trace_sink([&](const trace& tr) {
+                            // A trace that cannot be written costs its timeline, not the result.
+                            try {
+                                save_trace(traces, name, tr);
+                            } catch (const std::exception& e) {
+                                std::fprintf(stderr, "simul-bench: trace of %s: %s\n", name.c_str(), e.what());
+                            }
+                        }));
                 } catch (const case_error& e) {
                     state.SkipWithError(fmt::format("failed: {}", e.what()).c_str());
                     break;

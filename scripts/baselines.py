@@ -159,6 +159,24 @@ def markdown(results, repetitions):
     return "\n".join(lines) + "\n"
 
 
+def report_section(folder):
+    """REPORT.md's "The harness, checked" lines from folder/baselines.json; none if it is not there."""
+    path = Path(folder) / "baselines.json"
+    if not path.exists():
+        return []
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        table = markdown(doc["rows"], doc["repetitions"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        return ["## The harness, checked", "", f"`{path.name}` could not be read: {e}", ""]
+    return ["## The harness, checked", "",
+            "Each model's smallest honest program (`bench/baselines/`), with no harness at all, against the "
+            "same case in simul-bench (`scripts/baselines.sh`). A ratio near 1 says that simul's figure is the "
+            "model's and not the harness's." + (" These are `--quick` sizes: they check that everything runs "
+                                                "and measure nothing." if doc.get("quick") else ""),
+            "", table]
+
+
 def write_atomic(path, text):
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:

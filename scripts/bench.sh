@@ -1,22 +1,55 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, build a Release build, run the
 # default sweep and write results/<timestamp>/ with the Google Benchmark JSON,
-# the console log, the charts and REPORT.md. Arguments go through to
-# simul-bench, e.g.
+# the console log, the per-task traces (traces/), the charts and REPORT.md.
+# Arguments go through to simul-bench, e.g.
 #   scripts/bench.sh --benchmark_filter=chess
 #   scripts/bench.sh --scale=full
+# --list and --help only print (no results folder). A run becomes
+# results/<timestamp>/ and results/latest only when its JSON is complete;
+# otherwise, or when interrupted (SIGINT/SIGTERM go on to simul-bench and its
+# helpers), what it wrote stays in results/.<timestamp>.partial/.
+#
+# For the tests: SIMUL_BENCH=PATH runs that program instead of building
+# simul-bench, and SIMUL_RESULTS=DIR writes there instead of results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
-simul_install_deps
 
-cmake --preset release >/dev/null
-cmake --build --preset release --target simul-bench >/dev/null
+results=${SIMUL_RESULTS:-results}
+bench=${SIMUL_BENCH:-}
+if [ -z "$bench" ]; then
+  simul_install_deps
+  cmake --preset release >/dev/null
+  cmake --build --preset release --target simul-bench >/dev/null
+  bench=./build/release/simul-bench
+fi
 
+for arg in "$@"; do  # commands that only print: no run, no folder
+  case "$arg" in --list|--help|-h|--benchmark_list_tests|--benchmark_list_tests=true) exec "$bench" "$@" ;; esac
+done
+# A filter that matches nothing (or bad flags) stops here, before any folder.
+set +e
+listed=$("$bench" --list "$@" 2>&1)
+status=$?
+set -e
+if [ "$status" -ne 0 ]; then echo "$listed" >&2; exit "$status"; fi
+if [ -z "$listed" ]; then
+  echo "simul: no case matches these arguments (see scripts/bench.sh --list $*); nothing was run" >&2
+  exit 2
+fi
+
+# A folder name no other run has: runs started in the same second get -1, -2, ...
+mkdir -p "$results"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-final="results/$stamp"
-work="results/.$stamp.partial"  # renamed to $final only when the run succeeds
-mkdir -p "$work"
+name=$stamp
+n=0
+until [ ! -e "$results/$name" ] && mkdir "$results/.$name.partial" 2>/dev/null; do
+  n=$((n + 1))
+  name="$stamp-$n"
+done
+final="$results/$name"
+work="$results/.$name.partial"  # renamed to $final only when the run is complete
 { # the machine, beside the JSON's own context
   echo "# $(date -u +%FT%TZ)"; uname -a; echo
   grep -m1 'model name' /proc/cpuinfo; echo "cpus: $(nproc)"
@@ -28,23 +61,50 @@ mkdir -p "$work"
 } > "$work/machine.txt" 2>&1
 
 echo "simul: running the sweep; progress on the way, results in $final" >&2
-set +e
-./build/release/simul-bench \
-  --benchmark_out="$work/run.json" --benchmark_out_format=json \
-  "$@" 2>&1 | tee "$work/console.log"
-status=${PIPESTATUS[0]}
-set -e
+# simul-bench runs in its own process group (setsid), so that a signal to
+# bench.sh can be passed on to it and every helper it started; its output
+# goes through a FIFO to tee, so that $child is simul-bench itself.
+mkfifo "$work/.console"
+tee "$work/console.log" < "$work/.console" &
+tee_pid=$!
+setsid -w "$bench" --benchmark_out="$work/run.json" --benchmark_out_format=json \
+  --trace-dir="$work/traces" "$@" > "$work/.console" 2>&1 < /dev/null &
+child=$!
+signal=""
+forward() { signal=$1; kill -TERM -- "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null || true; }
+trap 'forward INT' INT
+trap 'forward TERM' TERM
+status=0
+wait "$child" || status=$?
+while kill -0 "$child" 2>/dev/null; do  # wait was cut short by a signal: wait again
+  status=0
+  wait "$child" || status=$?
+done
+trap - INT TERM
+wait "$tee_pid" || true
+rm -f "$work/.console"
 
+if [ -n "$signal" ]; then
+  echo "simul: interrupted (SIG$signal); simul-bench stopped; what it wrote is in $work" >&2
+  [ "$signal" = INT ] && exit 130 || exit 143
+fi
+if [ "$status" -eq 2 ]; then  # a usage error: nothing ran, so no folder
+  rm -rf "$work"
+  exit 2
+fi
 if [ "$status" -ne 0 ]; then
-  if [ "$status" -eq 2 ]; then rm -rf "$work"; else
-    echo "simul: simul-bench failed (exit $status); what it wrote is in $work" >&2
-  fi
+  echo "simul: simul-bench failed (exit $status); what it wrote is in $work" >&2
   exit "$status"
 fi
-mv "$work" "$final"
-ln -sfn "$stamp" results/latest
-echo "simul: results in $final (also results/latest): run.json, console.log, machine.txt"
-if py=$(simul_python) && "$py" scripts/report.py "$final/run.json" >/dev/null; then
+py=$(simul_python) || { echo "simul: cannot check the results without Python; they are in $work" >&2; exit 1; }
+if ! "$py" scripts/simul_results.py --check "$work/run.json" >/dev/null; then
+  echo "simul: the run's JSON is incomplete or unreadable (a full disk?); not promoted: what it wrote is in $work" >&2
+  exit 1
+fi
+mv -T "$work" "$final"
+ln -sfn "$name" "$results/latest"
+echo "simul: results in $final (also $results/latest): run.json, console.log, machine.txt, traces/"
+if "$py" scripts/report.py "$final/run.json" >/dev/null; then
   echo "simul: report in $final/REPORT.md (charts in $final/charts/)"
 else
   echo "simul: the report could not be made; the results above are intact" >&2

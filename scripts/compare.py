@@ -8,6 +8,7 @@ memory per task, marked with ! where the change is beyond the noise. The
 noise is the larger relative spread (max − min over median) of the two
 runs' repetitions; without repetitions a change of 10% is taken as the
 noise. Memory is counted in pages, so a change under 16 KiB is never marked.
+A case with a null or NaN figure on either side is listed as not compared.
 Exit code 0 whatever changed; 2 if an input is unusable.
 """
 
@@ -31,10 +32,14 @@ def noise(case, counter):
 
 def compare(old, new):
     """Rows (case name, [(label, ratio, beyond_noise)]) for cases in both, and the names in one only."""
-    rows = []
+    rows, unusable = [], []
     for name, a in old.cases.items():
         b = new.cases.get(name)
         if b is None or not a.runs or not b.runs:
+            continue
+        # A figure that is null or NaN on either side: the case cannot be compared.
+        if any(math.isnan(c.median(counter)) for c in (a, b) for counter, _ in FIGURES):
+            unusable.append(name)
             continue
         cells = []
         for counter, label in FIGURES:
@@ -50,7 +55,7 @@ def compare(old, new):
         rows.append((name, cells))
     only_old = [n for n in old.cases if n not in new.cases]
     only_new = [n for n in new.cases if n not in old.cases]
-    return rows, only_old, only_new
+    return rows, only_old, only_new, unusable
 
 
 def main(argv=None):
@@ -63,7 +68,7 @@ def main(argv=None):
     except sr.InputError as e:
         print(f"compare.py: {e}", file=sys.stderr)
         return 2
-    rows, only_old, only_new = compare(old, new)
+    rows, only_old, only_new, unusable = compare(old, new)
     print(f"NEW ÷ OLD per case; ! marks a change beyond the noise\n  OLD {argv[0]}\n  NEW {argv[1]}\n")
     width = max([len(n) for n, _ in rows] + [4])
     print(f"{'case':<{width}}  " + "  ".join(f"{label:>12}" for _, label in FIGURES))
@@ -72,7 +77,8 @@ def main(argv=None):
         print(f"{name:<{width}}  {text}")
     changed = sum(any(b for _, _, b in cells) for _, cells in rows)
     print(f"\n{len(rows)} cases compared, {changed} with a change beyond the noise.")
-    for label, names in (("only in OLD", only_old), ("only in NEW", only_new)):
+    for label, names in (("only in OLD", only_old), ("only in NEW", only_new),
+                         ("not compared (a value is null or NaN)", unusable)):
         if names:
             print(f"{label}: " + ", ".join(names))
     return 0

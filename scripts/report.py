@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """Charts and a report from simul-bench JSON.
 
-usage: report.py RUN.json [MORE.json ...] [--out DIR]
+usage: report.py RUN.json [MORE.json ...] [--out DIR] [--traces DIR]
 
 Writes DIR/charts/<workload>.png and .svg (throughput, latency, memory per
-task and efficiency against the workload's size, one line per model) and
-DIR/REPORT.md, which shows them with a table per workload, the chess story
-table, the skipped cases and the machine. DIR defaults to the folder of the
-first input. Several inputs (repetitions, runs) are merged: the charts show
-the median and the spread. Bad input: one line naming the file, exit 2, and
-nothing in DIR is touched.
+task and efficiency against the workload's size, one line per model; bars
+grouped by model for a workload with one size), DIR/charts/<workload>_timeline
+.png/.svg (a Gantt chart per workload from the per-task traces, when there
+are any) and DIR/REPORT.md, which shows them with a table per workload, the
+chess story table, the skipped cases and the machine. DIR defaults to the
+folder of the first input, the traces to its traces/ folder. Several inputs
+(repetitions, runs) are merged: the charts show the median and the spread.
+Colours are fixed per model (simul_style.py). Bad input or an unusable --out:
+one line naming it, exit 2, and nothing in DIR is touched.
 """
 
 import argparse
@@ -19,33 +22,43 @@ import sys
 import tempfile
 from pathlib import Path
 
+import baselines
 import simul_results as sr
+import simul_style as style
+import timeline
 
-MODEL_ORDER = ["sequential", "thread_per_task", "thread_pool", "coroutine_loop"]
+PAGE = 4096  # the meter counts memory in pages: less than one reads 0
+MAX_LINES = 12  # series a line chart's legend can hold
 
 METHODOLOGY = """\
 - **Latency** is measured from the moment a task became available (for a
   burst, the start of the run), not from when a model got round to it, so
   queueing shows in it; for `serve` it is measured by the load generator from
   each request's scheduled time, timeouts counted at the timeout.
-- **Memory** is the peak resident set above the start of the case (glibc's
-  free memory trimmed, the kernel's high-water mark reset). It misses what the
-  kernel spends for the process: thread kernel stacks, page tables, socket
-  buffers. Memory per task divides it by the most tasks in flight at once.
+- **Memory** has two parts, each divided by the most tasks in flight at once.
+  *Resident* (user) memory is the peak resident set above the start of the
+  case (glibc's free memory trimmed, the kernel's high-water mark reset): the
+  stacks, heap and buffers the process itself touched. *Kernel* memory is what
+  the kernel spends for the process and is not in its resident set: page
+  tables, thread kernel stacks and socket buffers (`mem_kernel_bytes`; runs
+  made before simul-bench had it show resident memory only, and miss these).
+  Both are counted in 4 KiB pages, so a figure under one page reads as
+  "< 4 KiB" rather than as a measured zero.
 - **Efficiency** is the ideal makespan for the model's shape (tasks in flight,
-  CPUs usable) divided by the measured one; for `serve`, the achieved ÷
-  offered request rate.
+  CPUs usable) divided by the measured one: 1 is the physical limit; for
+  `serve`, the achieved ÷ offered request rate. `file_read` leaves it out: its
+  ideal assumes free IO, so the ratio says little.
 - **Cold vs warm cache** (`file_read`): cold evicts every file from the page
   cache before the run, warm reads them once; on a VM whose disk the host
   caches, cold reads are still fast.
+- **Timelines** come from the per-task traces (`simul-bench --trace-dir`):
+  due, start and end of each task; cases over the trace limit are not traced.
 - One machine, shared; where the input has repetitions the charts show the
   median with the range as error bars, otherwise one run per point."""
 
 
 def model_key(model):
-    kind, _, size = model.partition(":")
-    rank = MODEL_ORDER.index(kind) if kind in MODEL_ORDER else len(MODEL_ORDER)
-    return (rank, int(size) if size.isdigit() else 0)
+    return style.model_key(model)
 
 
 def number(text):
@@ -75,13 +88,16 @@ class Workload:
         self.others = [k for k in varying if k != self.x and not (self.rate and k in numeric)]
         self.throughput = "rate_achieved" if any("rate_achieved" in r for c in cases for r in c.runs) else "items_per_second"
 
+    def variant(self, case):
+        return " ".join(f"{k}:{case.params[k]}" for k in self.others)
+
     def series_name(self, case):
-        return " ".join([case.model] + [f"{k}:{case.params[k]}" for k in self.others])
+        return " ".join([case.model] + ([self.variant(case)] if self.others else []))
 
     def series(self):
         """series name → cases sorted by x, in model order."""
         out = {}
-        for c in sorted(self.cases, key=lambda c: (model_key(c.model), self.series_name(c))):
+        for c in sorted(self.cases, key=lambda c: (model_key(c.model), style.natural(self.variant(c)))):
             out.setdefault(self.series_name(c), []).append(c)
         for name in out:
             out[name].sort(key=lambda c: number(c.params[self.x]) if self.x else 0)
@@ -101,100 +117,303 @@ class Workload:
         return max(count, key=lambda x: (count[x], x)) if count else None
 
 
-# ---- writing files whole --------------------------------------------------
+# ---- memory: resident and kernel, per task ---------------------------------
+
+def has_kernel(cases):
+    return any("mem_kernel_bytes" in r and "mem_total_per_task_bytes" in r for c in cases for r in c.runs)
+
+
+def memory(case, part):
+    """(bytes per task in flight, under one page in all?) for part 'resident' or 'kernel'."""
+    if part == "resident":
+        return case.median("mem_per_task_bytes"), case.median("mem_peak_bytes") < PAGE
+    kernel = case.median("mem_total_per_task_bytes") - case.median("mem_per_task_bytes")
+    if math.isnan(kernel):  # a run without the counter, merged with one that has it
+        return math.nan, False
+    return max(0.0, kernel), case.median("mem_kernel_bytes") < PAGE
+
+
+def finite(v):
+    return v is not None and not (isinstance(v, float) and math.isnan(v))
+
+
+# ---- writing files whole, with the umask's modes ---------------------------
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
 
 def replace_atomically(path, write):
-    """write(tmp_path) then rename over path, so a failure leaves the old file."""
+    """write(tmp_path) then rename over path, so a failure leaves the old file.
+    The file gets the mode any new file gets (mkstemp's is 0600)."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
 
 
+def saver(charts_dir):
+    def save(fig, stem):
+        written = []
+        for ext in ("png", "svg"):
+            target = Path(charts_dir) / f"{stem}.{ext}"
+            replace_atomically(target, lambda tmp: fig.savefig(
+                tmp, format=ext, dpi=110, metadata={"Date": None} if ext == "svg" else None))
+            written.append(target)
+        return written
+    return save
+
+
+def drawn_colors(fig):
+    """model → the colours its artists were drawn in (each tagged gid model:<name>)."""
+    from matplotlib.colors import to_hex
+    out = {}
+    for a in fig.findobj(lambda a: str(a.get_gid() or "").startswith("model:")):
+        get = getattr(a, "get_facecolor", None) if hasattr(a, "get_height") else getattr(a, "get_color", None)
+        c = get()
+        if hasattr(c, "ndim") and c.ndim == 2:
+            c = c[0]
+        out.setdefault(a.get_gid()[6:], set()).add(to_hex(c))
+    return out
+
+
 # ---- charts ----------------------------------------------------------------
 
+def panels_for(workload):
+    tput = ("mib_per_s", "throughput (MiB/s)") if any("mib_per_s" in r for c in workload.cases for r in c.runs) \
+        else (workload.throughput, "requests/s answered" if workload.throughput == "rate_achieved" else "tasks/s")
+    panels = [(tput[0], tput[1], True), ("latency", "latency (ms): p99 solid, p50 dashed", True),
+              ("memory", "memory per task in flight (bytes)" + (": resident solid, kernel dotted"
+                                                                if has_kernel(workload.cases) else ", resident only"),
+               True)]
+    if workload.name != "file_read":
+        panels.append(("efficiency", "efficiency: ideal makespan ÷ measured (1 = the limit)", False))
+    return panels
+
+
+def _series_lines(workload, counter):
+    """(counter, linestyle, memory part or None) drawn for one panel."""
+    if counter == "latency":
+        return [("lat_p99_ms", "-", None), ("lat_p50_ms", "--", None)]
+    if counter == "memory":
+        parts = [("mem_per_task_bytes", "-", "resident")]
+        if has_kernel(workload.cases):
+            parts.append(("kernel", ":", "kernel"))
+        return parts
+    return [(counter, "-", None)]
+
+
+def _value(case, ctr, part):
+    if part:
+        return memory(case, part)
+    return case.median(ctr), False
+
+
+def files_are_lines(workload):
+    """Lines against x, or bars grouped by model where lines would not read:
+    one size, or more series than a legend holds; file_read always (cold
+    against warm, per model, is its comparison)."""
+    single = workload.x is None or len({workload.xvalue(c) for c in workload.cases}) == 1
+    return not (single or workload.name == "file_read" or len(workload.series()) > MAX_LINES)
+
+
 def draw(workload, charts_dir):
+    """Draws charts/<workload>.png/.svg; returns (files, model → colours drawn)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.transforms import blended_transform_factory
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
-    panels = [
-        (workload.throughput, "requests/s answered" if workload.throughput == "rate_achieved" else "tasks/s", True),
-        ("latency", "latency (ms): p99 solid, p50 dashed", True),
-        ("mem_per_task_bytes", "memory per task in flight (bytes)", True),
-        ("efficiency", "efficiency (ideal ÷ measured)", False),
-    ]
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
     series = workload.series()
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    bars = workload.x is None or len({workload.xvalue(c) for c in workload.cases}) == 1
+    if not files_are_lines(workload):
+        return draw_bars(workload, series, charts_dir)
+    styles = style.variant_styles(workload.variant(c) for c in workload.cases)
+    panels = panels_for(workload)
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
+    from matplotlib.transforms import blended_transform_factory
+    notes = set()
     for ax, (counter, title, log) in zip(axes.flat, panels):
         ax.set_title(title, fontsize=10)
-        for i, (name, cases) in enumerate(series.items()):
-            color = colors[i % len(colors)]
-            counters = ["lat_p99_ms", "lat_p50_ms"] if counter == "latency" else [counter]
-            ran = [c for c in cases if c.runs]
-            for k, ctr in enumerate(counters):
-                if log:  # a log axis has no room for zeros (small cases read 0 bytes)
-                    ran = [c for c in cases if c.runs and c.median(ctr) > 0]
-                ys = [c.median(ctr) for c in ran]
-                lo = [y - c.spread(ctr)[0] for y, c in zip(ys, ran)]
-                hi = [c.spread(ctr)[1] - y for y, c in zip(ys, ran)]
-                style = "--" if k == 1 else "-"
-                if bars:
-                    pos = i + (0.4 if k == 1 else 0)
-                    if ran:
-                        ax.bar([pos], ys[:1], width=0.4, color=color, alpha=0.5 if k else 0.9,
-                               yerr=[lo[:1], hi[:1]], capsize=3, label=name if k == 0 else None)
+        bottom = blended_transform_factory(ax.transData, ax.transAxes)
+        plotted = []
+        for index, (name, cases) in enumerate(series.items()):
+            model = cases[0].model
+            color = style.model_color(model)
+            marker = styles[workload.variant(cases[0])][0]
+            for ctr, dash, part in _series_lines(workload, counter):
+                ran = [c for c in cases if c.runs]
+                vals = [(c,) + _value(c, ctr, part) for c in ran]
+                tiny = [c for c, v, small in vals if small]
+                vals = [(c, v) for c, v, small in vals if not small and finite(v) and (v > 0 or not log)]
+                xs = [workload.xvalue(c) for c, _ in vals]
+                ys = [v for _, v in vals]
+                if part or counter == "latency" or not ys:
+                    err = None
                 else:
-                    ax.errorbar([workload.xvalue(c) for c in ran], ys, yerr=[lo, hi], color=color, linestyle=style,
-                                marker="o", markersize=4, capsize=3, label=name if k == 0 else None)
+                    err = [[y - c.spread(ctr)[0] for c, y in vals], [c.spread(ctr)[1] - y for c, y in vals]]
+                if ys:
+                    line = ax.errorbar(xs, ys, yerr=err, color=color, linestyle=dash, marker=marker, markersize=4,
+                                       capsize=3)
+                    line.lines[0].set_gid(f"model:{model}")
+                    plotted += ys
+                if tiny:  # under one page: a hollow triangle on the axis, not a gap
+                    t = ax.plot([workload.xvalue(c) for c in tiny], [0.05] * len(tiny), linestyle="none",
+                                marker="v", color=color, markerfacecolor="none", transform=bottom,
+                                clip_on=False)
+                    t[0].set_gid(f"model:{model}")
+                    notes.add("▽ on the axis: memory under one page (< 4 KiB in all)")
             # Cases that hit a limit: ringed; cases that did not run: × on the axis.
-            for c in ran:
-                if "limit" in c.label and not bars:
-                    y = c.median(counters[0])
-                    ax.plot([workload.xvalue(c)], [y], marker="o", markersize=11, markerfacecolor="none",
-                            markeredgecolor="red")
-            capacity = max([c.median("capacity") for c in ran if "capacity" in c.runs[0]] or [0])
+            first = _series_lines(workload, counter)[0]
+            for c in cases:
+                if c.runs and "limit" in c.label:
+                    y, small = _value(c, first[0], first[2])
+                    if finite(y) and y > 0 and not small:
+                        ax.plot([workload.xvalue(c)], [y], marker="o", markersize=11, markerfacecolor="none",
+                                markeredgecolor=style.LIMIT_COLOR)
+                        notes.add("red ring: hit a limit")
+            capacity = max([c.median("capacity") for c in cases if c.runs and "capacity" in c.runs[0]] or [0])
             if workload.rate and counter == "latency" and capacity > 0:
                 ax.axvline(capacity, color=color, linestyle=":", alpha=0.8)
-            if not bars:
-                skipped = [workload.xvalue(c) for c in cases if not c.runs]
-                if skipped:
-                    ax.plot(skipped, [0.02] * len(skipped), linestyle="none", marker="x", color=color,
-                            transform=blended_transform_factory(ax.transData, ax.transAxes), clip_on=False)
-        if bars:
-            ax.set_xticks(range(len(series)))
-            ax.set_xticklabels(list(series), rotation=30, ha="right", fontsize=7)
-        else:
-            ax.set_xlabel(workload.x)
-            if all(workload.xvalue(c) > 0 for c in workload.cases):
-                ax.set_xscale("log")
-        if log:
+                notes.add("dotted: predicted capacity")
+            skipped = [workload.xvalue(c) for c in cases if not c.runs]
+            if skipped:
+                # Staggered by series, so that every model's × shows where several skipped.
+                s = ax.plot(skipped, [0.015 + 0.03 * index] * len(skipped), linestyle="none", marker="x", color=color,
+                            transform=bottom, clip_on=False)
+                s[0].set_gid(f"model:{model}")
+                notes.add("× on the axis: saturated (not run)" if workload.rate else "× on the axis: skipped (not run)")
+        ax.set_xlabel(workload.x)
+        if all(workload.xvalue(c) > 0 for c in workload.cases):
+            ax.set_xscale("log")
+        if log and any(y > 0 for y in plotted):
             ax.set_yscale("log")
+        elif not plotted:
+            ax.text(0.5, 0.5, "no values", transform=ax.transAxes, ha="center", color="#777777")
+            ax.set_yticks([])
         ax.grid(True, which="both", alpha=0.3)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    note = "× on an axis: skipped (not run); red ring: hit a limit" if not bars else ""
-    if workload.rate:
-        note = "× on an axis: saturated (not run); dotted: predicted capacity"
-    fig.legend(handles, labels, loc="lower center", ncol=min(4, max(1, len(labels))), fontsize=8)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    handles = [Line2D([], [], color=style.model_color(cases[0].model),
+                      marker=styles[workload.variant(cases[0])][0], label=name) for name, cases in series.items()]
+    fig.legend(handles=handles, loc="lower center", ncol=min(4, max(1, len(handles))), fontsize=8)
     title = f"{workload.name[:-5]}, rate arrivals" if workload.rate else workload.name
-    fig.suptitle(f"{title}: {note}" if note else title, fontsize=11)
+    fig.suptitle(title + (". " + "; ".join(sorted(notes)) if notes else ""), fontsize=11)
     fig.tight_layout(rect=(0, 0.08, 1, 0.97))
-    written = []
-    for ext in ("png", "svg"):
-        target = Path(charts_dir) / f"{workload.name}.{ext}"
-        replace_atomically(target, lambda tmp: fig.savefig(tmp, format=ext, dpi=110,
-                                                           metadata={"Date": None} if ext == "svg" else None))
-        written.append(target)
+    colors = drawn_colors(fig)
+    files = saver(charts_dir)(fig, workload.name)
     plt.close(fig)
-    return written
+    return files, colors
+
+
+def draw_bars(workload, series, charts_dir):
+    """One size: horizontal bars grouped by model, variants side by side
+    within a group, told apart by hatch; panels share the labels."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import EngFormatter
+
+    panels = panels_for(workload)
+    styles = style.variant_styles(workload.variant(c) for c in workload.cases)
+    x = workload.headline_x()  # with several sizes: the largest that the most series ran
+    rows, y, last_model = [], 0.0, None  # (y, name, case)
+    for name, cases in series.items():
+        at_x = [c for c in cases if x is None or workload.xvalue(c) == x]
+        if not at_x:
+            continue
+        c = at_x[-1]
+        if last_model is not None and c.model != last_model:
+            y += 0.6  # a gap between models
+        rows.append((y, name, c))
+        last_model = c.model
+        y += 1
+    ncols = 2 if len(panels) == 4 else len(panels)
+    nrows = math.ceil(len(panels) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4 + 4 * ncols, 0.9 + nrows * (1.0 + 0.3 * len(rows))),
+                             sharey=True, squeeze=False)
+    notes = set()
+    for ax, (counter, title, log) in zip(axes.flat, panels):
+        ax.set_title(title.replace("resident solid, kernel dotted", "resident, then kernel (light)")
+                     .replace("p99 solid, p50 dashed", "bar p99, ◆ p50"), fontsize=9)
+        plotted = []
+        for y, name, c in rows:
+            color, hatch = style.model_color(c.model), styles[workload.variant(c)][1]
+            if not c.runs:
+                ax.text(0.01, y, "not run", transform=ax.get_yaxis_transform(), va="center", fontsize=7,
+                        color="#777777")
+                continue
+            left, small_parts = 0.0, []
+            for k, (ctr, _, part) in enumerate(_series_lines(workload, counter)):
+                v, small = _value(c, ctr, part)
+                if small or not finite(v) or (log and v <= 0):
+                    if small:
+                        small_parts.append(part)
+                        notes.add("< 4 KiB: under one page in all")
+                    continue
+                width = v - (left if counter == "memory" else 0)
+                if counter == "latency" and k == 1:  # p50: a mark on the p99 bar
+                    m = ax.plot([v], [y], marker="D", markersize=5, color="black", linestyle="none")
+                    m[0].set_gid("p50")
+                    continue
+                else:
+                    spread = counter not in ("memory", "latency") and len(c.runs) > 1
+                    b = ax.barh([y], [v], left=[left] if counter == "memory" else None, height=0.8, color=color,
+                                alpha=1 if k == 0 else 0.45, hatch=hatch, edgecolor="white",
+                                xerr=[[v - c.spread(ctr)[0]], [c.spread(ctr)[1] - v]] if spread else None,
+                                capsize=3)
+                if counter == "memory":
+                    left += v
+                for patch in b.patches:
+                    patch.set_gid(f"model:{c.model}")
+                end = max(v, c.spread(ctr)[1]) if spread else v
+                plotted.append(left if counter == "memory" else end)
+                if counter != "memory":
+                    ax.text(end, y, " " + fmt(v), va="center", fontsize=7)
+            if counter == "memory":
+                under = " and ".join(small_parts) + " < 4 KiB"
+                if left > 0:
+                    ax.text(left, y, " " + fmt(left) + (f" ({under})" if small_parts else ""), va="center",
+                            fontsize=7)
+                elif small_parts:
+                    ax.text(0.01, y, "< 4 KiB", transform=ax.get_yaxis_transform(), va="center", fontsize=7,
+                            color=color)
+        # Bars start at zero on a linear axis (a log axis has no zero, so bar
+        # lengths would mislead); each bar's figure is written beside it.
+        ax.tick_params(axis="y", labelsize=8)
+        if not plotted:
+            ax.set_xticks([])
+            continue
+        ax.set_xlim(0, max(plotted) * 1.2)
+        if counter == "memory":
+            ax.xaxis.set_major_formatter(EngFormatter(unit="B"))
+        ax.grid(True, axis="x", alpha=0.3)
+    axes[0][0].set_yticks([r[0] for r in rows])
+    axes[0][0].set_yticklabels([r[1] for r in rows], fontsize=8)
+    axes[0][0].set_ylim(rows[-1][0] + 0.7, -0.7)  # top to bottom, room for the end bars
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    handles = [Patch(facecolor=style.model_color(m), label=m)
+               for m in sorted({c.model for c in workload.cases}, key=model_key)]
+    handles += [Patch(facecolor="white", edgecolor="#555555", hatch=h, label=v) for v, (_, h) in styles.items() if v]
+    fig.legend(handles=handles, loc="lower center", ncol=min(6, len(handles)), fontsize=8)
+    size = f" at {workload.x} = {x:g}" if x is not None else ""
+    if x is not None and len({workload.xvalue(c) for c in workload.cases}) > 1:
+        size += " (other sizes: see the JSON)"
+    fig.suptitle(f"{workload.name}{size}, grouped by model" + (". " + "; ".join(sorted(notes)) if notes else ""),
+                 fontsize=11)
+    fig.tight_layout(rect=(0, 0.6 / fig.get_figheight(), 1, 1 - 0.4 / fig.get_figheight()))
+    colors = drawn_colors(fig)
+    files = saver(charts_dir)(fig, workload.name)
+    plt.close(fig)
+    return files, colors
 
 
 # ---- tables ----------------------------------------------------------------
@@ -205,6 +424,11 @@ def fmt(v, digits=3):
     if abs(v) >= 1000:
         return f"{v:,.0f}"
     return f"{v:.{digits}g}"
+
+
+def fmt_memory(case, part):
+    v, small = memory(case, part)
+    return "< 4 KiB in all" if small else fmt(v)
 
 
 def headline_table(workload):
@@ -219,17 +443,20 @@ def headline_table(workload):
     if not rows:
         return "No case of this workload ran.\n"
     sums = {c.median("checksum") for _, c in rows}
+    kernel = has_kernel(workload.cases)
     head = ""
     if x is not None:
         head = f"At {workload.x} = {fmt(x)}, the largest value that the most models ran"
         head += f" (not run there: {', '.join(absent)})." if absent else "."
+    mem_head = "memory per task: resident / kernel (B)" if kernel else "memory per task, resident (B)"
     lines = [head, "",
-             "| model | makespan (s) | throughput | p50 (ms) | p99 (ms) | memory per task (B) | threads | efficiency | failed | note |",
+             f"| model | makespan (s) | throughput | p50 (ms) | p99 (ms) | {mem_head} | threads | efficiency | failed | note |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name, c in rows:
+        mem = fmt_memory(c, "resident") + (f" / {fmt_memory(c, 'kernel')}" if kernel else "")
         lines.append(f"| {name} | {fmt(c.median('makespan_s'))} | {fmt(c.median(workload.throughput))} | "
-                     f"{fmt(c.median('lat_p50_ms'))} | {fmt(c.median('lat_p99_ms'))} | "
-                     f"{fmt(c.median('mem_per_task_bytes'))} | {fmt(c.median('threads_peak'))} | "
+                     f"{fmt(c.median('lat_p50_ms'))} | {fmt(c.median('lat_p99_ms'))} | {mem} | "
+                     f"{fmt(c.median('threads_peak'))} | "
                      f"{fmt(c.median('efficiency'), 2)} | {fmt(c.median('failed'))} | {c.label.replace('|', '/')} |")
     if workload.name != "serve":
         lines += ["", "Checksums agree across these models." if len(sums) == 1 else
@@ -275,8 +502,30 @@ def machine(context):
     return "\n".join(f"- {label}: {context[k]}" for label, k in keys if k in context)
 
 
-def report(run, out_dir):
+def timeline_section(w, traces_dir, charts, colors):
+    if w.rate:
+        return []
+    lines = []
+    drawn = timeline.draw(w, traces_dir, charts, saver(charts)) if traces_dir.is_dir() else None
+    if drawn:
+        files, x, panels = drawn
+        size = f" at {w.x} = {fmt(x)}" if x is not None else ""
+        lines += [f"### {w.name}: task timeline", "",
+                  f"Each task{size} as a bar from its start to its end, one panel per model on one time axis; the "
+                  "grey line before a bar is the wait since the task was due. Rows follow lanes of tasks that never "
+                  "overlap (the trace does not record threads).", "",
+                  f"![{w.name} timeline](charts/{files[0].name}) ([SVG](charts/{files[1].name}))", ""]
+    skipped = timeline.not_traced(traces_dir)
+    mine = [(c.name, skipped[c.name]) for c in w.cases if c.name in skipped]
+    if mine:
+        lines += ["Not traced (no timeline for these):", ""] + [f"- `{n}`: {why}" for n, why in mine] + [""]
+    return lines
+
+
+def report(run, out_dir, traces_dir=None):
+    """Writes the charts and REPORT.md; returns (REPORT.md path, chart name → model → colours)."""
     out_dir = Path(out_dir)
+    traces_dir = Path(traces_dir) if traces_dir else Path(run.files[0]).resolve().parent / "traces"
     charts = out_dir / "charts"
     charts.mkdir(parents=True, exist_ok=True)
     lines = ["# simul report", "",
@@ -284,13 +533,13 @@ def report(run, out_dir):
              "## Machine and build", "", machine(run.context), "",
              "## Command", "", f"```\n{run.context.get('simul_command', '(not recorded)')}\n```", "",
              "## Method", "", METHODOLOGY, ""]
-    groups = []
+    groups, colors = [], {}
     for c in run.cases.values():
         if group(c) not in groups:
             groups.append(group(c))
     for name in groups:
         w = Workload(name, [c for c in run.cases.values() if group(c) == name])
-        files = draw(w, charts)
+        files, colors[name] = draw(w, charts)
         title = f"{name[:-5]}: latency against offered load (rate arrivals)" if w.rate else name
         lines += [f"## {title}", ""]
         if w.rate:
@@ -299,12 +548,16 @@ def report(run, out_dir):
                       "the backlog grows with every arrival and latency climbs until the case no longer fits "
                       "its time budget (× on the axis: saturated).", ""]
         lines += [f"![{name}](charts/{files[0].name}) ([SVG](charts/{files[1].name}))", ""]
-        if w.x:
+        if w.x and files_are_lines(w):
             lines += [f"x axis: `{w.x}`; one line per " + ("model and " + ", ".join(f"`{k}`" for k in w.others)
                                                           if w.others else "model") + ".", ""]
+        elif w.x:
+            lines += [f"Bars at `{w.x}` = {fmt(w.headline_x())}, grouped by model"
+                      + (", one bar per " + ", ".join(f"`{k}`" for k in w.others) if w.others else "") + ".", ""]
         lines += [headline_table(w), ""]
         if name == "chess":
             lines += ["### The exhibition in the story's units", "", chess_table(w), ""]
+        lines += timeline_section(w, traces_dir, charts, colors)
         skipped = [c for c in w.cases if not c.runs]
         limited = [c for c in w.cases if c.runs and ("limit" in c.label or c.median("failed") > 0)]
         if skipped or limited:
@@ -312,14 +565,35 @@ def report(run, out_dir):
             lines += [f"- `{c.name}`: {c.skipped}" for c in skipped]
             lines += [f"- `{c.name}`: {c.label}" for c in limited]
             lines.append("")
-    replace_atomically(out_dir / "REPORT.md", lambda tmp: Path(tmp).write_text("\n".join(lines)))
-    return out_dir / "REPORT.md"
+        holes = [c for c in w.cases if c.missing]
+        if holes:
+            lines += ["Cases with values missing from the JSON (null or NaN; left out of the charts):", ""]
+            lines += [f"- `{c.name}`: no value for {', '.join(sorted(c.missing))}" for c in holes]
+            lines.append("")
+    lines += baselines.report_section(Path(run.files[0]).resolve().parent)
+    replace_atomically(out_dir / "REPORT.md", lambda tmp: Path(tmp).write_text("\n".join(lines), encoding="utf-8"))
+    return out_dir / "REPORT.md", colors
+
+
+def usable_out(out):
+    """None if out is (or can be made) a writable folder, else why not."""
+    if out.exists() and not out.is_dir():
+        return f"--out {out}: not a folder"
+    try:
+        (out / "charts").mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return f"--out {out}: cannot make it: {e.strerror}"
+    for d in (out, out / "charts"):
+        if not os.access(d, os.W_OK | os.X_OK):
+            return f"--out {d}: cannot write there"
+    return None
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Charts and a report from simul-bench JSON.")
     ap.add_argument("inputs", nargs="+", help="Google Benchmark JSON files from simul-bench")
     ap.add_argument("--out", help="output folder (default: the first input's folder)")
+    ap.add_argument("--traces", help="per-task traces (default: traces/ beside the first input)")
     args = ap.parse_args(argv)
     try:
         run = sr.load(args.inputs)  # everything is checked before anything is written
@@ -327,7 +601,15 @@ def main(argv=None):
         print(f"report.py: {e}", file=sys.stderr)
         return 2
     out = Path(args.out) if args.out else Path(args.inputs[0]).resolve().parent
-    path = report(run, out)
+    problem = usable_out(out)
+    if problem:
+        print(f"report.py: {problem}", file=sys.stderr)
+        return 2
+    try:
+        path, _ = report(run, out, args.traces)
+    except OSError as e:
+        print(f"report.py: cannot write the report in {out}: {e.strerror or e}", file=sys.stderr)
+        return 2
     print(f"report: {path}")
     return 0
 

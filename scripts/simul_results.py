@@ -9,6 +9,7 @@ import json
 import math
 import re
 import statistics
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class Case:
     runs: list = field(default_factory=list)   # dicts: counters + "makespan_s"
     skipped: str = ""               # the reason, if it did not run
     label: str = ""                 # a limit it hit, the IO path, ...
+    missing: set = field(default_factory=set)  # counters that were null or NaN in a run
 
     @property
     def name(self):
@@ -97,7 +99,11 @@ def parse_name(name):
 def _read(path):
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}: not UTF-8 text (byte {e.start}): not simul-bench JSON")
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a JSON file")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file")
     except OSError as e:
@@ -137,10 +143,35 @@ def load(paths):
             if missing:
                 shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
                 raise InputError(f"{path}: case {case.name} lacks counter(s) {shown}: not a simul-bench run?")
-            run = {k: v for k, v in b.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+            run = {k: v for k, v in b.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+                   and not (isinstance(v, float) and math.isnan(v))}
+            # null or NaN: kept out of the figures, and the report says so.
+            case.missing |= {k for k in REQUIRED if k not in run}
+            if not isinstance(b.get("real_time"), (int, float)) or math.isnan(b["real_time"]):
+                case.missing.add("real_time")
+                continue
             run["makespan_s"] = b["real_time"] * _TIME_UNIT_S.get(b.get("time_unit", "ns"), 1e-9)
             case.runs.append(run)
             case.label = b.get("label", case.label)
     if not any(c.runs or c.skipped for c in cases.values()):
         raise InputError(f"{paths[0]}: holds no simul-bench cases")
     return Run([str(p) for p in paths], context, cases)
+
+
+def main(argv):
+    """simul_results.py --check RUN.json: exit 0 if it is a complete simul-bench
+    run that parses, else one line and exit 1 (bench.sh promotes a run on 0)."""
+    if len(argv) != 2 or argv[0] != "--check":
+        print("usage: simul_results.py --check RUN.json", file=sys.stderr)
+        return 2
+    try:
+        run = load([argv[1]])
+    except InputError as e:
+        print(f"simul: {e}", file=sys.stderr)
+        return 1
+    print(f"{len(run.cases)} cases")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -67,7 +67,7 @@ void summarize(const trace& tr, case_result& r) {
 
 }  // namespace
 
-case_result run_case(const case_spec& c, const progress_sink& progress) {
+case_result run_case(const case_spec& c, const progress_sink& progress, const trace_sink& on_trace) {
     std::unique_ptr<task_source> tasks;
     try {
         tasks = c.work->prepare(c.params);
@@ -114,6 +114,7 @@ case_result run_case(const case_spec& c, const progress_sink& progress) {
     r.efficiency = r.makespan_s > 0 ? r.ideal_s / r.makespan_s : 0;
     r.label = !limit.empty() ? limit : r.failed > 0 ? fmt::format("{} failed: {}", r.failed, tr.first_error()) : "";
     c.work->on_end(*tasks, r);
+    if (on_trace) on_trace(tr);
     return r;
 }
 

@@ -7,6 +7,7 @@
 #include "bench/core/percentiles.hpp"
 #include "bench/core/workload.hpp"
 #include "models/model.hpp"
+#include "models/trace.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -65,7 +66,10 @@ struct case_error : std::runtime_error {
 // Prints a progress line about once a second for long runs: ended tasks of all.
 using progress_sink = std::function<void(const std::string& line)>;
 
-case_result run_case(const case_spec& c, const progress_sink& progress = {});
+// Called with the finished trace, e.g. to save it (--trace-dir).
+using trace_sink = std::function<void(const trace& tr)>;
+
+case_result run_case(const case_spec& c, const progress_sink& progress = {}, const trace_sink& on_trace = {});
 
 // Tasks in flight at the most, from the start/end slots of a finished trace.
 std::size_t in_flight_peak(const trace& tr);

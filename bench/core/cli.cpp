@@ -35,6 +35,10 @@ options:
                          task count)
   --poisson              exponential gaps (seeded) instead of constant ones
   --seed=N               the Poisson schedule's seed (default 1)
+  --trace-dir=DIR        write each case's per-task trace (due, start, end)
+                         as DIR/<case>.csv, for timelines (bench.sh does)
+  --trace-limit=N        trace only cases of at most N tasks (default 2000);
+                         larger ones are listed in DIR/not_traced.txt
   --list                 print the cases with their ideal makespans and exit
   --help                 print this and exit
 
@@ -137,6 +141,10 @@ options parse_args(int& argc, char** argv) {
             opt.poisson = true;
         } else if (take(arg, "--seed", v)) {
             opt.seed = std::uint64_t(positive_int(v, "--seed"));
+        } else if (take(arg, "--trace-dir", v)) {
+            opt.traces.dir = v;
+        } else if (take(arg, "--trace-limit", v)) {
+            opt.traces.limit = std::size_t(positive_int(v, "--trace-limit"));
         } else if (take(arg, "--data-dir", v)) {
             opt.data_dir = v;
         } else if (take(arg, "--set", v)) {

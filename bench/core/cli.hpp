@@ -3,6 +3,7 @@
 // (--benchmark_filter, --benchmark_out, ...) are left for it to parse.
 
 #include "bench/core/case.hpp"
+#include "bench/core/trace_csv.hpp"
 
 #include <cstdint>
 #include <stdexcept>
@@ -34,6 +35,7 @@ struct options {
     double duration_s = 0;       // --duration: tasks = rate × duration; 0: the grid's count
     bool poisson = false;        // --poisson
     std::uint64_t seed = 1;      // --seed
+    trace_options traces;        // --trace-dir, --trace-limit
 
     double budget() const { return budget_s > 0 ? budget_s : scale == scale::quick ? 15.0 : 120.0; }
 };

@@ -6,6 +6,7 @@ runs and that the table says what the runs measured, not how fast anything is.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,31 @@ def test_an_out_that_is_not_a_folder_is_a_usage_error(tmp_path):
     out = baselines("--build", str(BUILD), "--out", str(tmp_path / "nowhere"))
     assert out.returncode == 2
     assert "is not a folder" in out.stderr
+
+
+def test_the_report_shows_the_table_beside_its_run(tmp_path):
+    shutil.copy(SCRIPTS / "tests" / "fixtures" / "run.json", tmp_path / "run.json")
+    rows = [{"name": "sleep/coroutine_loop/tasks:1000000/wait_ms:100", "model": "coroutine_loop",
+             "workload": "sleep", "params": {"tasks": 1000000, "wait_ms": 100}, "error": "",
+             "bare": {"makespan_s": 0.8, "mem_per_task_bytes": 736.0, "tasks": 1000000, "checksum": 7},
+             "simul": {"makespan_s": 0.84, "mem_per_task_bytes": 768.0, "tasks": 1000000, "checksum": 7},
+             "makespan_ratio": 1.05, "mem_ratio": 768 / 736, "checksums_agree": True},
+            {"name": "sleep/thread_per_task/tasks:10000/wait_ms:100", "model": "thread_per_task",
+             "workload": "sleep", "params": {}, "error": "simul-bench exited 1: boom"}]
+    (tmp_path / "baselines.json").write_text(json.dumps({"repetitions": 3, "quick": False, "rows": rows}))
+    out = subprocess.run([sys.executable, str(SCRIPTS / "report.py"), str(tmp_path / "run.json")],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    report = (tmp_path / "REPORT.md").read_text()
+    section = report[report.index("## The harness, checked"):]
+    assert "| `sleep/coroutine_loop/tasks:1000000/wait_ms:100` | 0.800 s | 0.840 s | 1.050 | 736 B | 768 B | 1.043 |" \
+        in section
+    assert "failed: simul-bench exited 1: boom" in section
+
+
+def test_no_table_no_section(tmp_path):
+    shutil.copy(SCRIPTS / "tests" / "fixtures" / "run.json", tmp_path / "run.json")
+    out = subprocess.run([sys.executable, str(SCRIPTS / "report.py"), str(tmp_path / "run.json")],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "The harness, checked" not in (tmp_path / "REPORT.md").read_text()

@@ -1,6 +1,8 @@
 """report.py and compare.py on a small fixture made from a real simul-bench
 run (fixtures/run.json: every workload, 4 models, 2 repetitions, cases
-skipped by the budget)."""
+skipped by the budget; fixtures/traces/: its per-task traces, made with
+--trace-limit=100, so the 200-task cases are not traced). The command is in
+the JSON's context (simul_command)."""
 
 import json
 import re
@@ -50,7 +52,7 @@ def test_the_report_names_every_workload_and_model(reported):
     for model in {c.model for c in run.cases.values()}:
         assert model in text
     assert run.context["simul_command"] in text
-    assert "misses" in text and "kernel" in text  # what memory misses
+    assert "*Resident* (user) memory" in text and "*Kernel* memory" in text  # what each part of memory is
 
 
 def test_the_report_links_only_files_that_exist(reported):

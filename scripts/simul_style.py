@@ -1,0 +1,68 @@
+"""One look for every chart: a fixed colour per model, in every chart and run.
+
+Each kind of model has its own hue; sizes of one kind (thread_pool:2/24/256)
+are shades of it, light to dark as P grows, so a family reads as one.
+Variants of one model (cache:cold/warm, io:native/offload) keep the model's
+colour and differ by hatch (bars) or marker (lines). Red is kept for the
+rings that mark a limit, so no model is red. Models still to come:
+coroutine_loop:P (a loop on P threads) and shared_loop:P have their own
+families; an unknown kind gets a stable colour from a spare list.
+"""
+
+import re
+import zlib
+
+LIMIT_COLOR = "#d62728"
+
+# Kinds in legend order; ("kind", sized) where sized: a kind:P family.
+_ORDER = [("sequential", False), ("thread_per_task", False), ("thread_pool", True),
+          ("coroutine_loop", False), ("coroutine_loop", True), ("shared_loop", True)]
+_SINGLE = {"sequential": "#555555", "thread_per_task": "#e8890c", "coroutine_loop": "#2ca02c"}
+# (light, dark) ends of a family's shades, for P = 2 and P = 1024.
+_SHADES = {"thread_pool": ("#9ecae1", "#08306b"), "coroutine_loop": ("#99d8c9", "#00585a"),
+           "shared_loop": ("#c7b9e2", "#3f007d")}
+_SPARE = ["#8c564b", "#e377c2", "#bcbd22", "#7f7f7f"]
+
+MARKERS = ["o", "s", "^", "D", "v", "P"]
+HATCHES = ["", "//", "..", "xx", "\\\\", "oo", "++", "--", "||", "**", "OO", "///..."]
+
+
+def _split(model):
+    kind, _, size = model.partition(":")
+    return kind, int(size) if size.isdigit() else None
+
+
+def model_key(model):
+    """Sort key: the legend order, then size."""
+    kind, size = _split(model)
+    family = (kind, size is not None)
+    rank = _ORDER.index(family) if family in _ORDER else len(_ORDER)
+    return (rank, kind if rank == len(_ORDER) else "", size or 0)
+
+
+def _mix(light, dark, t):
+    a = [int(light[i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(dark[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b))
+
+
+def model_color(model):
+    kind, size = _split(model)
+    if size is None and kind in _SINGLE:
+        return _SINGLE[kind]
+    if size is not None and kind in _SHADES:
+        import math
+        t = min(1.0, max(0.0, math.log2(max(size, 2)) - 1) / 9)  # 2 → 0, 1024 → 1
+        return _mix(*_SHADES[kind], 0.15 + 0.85 * t)
+    return _SPARE[zlib.crc32(model.encode()) % len(_SPARE)]
+
+
+def natural(text):
+    """Sort key that puts rate:200 before rate:1000."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", text)]
+
+
+def variant_styles(variants):
+    """variant text → (marker, hatch), in natural order so a chart is stable."""
+    ordered = sorted(set(variants), key=natural)
+    return {v: (MARKERS[i % len(MARKERS)], HATCHES[i % len(HATCHES)]) for i, v in enumerate(ordered)}

@@ -1,0 +1,189 @@
+"""The charts a reader sees: one colour per model, timelines from the traces,
+file modes, small values, and resident + kernel memory (issues 11 and 12)."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parents[1]
+FIXTURES = SCRIPTS / "tests" / "fixtures"
+sys.path.insert(0, str(SCRIPTS))
+
+import report  # noqa: E402
+import simul_results as sr  # noqa: E402
+import simul_style as style  # noqa: E402
+import timeline  # noqa: E402
+
+
+def copy_fixture(folder, transform=None):
+    """The fixture run and its traces in folder; transform(benchmark) may edit each row."""
+    data = json.loads((FIXTURES / "run.json").read_text())
+    if transform:
+        for b in data["benchmarks"]:
+            transform(b)
+    (folder / "run.json").write_text(json.dumps(data))
+    shutil.copytree(FIXTURES / "traces", folder / "traces")
+    return folder / "run.json"
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory):
+    """(folder, chart → model → colours drawn) for the fixture."""
+    folder = tmp_path_factory.mktemp("run")
+    run = sr.load([copy_fixture(folder)])
+    _, colors = report.report(run, folder)
+    return folder, colors
+
+
+def test_a_model_has_one_colour_in_every_chart(drawn):
+    _, colors = drawn
+    models = {m for chart in colors.values() for m in chart}
+    assert {"sequential", "thread_per_task", "thread_pool:2", "coroutine_loop"} <= models
+    for chart, per_model in colors.items():
+        for model, used in per_model.items():
+            assert used == {style.model_color(model)}, (chart, model, used)
+            assert style.LIMIT_COLOR not in used
+
+
+def test_the_palette_keeps_families_and_leaves_red_to_limits():
+    models = ["sequential", "thread_per_task", "thread_pool:2", "thread_pool:24", "thread_pool:256",
+              "coroutine_loop", "coroutine_loop:4", "shared_loop:4", "some_new_model"]
+    colors = [style.model_color(m) for m in models]
+    assert len(set(colors)) == len(colors)
+    assert style.LIMIT_COLOR not in colors
+    # Pools darken as P grows: the sum of RGB falls.
+    shade = lambda c: sum(int(c[i:i + 2], 16) for i in (1, 3, 5))
+    pools = [shade(style.model_color(f"thread_pool:{p}")) for p in (2, 24, 256)]
+    assert pools == sorted(pools, reverse=True)
+    # Legend order is fixed whatever order the models come in.
+    assert sorted(reversed(models), key=style.model_key) == models
+
+
+def test_variants_of_a_model_share_its_colour_in_file_read(drawn):
+    _, colors = drawn
+    assert colors["file_read"]["coroutine_loop"] == {style.model_color("coroutine_loop")}
+    w = report.Workload("file_read", [c for c in sr.load([FIXTURES / "run.json"]).cases.values()
+                                      if c.workload == "file_read"])
+    hatches = {h for _, h in style.variant_styles(w.variant(c) for c in w.cases).values()}
+    assert len(hatches) == len({w.variant(c) for c in w.cases}) > 1
+
+
+def test_chess_has_a_timeline_with_one_panel_per_model(drawn):
+    folder, _ = drawn
+    w = report.Workload("chess", [c for c in sr.load([FIXTURES / "run.json"]).cases.values()
+                                  if c.workload == "chess"])
+    files, x, panels = timeline.draw(w, folder / "traces", folder / "charts", report.saver(folder / "charts"))
+    assert x == 4
+    assert panels == ["sequential", "thread_per_task", "thread_pool:2", "coroutine_loop"]
+    assert (folder / "charts" / "chess_timeline.png").stat().st_size > 1000
+    svg = (folder / "charts" / "chess_timeline.svg").read_text()
+    for model in panels:
+        assert f"{model}: at most" in svg
+
+
+def test_lanes_make_a_staircase_for_sequential_and_two_for_a_pool_of_2():
+    rows = lambda model: timeline.read_trace(
+        FIXTURES / "traces" / timeline.trace_file_name(f"chess/{model}/boards:4/moves:2/think_us:50/reply_us:200"))
+    assert timeline.ordered(rows("sequential"))[1] == 1
+    assert timeline.ordered(rows("thread_pool:2"))[1] == 2
+    assert timeline.ordered(rows("coroutine_loop"))[1] == 4
+
+
+def test_the_report_links_the_timeline(drawn):
+    folder, _ = drawn
+    text = (folder / "REPORT.md").read_text()
+    assert "](charts/chess_timeline.png)" in text
+    assert (folder / "charts" / "chess_timeline.png").is_file()
+
+
+def test_a_case_over_the_trace_limit_has_no_file_and_the_report_says_why(drawn):
+    folder, _ = drawn
+    big = "sleep/thread_per_task/tasks:200/wait_ms:2"
+    assert not (folder / "traces" / timeline.trace_file_name(big)).exists()
+    assert f"- `{big}`: not traced: 200 tasks is over the limit of 100" in (folder / "REPORT.md").read_text()
+
+
+def test_simul_bench_writes_traces_up_to_the_limit(tmp_path):
+    bench = SCRIPTS.parent / "build" / "release" / "simul-bench"
+    if not bench.is_file():
+        pytest.skip("no release build of simul-bench")
+    done = subprocess.run([bench, "--benchmark_filter=^chess/", "--set=boards:2,3", "--set=moves:1",
+                           "--set=think_us:10", "--set=reply_us:10", "--models=sequential",
+                           f"--trace-dir={tmp_path / 't'}", "--trace-limit=2",
+                           f"--benchmark_out={tmp_path / 'run.json'}"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    small = tmp_path / "t" / timeline.trace_file_name("chess/sequential/boards:2/moves:1/think_us:10/reply_us:10")
+    rows = timeline.read_trace(small)
+    assert [r[0] for r in rows] == [0, 1]
+    assert all(r[1] <= r[2] <= r[3] and not r[4] for r in rows)
+    assert oct(small.stat().st_mode & 0o777) == oct(0o666 & ~current_umask())
+    assert "boards:3" in (tmp_path / "t" / "not_traced.txt").read_text()
+    assert not (tmp_path / "t" / timeline.trace_file_name(
+        "chess/sequential/boards:3/moves:1/think_us:10/reply_us:10")).exists()
+
+
+def current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o002])
+def test_report_files_get_the_umasks_modes(tmp_path, mask):
+    src = copy_fixture(tmp_path)
+    done = subprocess.run([sys.executable, str(SCRIPTS / "report.py"), str(src)], capture_output=True, text=True,
+                          timeout=300, preexec_fn=lambda: os.umask(mask))
+    assert done.returncode == 0, done.stderr
+    files = [tmp_path / "REPORT.md"] + list((tmp_path / "charts").iterdir())
+    assert len(files) > 10
+    for f in files:
+        assert f.stat().st_mode & 0o777 == 0o666 & ~mask, f
+
+
+def test_memory_under_a_page_reads_less_than_4_kib(drawn):
+    folder, _ = drawn
+    run = sr.load([FIXTURES / "run.json"])
+    tiny = [c for c in run.cases.values() if c.runs and c.median("mem_peak_bytes") < 4096]
+    assert tiny, "the fixture should have a case under one page"
+    assert "< 4 KiB in all" in (folder / "REPORT.md").read_text()
+    assert "&lt; 4 KiB" in (folder / "charts" / "file_read.svg").read_text()  # SVG escapes "<"
+
+
+def with_kernel_counters(b):
+    """The counters another change adds, made up from the row's own figures."""
+    if b.get("run_type") == "iteration" and "mem_peak_bytes" in b:
+        in_flight = b["mem_peak_bytes"] / b["mem_per_task_bytes"] if b["mem_per_task_bytes"] else 1
+        b["mem_kernel_bytes"] = 16384.0 * b["threads_peak"]
+        b["mem_total_per_task_bytes"] = (b["mem_peak_bytes"] + b["mem_kernel_bytes"]) / max(in_flight, 1)
+        b["cpu_total_s"] = b["cpu_user_s"] + b["cpu_sys_s"]
+
+
+def test_runs_with_kernel_memory_show_both_parts(tmp_path):
+    src = copy_fixture(tmp_path, with_kernel_counters)
+    run = sr.load([src])
+    _, colors = report.report(run, tmp_path)
+    text = (tmp_path / "REPORT.md").read_text()
+    assert "resident / kernel" in text
+    case = run.cases["chess/thread_pool:2/boards:4/moves:2/think_us:50/reply_us:200"]
+    kernel, small = report.memory(case, "kernel")
+    assert not small and kernel == pytest.approx(case.median("mem_total_per_task_bytes")
+                                                 - case.median("mem_per_task_bytes"))
+    row = next(l for l in text.split("## chess")[1].splitlines() if l.startswith("| thread_pool:2 |"))
+    assert f"/ {report.fmt(kernel)} |" in row
+    assert "kernel dotted" in (tmp_path / "charts" / "sleep.svg").read_text()
+    for per_model in colors.values():
+        for model, used in per_model.items():
+            assert used == {style.model_color(model)}
+
+
+def test_runs_without_kernel_memory_say_resident_only(drawn):
+    folder, _ = drawn
+    text = (folder / "REPORT.md").read_text()
+    assert "memory per task, resident (B)" in text and "resident / kernel" not in text
+    assert "*Kernel* memory" in text  # the methodology says what each part is
