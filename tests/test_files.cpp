@@ -34,9 +34,12 @@ using namespace simul::testing;
 namespace {
 
 // Each test its own data folder: CTest runs test processes side by side.
+// Emptied first, so what an earlier run left (a set it damaged) cannot
+// decide this one.
 fs::path use_data_dir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     const fs::path dir = fs::path(SIMUL_BENCH_PATH).parent_path() / "test-data" / info->name();
+    fs::remove_all(dir);
     set_data_dir(dir);
     return dir;
 }
