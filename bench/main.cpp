@@ -5,6 +5,7 @@
 #include "bench/core/case.hpp"
 #include "bench/core/cli.hpp"
 #include "bench/core/context.hpp"
+#include "bench/core/results_file.hpp"
 #include "bench/core/settings.hpp"
 #include "bench/core/system.hpp"
 #include "bench/core/trace_csv.hpp"
@@ -17,29 +18,22 @@
 #include <cstdio>
 #include <filesystem>
 #include <regex>
+#include <optional>
 #include <string>
 
 namespace {
 
 using namespace simul;
 
-// The value of a Google Benchmark flag left in argv, or fallback.
+// The value of a Google Benchmark flag left in argv, or fallback. The last
+// one counts, as in Google Benchmark.
 std::string flag_value(int argc, char** argv, std::string_view flag, std::string fallback) {
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
         if (a.starts_with(flag) && a.size() > flag.size() && a[flag.size()] == '=')
-            return std::string(a.substr(flag.size() + 1));
+            fallback = std::string(a.substr(flag.size() + 1));
     }
     return fallback;
-}
-
-// Google Benchmark's filter semantics: a regex searched in the name; a
-// leading '-' negates it.
-bool selected(const std::string& name, const std::string& filter) {
-    if (filter.empty() || filter == "all" || filter == ".") return true;
-    const bool negate = filter.front() == '-';
-    const std::regex re(negate ? filter.substr(1) : filter);
-    return std::regex_search(name, re) != negate;
 }
 
 // Every counter of bench/core/counters.def, then the workload's own figures.
@@ -51,6 +45,13 @@ void report_counters(benchmark::State& state, const case_result& r) {
     if (!r.label.empty()) state.SetLabel(r.label);
 }
 
+// The budget bounds memory as well as time: a case whose least need is over
+// what the machine has free would only fail (std::bad_alloc) or swap.
+bool over_memory(const case_spec& c) {
+    const std::int64_t have = available_memory_bytes();  // -1: unknown, and then not checked
+    return have > 0 && c.memory_bytes() > double(have);
+}
+
 // Runs each model once on a trivial case, unreported, so that one-time
 // initialisation (oneTBB's scheduler, Asio's services, first-touch of the
 // code) is not charged to whichever case happens to come first.
@@ -59,7 +60,11 @@ void warm_up(const std::vector<case_spec>& cases) {
     for (const auto& c : cases) {
         if (std::find(done.begin(), done.end(), c.model.name()) != done.end()) continue;
         done.push_back(c.model.name());
-        run_case(case_spec{&sleep_workload(), params({{"tasks", 2}, {"wait_ms", 1}}), c.model, {}});
+        try {
+            run_case(case_spec{&sleep_workload(), params({{"tasks", 2}, {"wait_ms", 1}}), c.model, {}});
+        } catch (const case_error&) {
+            // A model that cannot start fails its own cases, each saying so.
+        }
     }
 }
 
@@ -77,18 +82,18 @@ int run(int argc, char** argv) {
     }
     if (!opt.data_dir.empty()) set_data_dir(opt.data_dir);
     const auto cases = make_cases(opt);
-    const std::string filter = flag_value(argc, argv, "--benchmark_filter", "");
+    const std::string& filter = opt.filter;
     std::size_t total = 0;
-    try {
-        for (const auto& c : cases) total += selected(c.name(), filter);
-    } catch (const std::regex_error&) {
-        throw usage_error(fmt::format("--benchmark_filter: '{}' is not a valid regular expression", filter));
-    }
+    for (const auto& c : cases) total += selected(c.name(), filter);
+    if (total == 0)
+        throw usage_error(fmt::format("--benchmark_filter: '{}' matches no case (see --list for the names)", filter));
     if (opt.list) {
         for (const auto& c : cases)
             if (selected(c.name(), filter))
                 fmt::print("{:<70} ideal {:>9.3f} s{}\n", c.name(), c.ideal_s(),
-                           c.predicted_s() > opt.budget() ? "  (over budget: skipped)" : "");
+                           c.predicted_s() > opt.budget()                        ? "  (over budget: skipped)"
+                           : over_memory(c)                                      ? "  (over memory: skipped)"
+                                                                                 : "");
         return 0;
     }
 
@@ -134,6 +139,14 @@ int run(int argc, char** argv) {
                                         .c_str());
                 return;
             }
+            if (over_memory(c)) {
+                const double need = c.memory_bytes(), have = double(available_memory_bytes());
+                state.SkipWithError(fmt::format("skipped: needs at least {:.3g} MiB for {} tasks; only {:.0f} MiB "
+                                                "of memory is available (MemAvailable)",
+                                                need / 1048576, c.tasks(), have / 1048576)
+                                        .c_str());
+                return;
+            }
             case_result result;
             for (auto _ : state) {
                 try {
@@ -147,7 +160,7 @@ int run(int argc, char** argv) {
                                 std::fprintf(stderr, "simul-bench: trace of %s: %s\n", name.c_str(), e.what());
                             }
                         }));
-                } catch (const case_error& e) {
+                } catch (const std::exception& e) {  // run_case throws case_error; anything else fails this case too
                     state.SkipWithError(fmt::format("failed: {}", e.what()).c_str());
                     break;
                 }
@@ -160,12 +173,32 @@ int run(int argc, char** argv) {
             ->Unit(benchmark::kMillisecond);
     }
 
+    // Checked before anything runs: an unwritable target is a usage error.
+    std::optional<results_file> out;
+    std::vector<std::string> out_flags;
+    if (!opt.out_path.empty()) {
+        out.emplace(opt.out_path, opt.out_format);
+        out_flags = {"--benchmark_out=" + out->write_path(), "--benchmark_out_format=" + opt.out_format};
+    }
+    std::vector<char*> gb_argv(argv, argv + argc);
+    for (auto& f : out_flags) gb_argv.push_back(f.data());
+    int gb_argc = int(gb_argv.size());
+    gb_argv.push_back(nullptr);
+
     warm_up(cases);
     add_context(command_line);
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Initialize(&gb_argc, gb_argv.data());
+    if (benchmark::ReportUnrecognizedArguments(gb_argc, gb_argv.data())) return 2;
+    benchmark::RunSpecifiedBenchmarks(nullptr, out ? &out->reporter() : nullptr);
     benchmark::Shutdown();
+    if (out) {
+        try {
+            out->commit();
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "simul-bench: %s\n", e.what());
+            return 1;
+        }
+    }
     return 0;
 }
 
@@ -177,5 +210,8 @@ int main(int argc, char** argv) {
     } catch (const usage_error& e) {
         std::fprintf(stderr, "simul-bench: %s\n", e.what());
         return 2;
+    } catch (const std::exception& e) {  // outside any case: the run cannot go on
+        std::fprintf(stderr, "simul-bench: %s\n", e.what());
+        return 1;
     }
 }

@@ -15,8 +15,8 @@ while [ $# -gt 0 ]; do
     *) echo "test.sh: unknown argument '$1' (known: --preset NAME)" >&2; exit 2 ;;
   esac
 done
-case "$preset" in release|debug|sanitize) ;; *)
-  echo "test.sh: unknown preset '$preset' (known: release, debug, sanitize)" >&2; exit 2 ;;
+case "$preset" in release|debug|sanitize|tsan) ;; *)
+  echo "test.sh: unknown preset '$preset' (known: release, debug, sanitize, tsan)" >&2; exit 2 ;;
 esac
 
 simul_install_deps

@@ -15,12 +15,19 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <fmt/format.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <thread>
 
@@ -286,6 +293,222 @@ TEST(Tools, APortInUseIsAClearFailure) {
     EXPECT_EQ(exit_code("simul-delay-server", "--port=" + std::to_string(taken.port())), 1);
     EXPECT_EQ(exit_code("simul-serve", "--model=sequential --port=" + std::to_string(taken.port())), 1);
     EXPECT_THROW(connection_server(1, taken.port()), std::runtime_error);
+}
+
+// simul-serve started by hand: stdout and stderr into one file.
+class serve_process {
+public:
+    // limit_fds > 0: at most that many descriptors, for good (as root, it
+    // also becomes user nobody, who cannot raise the limit again).
+    serve_process(const std::vector<std::string>& args, int limit_fds = 0)
+        : log_(std::filesystem::temp_directory_path() / ("simul-serve-" + std::to_string(::getpid()) + ".log")) {
+        std::vector<std::string> all = {tool_path("simul-serve")};
+        all.insert(all.end(), args.begin(), args.end());
+        std::vector<char*> argv;
+        for (auto& a : all) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            ::dup2(fd, 1);
+            ::dup2(fd, 2);
+            if (limit_fds > 0) {
+                const rlimit rl{rlim_t(limit_fds), rlim_t(limit_fds)};
+                ::setrlimit(RLIMIT_NOFILE, &rl);
+                if (::getuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(99);
+            }
+            ::execv(argv[0], argv.data());
+            ::_exit(98);
+        }
+    }
+    ~serve_process() {
+        if (pid_ > 0 && code_ < -1) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+        std::filesystem::remove(log_);
+    }
+
+    std::string output() const {
+        std::ifstream in(log_);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    }
+
+    unsigned short port() const {
+        for (int i = 0; i < 200; ++i) {
+            const std::string out = output();
+            const auto at = out.find("listening on 127.0.0.1:");
+            if (at != std::string::npos && out.find('\n', at) != std::string::npos)
+                return static_cast<unsigned short>(std::stoi(out.substr(at + 23)));
+            std::this_thread::sleep_for(50ms);
+        }
+        return 0;
+    }
+
+    void signal(int sig) const { ::kill(pid_, sig); }
+
+    // Its exit code; -1 if it did not exit (normally) within 30 s.
+    int wait() {
+        for (int i = 0; i < 600; ++i) {
+            int status = 0;
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) return code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            std::this_thread::sleep_for(50ms);
+        }
+        return -1;
+    }
+
+private:
+    std::filesystem::path log_;
+    pid_t pid_ = -1;
+    int code_ = -2;
+};
+
+TEST(SimulServe, SaysItServedItsConnections) {
+    serve_process serve({"--model=coroutine_loop", "--conns=2"});
+    const auto port = serve.port();
+    ASSERT_NE(port, 0) << serve.output();
+    EXPECT_NE(get(port, "/delay?ms=1&bytes=8").find("200 OK"), std::string::npos);
+    EXPECT_NE(get(port, "/delay?ms=1&bytes=8").find("200 OK"), std::string::npos);
+    EXPECT_EQ(serve.wait(), 0) << serve.output();
+    EXPECT_NE(serve.output().find("simul-serve: served --conns=2 connections; stopping"), std::string::npos)
+        << serve.output();
+}
+
+TEST(SimulServe, SaysASignalStoppedIt) {
+    serve_process serve({"--model=thread_pool:2"});
+    const auto port = serve.port();
+    ASSERT_NE(port, 0) << serve.output();
+    EXPECT_NE(get(port, "/delay?ms=1&bytes=8").find("200 OK"), std::string::npos);
+    serve.signal(SIGTERM);
+    EXPECT_EQ(serve.wait(), 0) << serve.output();
+    EXPECT_NE(serve.output().find("simul-serve: stopped by SIGTERM after 1 connections"), std::string::npos)
+        << serve.output();
+}
+
+// Out of descriptors, accept fails and the server cannot go on: it says so
+// and exits with 1, where it used to end with 0 and nothing said.
+TEST(SimulServe, SaysWhyItCouldNotGoOnAndFails) {
+    serve_process serve({"--model=thread_per_task", "--conns=100"}, 24);
+    const auto port = serve.port();
+    ASSERT_NE(port, 0) << serve.output();
+    {
+        asio::io_context io;
+        std::vector<tcp::socket> held;
+        for (int i = 0; i < 40; ++i) {  // more than it has descriptors for, all held open
+            held.emplace_back(io);
+            held.back().connect(local(port));
+        }
+        std::this_thread::sleep_for(500ms);
+    }
+    EXPECT_EQ(serve.wait(), 1) << serve.output();
+    EXPECT_NE(serve.output().find("simul-serve: stopped after serving "), std::string::npos) << serve.output();
+}
+
+// simul-load with its exit code: its JSON report on stdout, and the code.
+std::pair<int, boost::json::object> load_status(const std::string& args) {
+    const std::string cmd = tool_path("simul-load") + " " + args + " 2>/dev/null";
+    std::FILE* out = ::popen(cmd.c_str(), "r");
+    std::string text;
+    char buf[4096];
+    while (out != nullptr && std::fgets(buf, sizeof buf, out) != nullptr) text += buf;
+    const int status = out != nullptr ? ::pclose(out) : -1;
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+            text.empty() ? boost::json::object{} : boost::json::parse(text).as_object()};
+}
+
+double field(const boost::json::object& o, const char* key) { return boost::json::value_to<double>(o.at(key)); }
+
+unsigned short refused_port() {
+    connection_server closed_soon(1);  // a port that was free a moment ago
+    return closed_soon.port();
+}
+
+TEST(LoadGenerator, NoAnswerAtAllIsAFailure) {
+    const auto [code, r] = load_status(fmt::format("--port={} --rate=100 --duration=0.5", refused_port()));
+    EXPECT_EQ(code, 1);
+    EXPECT_EQ(field(r, "completed"), 0.0);
+    EXPECT_EQ(field(r, "errors"), 50.0);
+}
+
+TEST(LoadGenerator, ARefusedPortIsRetriedWithBackoff) {
+    // Closed loop: without backoff, one connection retries as fast as the
+    // kernel refuses, tens of thousands of times a second.
+    const auto [code, r] = load_status(fmt::format("--port={} --mode=closed --conns=2 --duration=1", refused_port()));
+    EXPECT_EQ(code, 1);
+    EXPECT_GT(field(r, "connects"), 2.0);
+    EXPECT_LT(field(r, "connects"), 2 * 30.0);  // 1 ms doubling to 1 s: about 11 a connection
+    EXPECT_EQ(field(r, "errors"), field(r, "connects"));
+}
+
+TEST(LoadGenerator, ClosedLoopTimeoutsCountInItsPercentilesAtTheTimeout) {
+    connection_server silent(1);  // the kernel accepts; nobody answers
+    const auto [code, r] =
+        load_status(fmt::format("--port={} --mode=closed --conns=1 --duration=0.3 --timeout-ms=100", silent.port()));
+    EXPECT_EQ(code, 1);  // none answered
+    EXPECT_GE(field(r, "timeouts"), 1.0);
+    EXPECT_GE(p99(r), 100.0) << boost::json::serialize(r);
+}
+
+TEST(Fetch, AFailedRequestsLabelSaysWhatHappenedNotWhereInBoost) {
+    asio::io_context io;
+    deadline_socket s(tcp::socket{io});
+    s.expires_after(5s);
+    try {
+        s.connect(local(refused_port()));
+        FAIL() << "the connect should have been refused";
+    } catch (const boost::system::system_error& e) {
+        EXPECT_NE(std::string(e.what()).find(".hpp"), std::string::npos) << "Boost says where: " << e.what();
+        const std::string label = http::short_error(e);
+        EXPECT_NE(label.find("Connection refused"), std::string::npos) << label;
+        EXPECT_EQ(label.find(".hpp"), std::string::npos) << label;
+        EXPECT_EQ(label.find('['), std::string::npos) << label;
+    }
+}
+
+TEST(DelayServer, ALargeBodyIsSentWholeAndRight) {
+    delay_server server;
+    const std::string reply = get(server.port, "/delay?ms=0&bytes=300001&seed=5");
+    const auto at = reply.find("\r\n\r\n");
+    ASSERT_NE(at, std::string::npos) << reply.substr(0, 200);
+    EXPECT_NE(reply.find("Content-Length: 300001"), std::string::npos) << reply.substr(0, at);
+    EXPECT_TRUE(reply.compare(at + 4, std::string::npos, http::body(300001, 5)) == 0);
+}
+
+// Resident memory of this process's child named simul-delay-server, in bytes.
+std::int64_t delay_server_rss() {
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        std::ifstream status(entry.path() / "status");
+        std::string line, name;
+        std::int64_t ppid = -1, rss = -1;
+        while (std::getline(status, line)) {
+            if (line.starts_with("Name:")) name = line.substr(line.find_first_not_of(" \t", 5));
+            if (line.starts_with("PPid:")) ppid = std::stoll(line.substr(5));
+            if (line.starts_with("VmRSS:")) rss = std::stoll(line.substr(6)) * 1024;
+        }
+        if (ppid == ::getpid() && name.starts_with("simul-delay")) return rss;
+    }
+    return -1;
+}
+
+TEST(DelayServer, HoldsAPartNotTheWholeBodyForAClientThatDoesNotRead) {
+    delay_server server;
+    asio::io_context io;
+    std::vector<std::unique_ptr<deadline_socket>> clients;
+    for (int i = 0; i < 4; ++i) {  // each asks for 64 MiB, reads a little and stops
+        clients.push_back(std::make_unique<deadline_socket>(tcp::socket{io}));
+        auto& c = *clients.back();
+        c.expires_after(30s);
+        c.connect(local(server.port));
+        const std::string req = fmt::format("GET /delay?ms=0&bytes={}&seed={} HTTP/1.1\r\nHost: x\r\n\r\n",
+                                            http::max_body_bytes, i);
+        asio::write(c, asio::buffer(req));
+        char buf[4096];
+        c.read_some(asio::buffer(buf));  // the response has begun
+    }
+    std::this_thread::sleep_for(300ms);  // let it fill what the sockets take
+    const std::int64_t rss = delay_server_rss();
+    ASSERT_GT(rss, 0);
+    EXPECT_LT(rss, http::max_body_bytes) << "four pending 64 MiB responses should not be held whole";
 }
 
 }  // namespace

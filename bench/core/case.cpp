@@ -1,8 +1,14 @@
 #include "bench/core/case.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <fstream>
+#include <new>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -25,6 +31,57 @@ double case_spec::predicted_s() const {
     const double ideal = ideal_s(), cap = capacity();
     if (arrival.how == arrival::kind::burst || cap <= 0) return ideal;
     return std::max(ideal, double(tasks()) / cap + work->service_s(params));
+}
+
+namespace {
+
+// Per task, for the whole case: the trace's slots (due, arrived, start, end,
+// failed, checksum), then the latencies and start/end events that summarize()
+// sorts while the trace is still held.
+constexpr double record_bytes = 4 * sizeof(std::int64_t) + sizeof(std::atomic<bool>) + sizeof(std::uint64_t) +
+                                sizeof(std::int64_t) + 2 * sizeof(std::pair<std::int64_t, int>);
+
+// Per task in flight, at the least. A thread: its kernel stack (four pages
+// on x86-64) and the first page of its own stack. A coroutine: the task's
+// two frames (the trace's run_async and the workload's async), each with its
+// locals and Asio's bookkeeping: a few hundred bytes.
+double in_flight_bytes(bool coroutine) {
+    return coroutine ? 2 * 256.0 : 5 * double(::sysconf(_SC_PAGESIZE));
+}
+
+// Threads that can exist at once: past this thread-per-task hits its limit
+// (a result the case reports), not the memory.
+double thread_cap() {
+    double cap = 1e18;
+    for (const char* file : {"/proc/sys/kernel/pid_max", "/proc/sys/kernel/threads-max"}) {
+        double v = 0;
+        if (std::ifstream(file) >> v && v > 0) cap = std::min(cap, v);
+    }
+    return cap;
+}
+
+}  // namespace
+
+double case_spec::memory_bytes() const {
+    const double n = double(tasks());
+    double in_flight = std::min(n, model.shape(tasks()).concurrency);
+    if (!model.runs_async()) in_flight = std::min(in_flight, thread_cap());
+    // At a rate the model keeps up with, only rate × service are in flight.
+    if (arrival.how != arrival::kind::burst)
+        in_flight = std::min(in_flight, std::ceil(arrival.per_second * work->service_s(params)) + 1);
+    return n * record_bytes + in_flight * in_flight_bytes(model.runs_async());
+}
+
+std::int64_t available_memory_bytes() {
+    std::ifstream meminfo("/proc/meminfo");
+    std::string line;
+    while (std::getline(meminfo, line)) {
+        std::istringstream fields(line);
+        std::string key;
+        std::int64_t kib = -1;
+        if (fields >> key >> kib && key == "MemAvailable:") return kib * 1024;
+    }
+    return -1;
 }
 
 std::size_t in_flight_peak(const trace& tr) {
@@ -65,9 +122,9 @@ void summarize(const trace& tr, case_result& r) {
     r.backlog_peak = backlog_peak(tr);
 }
 
-}  // namespace
-
-case_result run_case(const case_spec& c, const progress_sink& progress, const trace_sink& on_trace) {
+// Runs a case; each step's exceptions become a case_error that says which
+// step failed.
+case_result run_steps(const case_spec& c, const progress_sink& progress, const trace_sink& on_trace) {
     std::unique_ptr<task_source> tasks;
     try {
         tasks = c.work->prepare(c.params);
@@ -97,8 +154,17 @@ case_result run_case(const case_spec& c, const progress_sink& progress, const tr
 
     const auto t0 = clock::now();
     tr.start(t0);
-    c.work->on_start(*tasks);
-    std::string limit = runner->run(*tasks, arrive, tr);
+    try {
+        c.work->on_start(*tasks);
+    } catch (const std::exception& e) {
+        throw case_error(fmt::format("start failed: {}", e.what()));
+    }
+    std::string limit;
+    try {
+        limit = runner->run(*tasks, arrive, tr);
+    } catch (const std::exception& e) {
+        throw case_error(fmt::format("model {} failed: {}", c.model.name(), e.what()));
+    }
     const auto t1 = clock::now();
 
     case_result r;
@@ -113,9 +179,31 @@ case_result run_case(const case_spec& c, const progress_sink& progress, const tr
     r.capacity = c.capacity();
     r.efficiency = r.makespan_s > 0 ? r.ideal_s / r.makespan_s : 0;
     r.label = !limit.empty() ? limit : r.failed > 0 ? fmt::format("{} failed: {}", r.failed, tr.first_error()) : "";
-    c.work->on_end(*tasks, r);
+    try {
+        c.work->on_end(*tasks, r);
+    } catch (const std::exception& e) {
+        throw case_error(fmt::format("collecting the results failed: {}", e.what()));
+    }
     if (on_trace) on_trace(tr);
     return r;
+}
+
+}  // namespace
+
+case_result run_case(const case_spec& c, const progress_sink& progress, const trace_sink& on_trace) {
+    // Whatever a case throws, from any step (the trace's allocation too), is
+    // that case's failure: the sweep goes on.
+    try {
+        return run_steps(c, progress, on_trace);
+    } catch (const case_error&) {
+        throw;
+    } catch (const std::bad_alloc& e) {
+        throw case_error(fmt::format("out of memory ({})", e.what()));
+    } catch (const std::exception& e) {
+        throw case_error(e.what());
+    } catch (...) {
+        throw case_error("an exception that is not a std::exception");
+    }
 }
 
 }  // namespace simul

@@ -36,7 +36,15 @@ struct case_spec {
     // What the budget is checked against: the ideal, or, for a rate above
     // the model's capacity, the time to work off the backlog.
     double predicted_s() const;
+    // Memory the case needs at the least: the harness's records of every
+    // task, and each in-flight task's thread stack or coroutine frames. The
+    // harness skips a case whose need is over what the machine has free, as
+    // the time budget skips one that would take too long.
+    double memory_bytes() const;
 };
+
+// MemAvailable from /proc/meminfo in bytes; -1 if it cannot be read.
+std::int64_t available_memory_bytes();
 
 struct case_result {
     std::size_t tasks = 0;   // completed
@@ -58,7 +66,8 @@ struct case_result {
     std::vector<std::pair<std::string, double>> extra;
 };
 
-// The case could not run at all (set-up failed, the pool could not start).
+// The case could not run (set-up failed, the pool could not start, a helper
+// failed, memory ran out). run_case turns every exception into one of these.
 struct case_error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };

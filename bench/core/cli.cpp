@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <regex>
 #include <cstring>
 #include <string_view>
 #include <thread>
@@ -25,7 +26,8 @@ options:
   --set=NAME:V1,V2,...   sweep these values of parameter NAME instead of the
                          grid's, in every workload that has it (repeatable)
   --budget=SECONDS       skip a case whose ideal makespan is over this
-                         (default: 15 for quick, 120 for full)
+                         (default: 15 for quick, 120 for full); a case whose
+                         tasks would not fit in free memory is skipped too
   --data-dir=PATH        where workloads keep data sets (default: data/ in
                          the build folder)
   --arrival=burst|rate   burst: all tasks due at once (default, plus each
@@ -44,6 +46,8 @@ options:
 
 Google Benchmark flags work as usual, e.g. --benchmark_filter=chess,
 --benchmark_out=run.json --benchmark_out_format=json, --benchmark_repetitions=3.
+The --benchmark_out file is replaced only by a complete one: a failed write
+(a full disk) leaves it as it was, and exits with 1.
 Case names read <workload>/<model>/<param>:<value>/...
 )";
 
@@ -99,6 +103,9 @@ void check_benchmark_flag(std::string_view arg) {
         if (value != "console" && value != "json" && value != "csv")
             throw usage_error(fmt::format("{}: '{}' is not one of console, json, csv", name, value));
     if (take(arg, "--benchmark_repetitions", value)) positive_int(value, "--benchmark_repetitions");
+    // Google Benchmark prints its usage and exits with 0 on a unit it does not know.
+    if (take(arg, "--benchmark_time_unit", value) && value != "ns" && value != "us" && value != "ms" && value != "s")
+        throw usage_error(fmt::format("--benchmark_time_unit: '{}' is not one of ns, us, ms, s", value));
 }
 
 }  // namespace
@@ -145,6 +152,8 @@ options parse_args(int& argc, char** argv) {
             opt.traces.dir = v;
         } else if (take(arg, "--trace-limit", v)) {
             opt.traces.limit = std::size_t(positive_int(v, "--trace-limit"));
+        } else if (arg == "--data-dir=" || arg == "--data-dir") {
+            throw usage_error("--data-dir: give a folder, e.g. --data-dir=/tmp/simul-data (or leave the flag out)");
         } else if (take(arg, "--data-dir", v)) {
             opt.data_dir = v;
         } else if (take(arg, "--set", v)) {
@@ -152,11 +161,20 @@ options parse_args(int& argc, char** argv) {
             if (colon == std::string_view::npos || colon == 0)
                 throw usage_error(fmt::format("--set: '{}' is not NAME:V1,V2,... (e.g. --set=tasks:100,1000)", v));
             const std::string name(v.substr(0, colon));
+            for (const auto& o : opt.overrides)
+                if (o.first == name)
+                    throw usage_error(fmt::format("--set: '{}' is given twice; list its values once, "
+                                                  "e.g. --set={}:1,2", name, name));
             std::vector<std::string> values;
             for (auto x : split(v.substr(colon + 1), ',')) values.emplace_back(x);
             opt.overrides.emplace_back(name, std::move(values));
+        } else if (take(arg, "--benchmark_out", v) || arg == "--benchmark_out") {
+            opt.out_path = v;  // written by main, through a checked reporter
+            if (v.empty()) throw usage_error("--benchmark_out: give a file name, e.g. --benchmark_out=run.json");
         } else if (arg.starts_with("-")) {
             check_benchmark_flag(arg);
+            if (take(arg, "--benchmark_filter", v)) opt.filter = v;
+            if (take(arg, "--benchmark_out_format", v)) opt.out_format = v;
             argv[kept++] = argv[i];
         } else {
             throw usage_error(fmt::format("unexpected argument '{}' (see --help)", arg));
@@ -178,7 +196,22 @@ options parse_args(int& argc, char** argv) {
         if (!known) throw usage_error(fmt::format("--set: no workload has a parameter '{}' (see --list)", name));
     }
     make_cases(opt);  // checks the --set values now, before anything runs
+    selected("", opt.filter);  // and the filter
     return opt;
+}
+
+bool selected(const std::string& name, const std::string& filter) {
+    // As Google Benchmark 1.7 does it (benchmark.cc, re.h): std::regex, extended.
+    std::string spec = filter.empty() || filter == "all" ? "." : filter;
+    const bool negate = spec.front() == '-';
+    if (negate) spec.erase(0, 1);
+    try {
+        const std::regex re(spec, std::regex::extended);
+        return std::regex_search(name, re) != negate;
+    } catch (const std::regex_error&) {
+        throw usage_error(fmt::format("--benchmark_filter: '{}' is not a valid extended regular expression "
+                                      "(e.g. --benchmark_filter='^sleep/')", filter));
+    }
 }
 
 // The values --set gives a parameter: names of its choices, or positive numbers.

@@ -36,12 +36,19 @@ struct options {
     bool poisson = false;        // --poisson
     std::uint64_t seed = 1;      // --seed
     trace_options traces;        // --trace-dir, --trace-limit
+    // Google Benchmark flags simul-bench acts on too; the last one counts, as
+    // in Google Benchmark. --benchmark_out is taken out of argv: main writes
+    // it (bench/core/results_file.hpp).
+    std::string filter;          // --benchmark_filter, passed on as well
+    std::string out_path;        // --benchmark_out; empty: none
+    std::string out_format = "json";  // --benchmark_out_format
 
     double budget() const { return budget_s > 0 ? budget_s : scale == scale::quick ? 15.0 : 120.0; }
 };
 
 // Takes simul's flags out of argv (so Google Benchmark sees only its own) and
-// checks the rest look like Google Benchmark flags. Throws usage_error.
+// checks the rest look like Google Benchmark flags and values. Throws
+// usage_error.
 options parse_args(int& argc, char** argv);
 
 // Every case of the sweep, in order: workloads as registered, then each
@@ -52,6 +59,11 @@ std::vector<case_spec> make_cases(const options& opt);
 // The default models for a scale. Pools larger than a case's task count are
 // left out of the default sweep: they would run exactly like a pool of that count.
 std::vector<model_spec> default_models(simul::scale scale);
+
+// Google Benchmark's filter: an extended regular expression searched for in
+// the name, "" or "all" for every case, a leading '-' negates it. Throws
+// usage_error if Google Benchmark would refuse the expression.
+bool selected(const std::string& name, const std::string& filter);
 
 extern const char* const usage_text;
 

@@ -3,6 +3,8 @@
 // executables, so their CPU and memory never count against the model under
 // test. A helper_process starts one with its stdout on a pipe, reads from it
 // with deadlines, and stops it when destroyed (SIGTERM, then SIGKILL).
+// A helper holds no descriptor of ours but stdin and stderr, and dies with
+// the process that started it, even a killed one (die_with_parent).
 
 #include <sys/types.h>
 
@@ -16,6 +18,11 @@ namespace simul {
 // The path of a helper executable: beside the running executable, else in the
 // build folder it was built in.
 std::string tool_path(std::string_view name);
+
+// Called first thing by each helper tool: when a helper_process started it,
+// it is killed (SIGKILL) as soon as that process ends, so a killed run leaves
+// no helper holding a port or the console's pipe.
+void die_with_parent();
 
 class helper_process {
 public:

@@ -5,10 +5,12 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <thread>
 
@@ -47,20 +49,42 @@ std::optional<delay_request> parse_target(std::string_view t) {
     return r;
 }
 
+namespace {
+
+// Bytes [offset, offset + out.size()) of the body for seed: each 8-byte
+// word of the body is one mix of (seed, its position), so any part can be
+// made on its own.
+void fill_body(std::string& out, std::uint64_t seed, std::size_t offset) {
+    std::uint64_t word = 0;
+    for (std::size_t j = 0; j < out.size(); ++j) {
+        const std::size_t k = offset + j;
+        if (j == 0 || k % 8 == 0) word = mix64(seed * 0x100000001b3ULL + (k - k % 8));
+        out[j] = char('a' + (word >> (8 * (k % 8))) % 26);
+    }
+}
+
+constexpr std::uint64_t fnv_basis = 0xcbf29ce484222325ULL;
+
+std::uint64_t fnv(std::uint64_t h, std::string_view b) {
+    for (unsigned char c : b) h = (h ^ c) * 0x100000001b3ULL;
+    return h;
+}
+
+}  // namespace
+
 std::string body(std::int64_t bytes, std::uint64_t seed) {
     std::string out(std::size_t(bytes), '\0');
-    std::uint64_t word = 0;
-    for (std::size_t k = 0; k < out.size(); ++k) {
-        if (k % 8 == 0) word = mix64(seed * 0x100000001b3ULL + k);
-        out[k] = char('a' + (word >> (8 * (k % 8))) % 26);
-    }
+    fill_body(out, seed, 0);
     return out;
 }
 
-std::uint64_t digest(std::string_view b) {
-    std::uint64_t h = 0xcbf29ce484222325ULL;
-    for (unsigned char c : b) h = (h ^ c) * 0x100000001b3ULL;
-    return h & checksum_mask;
+std::uint64_t digest(std::string_view b) { return fnv(fnv_basis, b) & checksum_mask; }
+
+std::string short_error(const std::exception& e) {
+    std::string what = e.what();
+    const auto at = what.find(" [");
+    if (at != std::string::npos && what.back() == ']') what.erase(at);
+    return what;
 }
 
 namespace {
@@ -76,6 +100,20 @@ response reply(const request& req, const delay_request& d) {
     res.body() = body(d.bytes, d.seed);
     res.prepare_payload();
     return res;
+}
+
+// Bodies larger than this are made and sent a part at a time, so that a
+// client that does not read holds the server to one part, not the body
+// (up to 64 MiB) for each such request.
+constexpr std::size_t part_bytes = 64 << 10;
+
+bhttp::response<bhttp::empty_body> large_reply_head(const request& req, const delay_request& d) {
+    bhttp::response<bhttp::empty_body> head{bhttp::status::ok, req.version()};
+    head.set(bhttp::field::server, "simul");
+    head.set(bhttp::field::content_type, "text/plain");
+    head.keep_alive(req.keep_alive());
+    head.content_length(std::uint64_t(d.bytes));
+    return head;
 }
 
 response bad_request(unsigned version, std::string_view why) {
@@ -125,6 +163,24 @@ std::uint64_t serve_blocking(deadline_socket& socket) {
             break;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(d->ms));  // the backend's work
+        if (std::size_t(d->bytes) > part_bytes) {
+            auto head = large_reply_head(req, *d);
+            bhttp::response_serializer<bhttp::empty_body> sr(head);
+            socket.expires_after(idle_timeout);
+            bhttp::write_header(socket, sr);
+            std::string part;
+            std::uint64_t h = fnv_basis;
+            for (std::size_t at = 0; at < std::size_t(d->bytes); at += part.size()) {
+                part.resize(std::min(part_bytes, std::size_t(d->bytes) - at));
+                fill_body(part, d->seed, at);
+                h = fnv(h, part);
+                socket.expires_after(idle_timeout);
+                asio::write(socket, asio::buffer(part));
+            }
+            sum = (sum + (h & checksum_mask)) & checksum_mask;
+            if (!head.keep_alive()) break;
+            continue;
+        }
         auto res = reply(req, *d);
         sum = (sum + digest(res.body())) & checksum_mask;
         socket.expires_after(idle_timeout);
@@ -157,6 +213,24 @@ awaitable<std::uint64_t> serve_async(tcp_stream& stream) {
         }
         backend.expires_after(std::chrono::milliseconds(d->ms));  // the backend's work
         co_await backend.async_wait(asio::deferred);
+        if (std::size_t(d->bytes) > part_bytes) {
+            auto head = large_reply_head(req, *d);
+            bhttp::response_serializer<bhttp::empty_body> sr(head);
+            stream.expires_after(idle_timeout);
+            co_await bhttp::async_write_header(stream, sr, asio::deferred);
+            std::string part;
+            std::uint64_t h = fnv_basis;
+            for (std::size_t at = 0; at < std::size_t(d->bytes); at += part.size()) {
+                part.resize(std::min(part_bytes, std::size_t(d->bytes) - at));
+                fill_body(part, d->seed, at);
+                h = fnv(h, part);
+                stream.expires_after(idle_timeout);
+                co_await asio::async_write(stream, asio::buffer(part), asio::deferred);
+            }
+            sum = (sum + (h & checksum_mask)) & checksum_mask;
+            if (!head.keep_alive()) break;
+            continue;
+        }
         auto res = reply(req, *d);
         sum = (sum + digest(res.body())) & checksum_mask;
         stream.expires_after(idle_timeout);

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +48,11 @@ std::optional<delay_request> parse_target(std::string_view t);  // nullopt unles
 std::string body(std::int64_t bytes, std::uint64_t seed);
 // A digest of a body (FNV-1a, 52 bits so that sums stay exact in a double).
 std::uint64_t digest(std::string_view body);
+
+// An exception's message for a label: Boost's system_error appends where in
+// Boost it was thrown (" [system:111 at /usr/include/boost/...]"), which
+// tells a user nothing; that part is cut.
+std::string short_error(const std::exception& e);
 
 // How long a server waits for the next request on an idle connection.
 inline constexpr std::chrono::milliseconds idle_timeout{30'000};

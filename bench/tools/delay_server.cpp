@@ -3,6 +3,7 @@
 // that depend only on (B, S). One thread, one coroutine per connection, so it
 // holds tens of thousands of connections without becoming the bottleneck.
 
+#include "bench/core/helper.hpp"
 #include "bench/core/http.hpp"
 #include "bench/core/system.hpp"
 
@@ -70,6 +71,7 @@ simul::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    simul::die_with_parent();  // a helper of a killed simul-bench must not linger
     unsigned port = 0;
     std::string bind = "127.0.0.1";
     for (int i = 1; i < argc; ++i) {

@@ -13,6 +13,7 @@
 //
 // Prints one JSON object on stdout.
 
+#include "bench/core/helper.hpp"
 #include "bench/core/http.hpp"
 #include "bench/core/percentiles.hpp"
 #include "bench/core/system.hpp"
@@ -28,6 +29,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -63,7 +65,9 @@ t0 + k/RATE on connection k mod CONNS, and its latency counts from then.
                    measure from the send (for comparison; default open)
 
 Prints JSON: scheduled, completed, errors, timeouts, achieved_rate,
-latency_ms {p50, p90, p99, p999, max}, first_error.
+latency_ms {p50, p90, p99, p999, max}, first_error, connects (attempts).
+A refused connection is retried after 1 ms, doubling to 1 s. Exits with 1
+if no request was answered at all.
 )";
 
 struct options {
@@ -130,11 +134,22 @@ public:
             asio::co_spawn(io_, o_.closed ? closed_loop(c) : open_loop(c), asio::detached);
     }
 
+    // Requests answered; none at all is a failure of the run, not a result.
+    std::size_t answered() const {
+        std::size_t measured = 0;  // answered, and timed out (at the timeout)
+        for (auto ns : latency_ns_) measured += ns >= 0;
+        return measured - timeouts_;
+    }
+    std::uint64_t requests() const { return answered() + errors_ + timeouts_; }
+    const std::string& first_error() const { return first_error_; }
+    std::uint64_t errors() const { return errors_; }
+    std::uint64_t timeouts() const { return timeouts_; }
+
     boost::json::object report() const {
         std::vector<std::int64_t> measured;  // answered, and timed out (at the timeout)
         for (auto ns : latency_ns_)
             if (ns >= 0) measured.push_back(ns);
-        const std::size_t answered = measured.size() - (o_.closed ? 0 : timeouts_);
+        const std::size_t answered = this->answered();
         const auto s = simul::summarize_ns(std::move(measured));
         const double elapsed = std::chrono::duration<double>(last_end_ - t0_).count();
         boost::json::object out;
@@ -152,19 +167,45 @@ public:
         out["latency_ms"] = {{"p50", s.p50_ms}, {"p90", s.p90_ms}, {"p99", s.p99_ms},
                              {"p999", s.p999_ms}, {"max", s.max_ms}};
         out["first_error"] = first_error_;
+        out["connects"] = connects_;
         return out;
     }
 
 private:
     enum class outcome { ok, timeout, error };
 
+    // A connection's reconnects back off, 1 ms doubling to 1 s, so that a
+    // server that refuses is not asked again tens of thousands of times a second.
+    struct link {
+        bool connected = false;
+        steady::time_point retry_at{};
+        steady::duration backoff{};
+        std::string refused;  // why the last connect failed
+    };
+
     // One request on a (re)connected stream.
-    asio::awaitable<outcome> exchange(beast::tcp_stream& stream, bool& connected, beast::flat_buffer& buffer,
+    asio::awaitable<outcome> exchange(beast::tcp_stream& stream, link& l, beast::flat_buffer& buffer,
                                    std::size_t k, steady::time_point deadline) {
+        bool& connected = l.connected;
+        if (!connected && steady::now() < l.retry_at) {
+            // Open loop: the request is due now, and fails as the last
+            // connect did. Closed loop: the next request waits.
+            if (!o_.closed) co_return error(l.refused);
+            asio::steady_timer wait(io_, l.retry_at);
+            co_await wait.async_wait(asio::use_awaitable);
+            deadline = steady::now() + std::chrono::milliseconds(o_.timeout_ms);
+        }
         stream.expires_at(deadline);
         if (!connected) {
+            ++connects_;
             auto [ec] = co_await stream.async_connect(server_, asio::as_tuple(asio::use_awaitable));
-            if (ec) co_return failure(ec);
+            if (ec) {
+                l.backoff = std::clamp<steady::duration>(2 * l.backoff, std::chrono::milliseconds(1), std::chrono::seconds(1));
+                l.retry_at = steady::now() + l.backoff;
+                l.refused = ec.message();
+                co_return failure(ec);
+            }
+            l.backoff = {};
             stream.socket().set_option(tcp::no_delay(true));
             connected = true;
             buffer.clear();
@@ -201,7 +242,7 @@ private:
         beast::tcp_stream stream(io_);
         beast::flat_buffer buffer;
         asio::steady_timer timer(io_);
-        bool connected = false;
+        link conn;
         for (std::size_t k = std::size_t(c); k < total_; k += std::size_t(o_.conns)) {
             const auto due = t0_ + std::chrono::nanoseconds(std::llround(double(k) / o_.rate * 1e9));
             if (steady::now() < due) {
@@ -211,7 +252,7 @@ private:
             const auto timeout = std::chrono::milliseconds(o_.timeout_ms);
             outcome result = outcome::timeout;
             if (steady::now() < due + timeout)  // else its client would have given up already: not sent
-                result = co_await exchange(stream, connected, buffer, k, due + timeout);
+                result = co_await exchange(stream, conn, buffer, k, due + timeout);
             else
                 timed_out();
             if (result == outcome::ok) record(k, steady::now() - due);
@@ -222,17 +263,19 @@ private:
     asio::awaitable<void> closed_loop(std::int64_t c) {
         beast::tcp_stream stream(io_);
         beast::flat_buffer buffer;
-        bool connected = false;
+        link conn;
         const auto end = t0_ + std::chrono::nanoseconds(std::llround(o_.duration * 1e9));
         asio::steady_timer timer(io_, t0_);
         co_await timer.async_wait(asio::use_awaitable);
         for (std::size_t k = std::size_t(c); steady::now() < end; k += std::size_t(o_.conns)) {
+            const auto timeout = std::chrono::milliseconds(o_.timeout_ms);
             const auto sent = steady::now();
-            if (co_await exchange(stream, connected, buffer, k, sent + std::chrono::milliseconds(o_.timeout_ms)) ==
-                outcome::ok) {
+            const auto result = co_await exchange(stream, conn, buffer, k, sent + timeout);
+            // A timeout enters the percentiles at the timeout, as in the open loop.
+            if (result == outcome::ok)
                 latency_ns_.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now() - sent).count());
-                last_end_ = steady::now();
-            }
+            if (result == outcome::timeout) latency_ns_.push_back(std::chrono::nanoseconds(timeout).count());
+            if (result != outcome::error) last_end_ = steady::now();
         }
     }
 
@@ -262,13 +305,14 @@ private:
     std::size_t total_;
     std::vector<std::int64_t> latency_ns_;  // one slot per scheduled request; −1 until answered
     steady::time_point t0_{}, last_end_{};
-    std::uint64_t errors_ = 0, timeouts_ = 0, checksum_ = 0;
+    std::uint64_t errors_ = 0, timeouts_ = 0, checksum_ = 0, connects_ = 0;
     std::string first_error_;
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
+    simul::die_with_parent();  // a helper of a killed simul-bench must not linger
     options o;
     try {
         o = parse(argc, argv);
@@ -293,5 +337,12 @@ int main(int argc, char** argv) {
     g.start();
     io.run();
     std::printf("%s\n", boost::json::serialize(g.report()).c_str());
+    if (g.answered() == 0 && g.requests() > 0) {  // the report above says what happened; this says it failed
+        std::fprintf(stderr, "simul-load: none of %llu requests was answered (%llu errors, %llu timeouts%s%s)\n",
+                     (unsigned long long)g.requests(), (unsigned long long)g.errors(),
+                     (unsigned long long)g.timeouts(), g.first_error().empty() ? "" : "; the first error: ",
+                     g.first_error().c_str());
+        return 1;
+    }
     return 0;
 }

@@ -3,22 +3,30 @@
 // and are served with the /delay protocol by the chosen model.
 
 #include "bench/core/accept.hpp"
+#include "bench/core/helper.hpp"
 #include "bench/core/system.hpp"
 #include "models/model.hpp"
 #include "models/trace.hpp"
 
 #include <fmt/format.h>
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <charconv>
 #include <cstdio>
+#include <string>
 #include <string_view>
+#include <thread>
 
 namespace {
 
 const char* const usage = R"(usage: simul-serve --model=MODEL [--port=N] [--conns=N]
 
 Serves GET /delay?ms=D&bytes=B[&seed=S] on 127.0.0.1 with one concurrency
-model, as the serve workload measures it, until SIGINT or SIGTERM.
+model, as the serve workload measures it, until SIGINT, SIGTERM or the
+--conns-th connection has ended. Says on stderr why it stopped; exits with 1 if the server
+could go on no longer (a thread limit, say).
 
   --model=MODEL   sequential, thread_per_task, thread_pool:P or coroutine_loop
   --port=N        port (default 0: any free port)
@@ -32,6 +40,7 @@ Prints "listening on 127.0.0.1:PORT" when ready. For example, with wrk:
 }  // namespace
 
 int main(int argc, char** argv) {
+    simul::die_with_parent();  // a helper of a killed simul-bench must not linger
     std::string model = "coroutine_loop";
     unsigned port = 0;
     std::size_t conns = 100000;
@@ -77,16 +86,44 @@ int main(int argc, char** argv) {
     }
     simul::raise_fd_limit();
     simul::ignore_sigpipe();
+    // SIGINT and SIGTERM go to one thread that says so before exiting: every
+    // way this server stops is told on stderr. Blocked before any thread starts,
+    // so that every thread inherits the mask.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     try {
         simul::connection_server server(conns, static_cast<unsigned short>(port));
         auto runner = spec.make();
         simul::trace tr(conns);
         tr.start(simul::clock::now());
+        std::thread([&tr, stop_signals] {
+            int sig = 0;
+            sigwait(&stop_signals, &sig);
+            std::fprintf(stderr, "simul-serve: stopped by %s after %zu connections\n", sig == SIGINT ? "SIGINT" : "SIGTERM",
+                         tr.count_ended());
+            std::_Exit(0);  // the asked-for way to stop: not an error
+        }).detach();
         std::printf("listening on 127.0.0.1:%u\n", unsigned(server.port()));
         std::fflush(stdout);
-        runner->run(server, server.accepted(), tr);
+        const std::string limit = runner->run(server, server.accepted(), tr);
+        std::size_t failed = 0, started = 0;
+        for (std::size_t i = 0; i < tr.size(); ++i) {
+            failed += tr.failed(i);
+            started += tr.start_ns(i) != simul::trace::not_done;
+        }
+        if (!limit.empty()) {  // a thread limit, or accept failing: the server cannot go on
+            fmt::print(stderr, "simul-serve: stopped after serving {} of --conns={} connections: {}\n", started, conns,
+                       limit);
+            return 1;
+        }
+        const std::string errors =
+            failed > 0 ? fmt::format(" ({} ended with an error, the first: {})", failed, tr.first_error()) : "";
+        fmt::print(stderr, "simul-serve: served --conns={} connections{}; stopping\n", conns, errors);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "simul-serve: %s\n", e.what());
+        std::fprintf(stderr, "simul-serve: stopped: %s\n", e.what());
         return 1;
     }
     return 0;

@@ -40,7 +40,7 @@ public:
 
     std::size_t size() const override { return expected_.size(); }
 
-    std::uint64_t blocking(std::size_t i) override {
+    std::uint64_t blocking(std::size_t i) override try {
         deadline_socket socket(tcp::socket{blocking_io_});
         socket.expires_after(timeout_);
         socket.connect(server_at_);
@@ -51,20 +51,26 @@ public:
         parser.body_limit(std::uint64_t(bytes_) + 1);
         bhttp::read(socket, buffer, parser);
         return check(i, parser.get());
+    } catch (const boost::system::system_error& e) {
+        throw std::runtime_error(http::short_error(e));  // the task's label, without Boost's source location
     }
 
     awaitable<std::uint64_t> async(std::size_t i) override {
-        http::tcp_stream stream(co_await asio::this_coro::executor);
-        stream.expires_after(timeout_);
-        co_await stream.async_connect(server_at_, asio::deferred);
-        stream.socket().set_option(tcp::no_delay(true));
-        const auto req = request(i);
-        co_await bhttp::async_write(stream, req, asio::deferred);
-        beast::flat_buffer buffer;
-        bhttp::response_parser<bhttp::string_body> parser;
-        parser.body_limit(std::uint64_t(bytes_) + 1);
-        co_await bhttp::async_read(stream, buffer, parser, asio::deferred);
-        co_return check(i, parser.get());
+        try {
+            http::tcp_stream stream(co_await asio::this_coro::executor);
+            stream.expires_after(timeout_);
+            co_await stream.async_connect(server_at_, asio::deferred);
+            stream.socket().set_option(tcp::no_delay(true));
+            const auto req = request(i);
+            co_await bhttp::async_write(stream, req, asio::deferred);
+            beast::flat_buffer buffer;
+            bhttp::response_parser<bhttp::string_body> parser;
+            parser.body_limit(std::uint64_t(bytes_) + 1);
+            co_await bhttp::async_read(stream, buffer, parser, asio::deferred);
+            co_return check(i, parser.get());
+        } catch (const boost::system::system_error& e) {
+            throw std::runtime_error(http::short_error(e));  // without Boost's source location
+        }
     }
 
 private:
