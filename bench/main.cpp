@@ -36,36 +36,12 @@ std::string flag_value(int argc, char** argv, std::string_view flag, std::string
     return fallback;
 }
 
+// Every counter of bench/core/counters.def, then the workload's own figures.
 void report_counters(benchmark::State& state, const case_result& r) {
-    auto& c = state.counters;
-    c["tasks"] = double(r.tasks);
-    c["failed"] = double(r.failed);
-    c["lat_p50_ms"] = r.latency.p50_ms;
-    c["lat_p90_ms"] = r.latency.p90_ms;
-    c["lat_p99_ms"] = r.latency.p99_ms;
-    c["lat_p999_ms"] = r.latency.p999_ms;
-    c["lat_max_ms"] = r.latency.max_ms;
-    c["mem_peak_bytes"] = double(r.cost.mem_peak_bytes);
-    c["mem_per_task_bytes"] = r.mem_per_task_bytes;
-    c["mem_kernel_bytes"] = double(r.cost.mem_kernel_bytes);
-    c["mem_pte_bytes"] = double(r.cost.mem_pte_bytes);
-    c["mem_kstack_bytes"] = double(r.cost.mem_kstack_bytes);
-    c["mem_sock_bytes"] = double(r.cost.mem_sock_bytes);
-    c["mem_total_per_task_bytes"] = r.mem_total_per_task_bytes;
-    c["cpu_user_s"] = r.cost.cpu_user_s;
-    c["cpu_sys_s"] = r.cost.cpu_sys_s;
-    c["cpu_total_s"] = r.cost.cpu_total_s;
-    c["ctx_voluntary"] = double(r.cost.ctx_voluntary);
-    c["ctx_involuntary"] = double(r.cost.ctx_involuntary);
-    c["threads_peak"] = double(r.cost.threads_peak);
-    c["ideal_s"] = r.ideal_s;
-    c["efficiency"] = r.efficiency;
-    c["checksum"] = double(r.checksum);
-    c["arrival_rate"] = r.arrival_rate;
-    c["backlog_peak"] = double(r.backlog_peak);
-    c["capacity"] = r.capacity;
-    for (const auto& [name, value] : r.extra) c[name] = value;
-    state.SetItemsProcessed(std::int64_t(r.tasks));
+#define SIMUL_COUNTER(name, value, help) state.counters[#name] = (value);
+#include "bench/core/counters.def"
+#undef SIMUL_COUNTER
+    for (const auto& [name, value] : r.extra) state.counters[name] = value;
     if (!r.label.empty()) state.SetLabel(r.label);
 }
 

@@ -7,17 +7,31 @@ or the reason it was skipped or failed.
 
 import json
 import math
+import re
 import statistics
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Every case that ran carries these (see the README's counter table).
-REQUIRED = [
-    "tasks", "failed", "lat_p50_ms", "lat_p90_ms", "lat_p99_ms", "lat_p999_ms", "lat_max_ms",
-    "mem_peak_bytes", "mem_per_task_bytes", "cpu_user_s", "cpu_sys_s", "ctx_voluntary",
-    "ctx_involuntary", "threads_peak", "ideal_s", "efficiency", "checksum", "items_per_second",
-]
+COUNTERS_DEF = Path(__file__).resolve().parent.parent / "bench" / "core" / "counters.def"
+_ADDED_LATER = "// ---- Added later"
+
+
+def read_counters(path=COUNTERS_DEF):
+    """({name: help} of every counter, [names every run carries]), from the list
+    simul-bench reports from. Counters below the "Added later" line may be
+    missing from runs made before they were added."""
+    text = path.read_text()
+    pattern = re.compile(r'^SIMUL_COUNTER\((\w+),.*"([^"]*)"\)\s*$', re.MULTILINE)
+    counters = dict(pattern.findall(text))
+    required = [name for name, _ in pattern.findall(text.split(_ADDED_LATER)[0])]
+    if not counters:
+        raise RuntimeError(f"{path}: no SIMUL_COUNTER lines")
+    return counters, required
+
+
+# Every counter (bench/core/counters.def); every case that ran carries REQUIRED.
+COUNTERS, REQUIRED = read_counters()
 
 _TIME_UNIT_S = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 

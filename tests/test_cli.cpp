@@ -1,7 +1,11 @@
 // simul-bench as a user meets it: bad input gets one clear line and exit code
-// 2, and a run's JSON carries every counter for every case.
+// 2, and a run's JSON carries every counter (bench/core/counters.def) for
+// every case, with values that hold together.
 
+#include "bench/core/cli.hpp"
 #include "bench/core/workload.hpp"
+
+#include <boost/json.hpp>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -15,6 +19,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -81,33 +87,96 @@ TEST(Cli, ListMarksCasesOverTheBudget) {
     EXPECT_NE(list.out.find("over budget"), std::string::npos) << list.out;
 }
 
+// The counters every case reports: the list bench/main.cpp reports from.
+const std::vector<std::string> counters = {
+#define SIMUL_COUNTER(name, value, help) #name,
+#include "bench/core/counters.def"
+#undef SIMUL_COUNTER
+};
+
+// argv as simul-bench gets it, for parse_args.
+simul::options options_of(const std::vector<std::string>& args) {
+    std::vector<std::string> copy = args;
+    std::vector<char*> argv;
+    static char program[] = "simul-bench";
+    argv.push_back(program);
+    for (auto& a : copy) argv.push_back(a.data());
+    int argc = int(argv.size());
+    return simul::parse_args(argc, argv.data());
+}
+
 TEST(Cli, JsonHasEveryCounterForEveryCaseAndTheContext) {
     const fs::path json = fs::temp_directory_path() / ("simul-cli-" + std::to_string(::getpid()) + ".json");
-    const auto o = bench("--set=tasks:4 --set=wait_ms:2 --set=boards:2 --set=moves:2 --set=think_us:50 "
-                         "--set=reply_us:200 --set=delay_ms:2 --set=bytes:64 --set=conns:1 --set=rate:20 "
-                         "--set=duration_s:1 --set=files:4 --set=file_kib:64 --arrival=burst --benchmark_out_format=json --benchmark_out=" + json.string());
+    const std::vector<std::string> sweep = {
+        "--set=tasks:4",     "--set=wait_ms:2",    "--set=boards:2",   "--set=moves:2",   "--set=think_us:50",
+        "--set=reply_us:200", "--set=delay_ms:2",  "--set=bytes:64",   "--set=conns:1",   "--set=rate:20",
+        "--set=duration_s:1", "--set=files:4",     "--set=file_kib:64", "--arrival=burst"};
+    std::string args;
+    for (const auto& a : sweep) args += a + " ";
+    const auto o = bench(args + "--benchmark_out_format=json --benchmark_out=" + json.string());
     ASSERT_EQ(o.code, 0) << o.err;
     const std::string text = slurp(json);
     fs::remove(json);
+    const boost::json::object run = boost::json::parse(text).as_object();
 
-    const auto count = [&](const std::string& needle) {
-        std::size_t n = 0;
-        for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-        return n;
-    };
+    // The sweep as simul-bench made it: each case's task count.
+    std::map<std::string, std::size_t> task_count;
+    for (const auto& c : simul::make_cases(options_of(sweep))) task_count[c.name()] = c.tasks();
+
     // Every workload under sequential, thread_per_task, thread_pool:2 (where
     // it has at least 2 tasks) and coroutine_loop, none skipped or failed.
-    const std::size_t cases = count("\"run_type\": \"iteration\"");
+    std::map<std::string, std::uint64_t> checksum_of;  // case name without its model → checksum
+    std::map<std::string, int> models_of;               // ... → models that ran it
+    std::set<std::string> workloads;
+    std::size_t cases = 0;
+    for (const auto& item : run.at("benchmarks").as_array()) {
+        const auto& b = item.as_object();
+        const std::string name(b.at("run_name").as_string());
+        SCOPED_TRACE(name);
+        ASSERT_FALSE(b.contains("error_occurred")) << b.at("error_message");
+        ++cases;
+        for (const auto& counter : counters) EXPECT_TRUE(b.contains(counter) && b.at(counter).is_number()) << counter;
+        const auto num = [&](const std::string& k) { return b.contains(k) ? b.at(k).to_number<double>() : -1.0; };
+        EXPECT_EQ(num("failed"), 0) << b.at("label");
+        EXPECT_LE(num("lat_p50_ms"), num("lat_p90_ms"));
+        EXPECT_LE(num("lat_p90_ms"), num("lat_p99_ms"));
+        EXPECT_LE(num("lat_p99_ms"), num("lat_p999_ms"));
+        EXPECT_LE(num("lat_p999_ms"), num("lat_max_ms"));
+
+        // <workload>/<model>/<params>/iterations:1/manual_time
+        const std::size_t model_at = name.find('/') + 1, params_at = name.find('/', model_at);
+        const std::string workload = name.substr(0, model_at - 1);
+        const std::string spec = name.substr(0, name.find("/iterations:"));
+        workloads.insert(workload);
+        ASSERT_TRUE(task_count.contains(spec)) << "a case simul-bench should not have made";
+        // serve's tasks are the load generator's requests (R × T), not its connections.
+        const auto param = [&](const std::string& key) {
+            const std::size_t at = spec.find("/" + key + ":");
+            return at == std::string::npos ? -1.0 : std::atof(spec.c_str() + at + key.size() + 2);
+        };
+        const double expected = workload == "serve" ? param("rate") * param("duration_s") : double(task_count[spec]);
+        EXPECT_EQ(num("tasks") + num("failed"), expected);
+
+        // A parameter only the coroutine colour reads (file_read's io) does
+        // not change the work: its cases share the checksum of the others.
+        std::string key = workload + spec.substr(params_at);
+        for (const auto& p : simul::find_workload(workload)->params())
+            if (p.async_only) {
+                const std::size_t at = key.find("/" + p.name + ":");
+                if (at != std::string::npos) key.erase(at, key.find('/', at + 1) - at);
+            }
+        const auto sum = std::uint64_t(num("checksum"));
+        const auto first = checksum_of.emplace(key, sum).first;
+        EXPECT_EQ(sum, first->second) << "another model of this case returned another checksum";
+        ++models_of[key];
+    }
     EXPECT_GE(cases, 3 * simul::all_workloads().size());
-    EXPECT_EQ(count("\"error_occurred\""), 0u) << text;
-    for (const char* counter :
-         {"tasks", "failed", "lat_p50_ms", "lat_p90_ms", "lat_p99_ms", "lat_p999_ms", "lat_max_ms", "mem_peak_bytes",
-          "mem_per_task_bytes", "cpu_user_s", "cpu_sys_s", "ctx_voluntary", "ctx_involuntary", "threads_peak",
-          "ideal_s", "efficiency", "checksum", "items_per_second", "arrival_rate", "backlog_peak", "capacity"})
-        EXPECT_EQ(count(std::string("\"") + counter + "\":"), cases) << counter;
+    for (const auto& [key, models] : models_of) EXPECT_GE(models, 3) << key << ": compared across too few models";
+    for (const auto* w : simul::all_workloads()) EXPECT_TRUE(workloads.contains(std::string(w->name()))) << w->name();
+    const auto& context = run.at("context").as_object();
     for (const char* key : {"kernel", "compiler", "build_type", "boost", "onetbb", "google_benchmark",
                             "rlimit_nproc", "rlimit_nofile", "pid_max"})
-        EXPECT_EQ(count(std::string("\"") + key + "\":"), 1u) << key;
+        EXPECT_TRUE(context.contains(key)) << key;
     const std::string last = fmt::format("[{0}/{0}]", cases);
     EXPECT_NE(o.err.find(last), std::string::npos) << "progress should count cases: " << o.err;
 }
@@ -118,7 +187,14 @@ TEST(Cli, RateArrivalsAreNamedAndCounted) {
     ASSERT_EQ(o.code, 0) << o.err;
     EXPECT_NE(o.out.find("sleep/coroutine_loop/tasks:20/wait_ms:2/arrival:rate/rate:200"), std::string::npos) << o.out;
     EXPECT_NE(o.out.find("\"arrival_rate\""), std::string::npos);
-    EXPECT_EQ(o.out.find("/tasks:20/wait_ms:2/iterations"), std::string::npos) << "no burst cases with --rate";
+    std::size_t cases = 0;
+    const boost::json::value run = boost::json::parse(o.out);
+    for (const auto& b : run.at("benchmarks").as_array()) {
+        const std::string name(b.at("run_name").as_string());
+        EXPECT_NE(name.find("/arrival:rate/"), std::string::npos) << name << ": no burst cases with --rate";
+        ++cases;
+    }
+    EXPECT_EQ(cases, 2u);
 }
 
 TEST(Cli, ARatePastAModelsCapacityIsSkippedAsSaturated) {

@@ -1,7 +1,9 @@
 // file_read: the cache state is what the parameter says (checked with
 // mincore), every model and IO path reads the same bytes, the loop falls back
-// to the offload pool where io_uring is refused, and a damaged data set is
-// rebuilt while a missing directory is a clear error.
+// to the offload pool where io_uring is refused, the checksum notices any
+// changed bit or moved word, a damaged data set is rebuilt, a build that
+// fills the disk leaves nothing behind, and a missing directory is a clear
+// error.
 
 #include "bench/core/settings.hpp"
 #include "tests/helpers.hpp"
@@ -13,13 +15,17 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sched.h>
+
 #include <cstddef>
 #include <filesystem>
+#include <fstream>
 
 namespace fs = std::filesystem;
 using namespace simul;
@@ -28,9 +34,12 @@ using namespace simul::testing;
 namespace {
 
 // Each test its own data folder: CTest runs test processes side by side.
+// Emptied first, so what an earlier run left (a set it damaged) cannot
+// decide this one.
 fs::path use_data_dir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     const fs::path dir = fs::path(SIMUL_BENCH_PATH).parent_path() / "test-data" / info->name();
+    fs::remove_all(dir);
     set_data_dir(dir);
     return dir;
 }
@@ -157,6 +166,105 @@ TEST(FileRead, ATruncatedFileIsFoundByTheCheapCheckAndRebuilt) {
     const auto r = run(file_read_workload(), small(0), "thread_pool:3");
     EXPECT_EQ(r.failed, 0u) << r.label;
     EXPECT_EQ(fs::file_size(victim), 256u * 1024);
+}
+
+// Rewrites `count` bytes at `offset` of the file through f.
+void change(const fs::path& p, std::size_t offset, std::size_t count, const auto& f) {
+    std::fstream io(p, std::ios::in | std::ios::out | std::ios::binary);
+    std::string bytes(count, '\0');
+    io.seekg(std::streamoff(offset));
+    io.read(bytes.data(), std::streamsize(count));
+    f(bytes);
+    io.seekp(std::streamoff(offset));
+    io.write(bytes.data(), std::streamsize(count));
+    ASSERT_TRUE(io.flush());
+}
+
+// The repro: byte 7 is the top byte of the first word, which a sum
+// of words mod 2^52 never saw. The case must notice, and the next run must
+// rebuild the set and pass.
+TEST(FileRead, AFlippedByteIsNoticedAndTheNextRunRebuildsTheSet) {
+    const fs::path dir = use_data_dir();
+    const auto intact = run(file_read_workload(), small(1), "sequential");
+    ASSERT_EQ(intact.failed, 0u) << intact.label;
+    const fs::path victim = data_files(dir).front();
+    for (const char* model : {"thread_pool:3", "coroutine_loop"}) {
+        SCOPED_TRACE(model);
+        change(victim, 7, 1, [](std::string& b) { b[0] = char(~b[0]); });
+        const auto damaged = run(file_read_workload(), small(1), model);
+        EXPECT_EQ(damaged.failed, 1u) << damaged.label;
+        EXPECT_NE(damaged.label.find("does not hold what it should"), std::string::npos) << damaged.label;
+        const auto next = run(file_read_workload(), small(1), model);
+        EXPECT_EQ(next.failed, 0u) << next.label;
+        EXPECT_EQ(next.checksum, intact.checksum);
+    }
+}
+
+// Every bit of a word counts, and so does where a word is: one flipped bit
+// anywhere in a word, or two words swapped, or two blocks swapped, is noticed.
+TEST(FileRead, TheChecksumSeesEveryBitAndEveryPosition) {
+    const fs::path dir = use_data_dir();
+    const std::vector<std::pair<std::string, std::int64_t>> p = {
+        {"files", 1}, {"file_kib", 8}, {"chunk_kib", 4}, {"cache", 1}, {"direct", 0}, {"io", 0}};
+    const auto intact = run(file_read_workload(), p, "sequential");
+    ASSERT_EQ(intact.failed, 0u) << intact.label;
+    auto one_read = p;
+    one_read[2].second = 8;  // the whole file in one read: the same checksum
+    EXPECT_EQ(run(file_read_workload(), one_read, "coroutine_loop").checksum, intact.checksum);
+    const fs::path file = data_files(dir).front();
+    const auto expect_noticed = [&](const std::string& what) {
+        const auto r = run(file_read_workload(), p, "sequential");
+        EXPECT_EQ(r.failed, 1u) << what;
+        const auto rebuilt = run(file_read_workload(), p, "sequential");
+        EXPECT_EQ(rebuilt.failed, 0u) << what << ": " << rebuilt.label;
+    };
+    for (int bit = 0; bit < 64; ++bit) {
+        change(file, 4096 + 56, 8, [&](std::string& b) { b[std::size_t(bit / 8)] ^= char(1 << (bit % 8)); });
+        expect_noticed(fmt::format("bit {}", bit));
+    }
+    change(file, 4096 + 56, 16, [](std::string& b) { b = b.substr(8) + b.substr(0, 8); });
+    expect_noticed("two words swapped");
+    change(file, 0, 8192, [](std::string& b) { b = b.substr(4096) + b.substr(0, 4096); });
+    expect_noticed("two blocks swapped");
+}
+
+// In a mount namespace of its own, with a tmpfs of `kib` KiB at dir; false if
+// this machine does not allow that (no root, no user namespaces).
+bool private_tmpfs(const fs::path& dir, int kib) {
+    if (::unshare(CLONE_NEWNS) != 0 && ::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) return false;
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return false;
+    fs::create_directories(dir);
+    const std::string options = fmt::format("size={}k", kib);
+    return ::mount("tmpfs", dir.c_str(), "tmpfs", 0, options.c_str()) == 0;
+}
+
+// A build that fills the disk takes away what it wrote, so a smaller set
+// still fits afterwards. In a child: the mount must not outlive the test.
+TEST(FileRead, ABuildThatFillsTheDiskLeavesNothingBehind) {
+    const fs::path dir = use_data_dir() / "tmpfs";
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        if (!private_tmpfs(dir, 1024)) _exit(77);
+        set_data_dir(dir);
+        auto p = small(1);  // 6 files of 256 KiB: 1.5 MiB, on a 1 MiB disk
+        try {
+            file_read_workload().prepare(params(p));
+            _exit(1);
+        } catch (const std::exception& e) {
+            if (std::string(e.what()).find("No space left on device") == std::string::npos) _exit(2);
+        }
+        if (fs::recursive_directory_iterator(dir) != fs::recursive_directory_iterator()) _exit(3);
+        p[0].second = 2;  // 512 KiB: fits only if the failed build left nothing
+        const auto r = run(file_read_workload(), p, "sequential");
+        _exit(r.failed == 0 && r.tasks == 2 ? 0 : 4);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot mount a tmpfs here (needs root or user namespaces)";
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: the build did not fail; 2: not for want of space; 3: files or folders "
+                                         "left behind; 4: the smaller set did not fit";
 }
 
 TEST(FileRead, AnUnusableDataDirectoryIsAClearSetUpError) {

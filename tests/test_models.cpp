@@ -10,6 +10,7 @@
 #include <boost/asio/deferred.hpp>
 
 #include <atomic>
+#include <cstdio>
 #include <thread>
 
 namespace asio = boost::asio;
@@ -45,8 +46,10 @@ std::vector<std::pair<std::string, std::int64_t>> small_params(const workload& w
 }
 
 TEST(Models, EveryWorkloadCompletesWithTheSameChecksumUnderEveryModel) {
+    std::string covered;
     for (const workload* w : all_workloads()) {
         SCOPED_TRACE(std::string(w->name()));
+        covered += (covered.empty() ? "" : ", ") + std::string(w->name());
         const auto p = small_params(*w);
         const auto reference = run(*w, p, "sequential");
         ASSERT_EQ(reference.failed, 0u) << reference.label;
@@ -64,6 +67,9 @@ TEST(Models, EveryWorkloadCompletesWithTheSameChecksumUnderEveryModel) {
             EXPECT_GE(r.makespan_s, c.ideal_s() * 0.999) << "faster than the physical limit";
         }
     }
+    // Named in the output, so a run shows which workloads it checked.
+    RecordProperty("workloads", covered);
+    std::printf("covered workloads: %s\n", covered.c_str());
 }
 
 TEST(Models, SequentialSleepTakesAtLeastNTimesTheWait) {

@@ -24,12 +24,14 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fcntl.h>
+#include <signal.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -58,22 +60,50 @@ constexpr std::size_t page = 4096;  // O_DIRECT alignment for buffers, offsets a
 
 // ---- The data set: K files of S bytes, each byte known in advance --------
 
-// Word w of file f. The checksum of a file is the sum of its words mod 2^52.
+// Word w of file f: every byte of the set is known in advance.
 std::uint64_t word(std::uint64_t file, std::uint64_t w) { return mix64((file << 40) ^ w); }
 
-std::uint64_t sum_words(const char* data, std::size_t n) {
-    std::uint64_t sum = 0;
-    for (std::size_t k = 0; k + 8 <= n; k += 8) {
-        std::uint64_t w;
-        std::memcpy(&w, data + k, 8);
-        sum += w;
+// The checksum of a file sees every bit and every position: each 4 KiB block
+// is hashed on its own, and the block hashes are summed. A block's hash runs
+// eight lanes over its words, lane = rotl((lane + word) × odd, 29), each lane
+// seeded with the block's offset, then folds the lanes with mix64. Every step
+// is a bijection in the word and in the lane, so a change to one word always
+// changes its lane and the block's hash (the file's sum, mod 2^52, then misses
+// it only by a 1 in 2^52 chance); order counts because the steps do not
+// commute, and the seed places the block. One multiply per word keeps it
+// about as fast as a plain sum. Blocks, not reads, are the unit, so the value
+// is the same whatever the reads return (chunk size, short reads, io path).
+constexpr std::size_t block = page;
+
+std::uint64_t hash_block(const char* data, std::uint64_t offset) {
+    constexpr int lanes = 8;
+    std::uint64_t lane[lanes];
+    for (int l = 0; l < lanes; ++l) lane[l] = mix64(offset + std::uint64_t(l));
+    for (std::size_t k = 0; k < block; k += 8 * lanes) {
+        std::uint64_t w[lanes];
+        std::memcpy(w, data + k, sizeof w);
+        for (int l = 0; l < lanes; ++l) lane[l] = std::rotl((lane[l] + w[l]) * 0x9e3779b185ebca87ULL, 29);
     }
-    return sum;
+    std::uint64_t h = 0;
+    for (int l = 0; l < lanes; ++l) h = mix64(h ^ lane[l]);
+    return h;
+}
+
+// Adds the whole blocks of data, which starts at `offset` of its file, to
+// sum; returns how many bytes that was.
+std::size_t hash_blocks(const char* data, std::size_t n, std::uint64_t offset, std::uint64_t& sum) {
+    const std::size_t whole = n - n % block;
+    for (std::size_t k = 0; k < whole; k += block) sum += hash_block(data + k, offset + k);
+    return whole;
 }
 
 std::uint64_t expected_sum(std::uint64_t file, std::size_t bytes) {
+    std::vector<std::uint64_t> words(block / 8);
     std::uint64_t sum = 0;
-    for (std::uint64_t w = 0; w < bytes / 8; ++w) sum += word(file, w);
+    for (std::size_t at = 0; at < bytes; at += block) {
+        for (std::size_t k = 0; k < words.size(); ++k) words[k] = word(file, at / 8 + k);
+        hash_blocks(reinterpret_cast<const char*>(words.data()), block, at, sum);
+    }
     return sum & checksum_mask;
 }
 
@@ -107,51 +137,93 @@ bool intact(const data_set& d, std::uint64_t total) {
 // set at once (tests run in parallel), and rename makes either result whole.
 fs::path temporary(const fs::path& path) { return fmt::format("{}.{}.tmp", path.string(), ::getpid()); }
 
+// Writes file `file` of the set under a temporary name, then renames it into
+// place; on failure the temporary file is removed.
 void write_file(const fs::path& path, std::size_t file, std::size_t bytes) {
     const fs::path tmp = temporary(path);
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) fail(tmp, "cannot create");
-    std::vector<std::uint64_t> block(1 << 16);
+    const auto give_up = [&] {
+        if (errno == 0) errno = ENOSPC;  // a short write sets no errno: the disk is full
+        const int err = errno;
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        errno = err;
+        fail(tmp, "cannot write");
+    };
+    std::vector<std::uint64_t> words(1 << 16);
     for (std::size_t w = 0; w < bytes / 8;) {
-        const std::size_t n = std::min(block.size(), bytes / 8 - w);
-        for (std::size_t k = 0; k < n; ++k) block[k] = word(file, w + k);
-        if (::write(fd, block.data(), n * 8) != ssize_t(n * 8)) {
-            if (errno == 0) errno = ENOSPC;
-            const int err = errno;
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            errno = err;
-            fail(tmp, "cannot write");
-        }
+        const std::size_t n = std::min(words.size(), bytes / 8 - w);
+        for (std::size_t k = 0; k < n; ++k) words[k] = word(file, w + k);
+        errno = 0;
+        if (::write(fd, words.data(), n * 8) != ssize_t(n * 8)) give_up();
         w += n;
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) fail(tmp, "cannot write");
-    if (::rename(tmp.c_str(), path.c_str()) != 0) fail(path, "cannot rename into");
+    if (::fsync(fd) != 0) give_up();
+    if (::close(fd) != 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        errno = err;
+        fail(tmp, "cannot write");
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        errno = err;
+        fail(path, "cannot rename into");
+    }
+}
+
+// Temporary files of builds whose process is gone (killed mid-build): no one
+// will finish or remove them.
+void remove_orphans(const fs::path& dir) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const std::string name = e.path().filename().string();
+        if (!name.ends_with(".tmp")) continue;
+        const std::string stem = name.substr(0, name.size() - 4);
+        const pid_t pid = pid_t(std::atoll(stem.substr(stem.rfind('.') + 1).c_str()));
+        if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove(e.path(), ec);
+    }
 }
 
 // Makes the set if it is missing or wrong; shows progress while it does.
 // Files are written under a temporary name and renamed, and the manifest
 // last, so an interrupted build is rebuilt next time rather than trusted.
+// A build that fails (a full disk) removes the set's files and the folders it
+// made: a partial set is of no use, and its room may be what the next,
+// smaller set needs.
 void ensure(const data_set& d, const std::vector<std::uint64_t>& sums) {
     std::uint64_t total = 0;
     for (auto s : sums) total = (total + s) & checksum_mask;
     if (intact(d, total)) return;
     std::error_code ec;
+    std::vector<fs::path> made;  // folders this build creates, outermost first
+    for (fs::path p = d.dir; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) made.insert(made.begin(), p);
     fs::create_directories(d.dir, ec);
     if (ec) throw std::runtime_error(fmt::format("cannot create data directory {}: {}", d.dir.string(), ec.message()));
+    remove_orphans(d.dir);
     fs::remove(d.manifest(), ec);
-    for (std::size_t i = 0; i < d.files; ++i) {
-        if (i % std::max<std::size_t>(1, d.files / 10) == 0)
-            std::fprintf(stderr, "  file_read: making the data set in %s: %zu of %zu files\n", d.dir.c_str(), i, d.files);
-        write_file(d.file(i), i, d.bytes);
+    const fs::path manifest_tmp = temporary(d.manifest());
+    try {
+        for (std::size_t i = 0; i < d.files; ++i) {
+            if (i % std::max<std::size_t>(1, d.files / 10) == 0)
+                std::fprintf(stderr, "  file_read: making the data set in %s: %zu of %zu files\n", d.dir.c_str(), i,
+                             d.files);
+            write_file(d.file(i), i, d.bytes);
+        }
+        {
+            std::ofstream out(manifest_tmp);
+            out << d.manifest_text(total);
+            if (!out.flush()) throw std::runtime_error(fmt::format("cannot write {}", manifest_tmp.string()));
+        }
+        fs::rename(manifest_tmp, d.manifest());
+    } catch (...) {
+        fs::remove(manifest_tmp, ec);
+        for (std::size_t i = 0; i < d.files; ++i) fs::remove(d.file(i), ec);
+        for (auto p = made.rbegin(); p != made.rend(); ++p) fs::remove(*p, ec);  // only if empty
+        throw;
     }
-    const fs::path tmp = temporary(d.manifest());
-    {
-        std::ofstream out(tmp);
-        out << d.manifest_text(total);
-        if (!out.flush()) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
-    }
-    fs::rename(tmp, d.manifest());
 }
 
 // ---- Cache state -----------------------------------------------------------
@@ -231,10 +303,10 @@ public:
         std::uint64_t sum = 0;
         std::size_t done = 0;
         while (done < set_.bytes) {
-            const ssize_t n = ::pread(fd, buf.get(), chunk_, off_t(done));
-            if (n <= 0) return close_and_fail(fd, i, n);
-            sum += sum_words(buf.get(), std::size_t(n));
-            done += std::size_t(n);
+            const ssize_t n = ::pread(fd, buf.get(), want(done), off_t(done));
+            const std::size_t used = n > 0 ? hash_blocks(buf.get(), std::size_t(n), done, sum) : 0;
+            if (used == 0) return close_and_fail(fd, i, n);
+            done += used;
         }
         ::close(fd);
         return check(i, sum);
@@ -252,13 +324,13 @@ public:
             file.emplace(ex, fd);  // the file owns fd from here
             while (done < set_.bytes) {
                 co_await gate_.enter();
-                auto [ec, n] = co_await file->async_read_some_at(done, asio::buffer(buf.get(), chunk_),
+                auto [ec, n] = co_await file->async_read_some_at(done, asio::buffer(buf.get(), want(done)),
                                                                   asio::as_tuple(asio::deferred));
                 gate_.leave();
-                if (ec) throw boost::system::system_error(ec, set_.file(i).string());
-                if (n == 0) close_and_fail(-1, i, 0);
-                sum += sum_words(buf.get(), n);
-                done += n;
+                if (ec && ec != asio::error::eof) throw boost::system::system_error(ec, set_.file(i).string());
+                const std::size_t used = hash_blocks(buf.get(), n, done, sum);
+                if (used == 0) close_and_fail(-1, i, 0);
+                done += used;
             }
             co_return check(i, sum);
         }
@@ -266,11 +338,11 @@ public:
         auto& pool = offload_pool();
         while (done < set_.bytes) {
             const ssize_t n = co_await asio::co_spawn(
-                pool, [&]() -> asio::awaitable<ssize_t> { co_return ::pread(fd, buf.get(), chunk_, off_t(done)); },
+                pool, [&]() -> asio::awaitable<ssize_t> { co_return ::pread(fd, buf.get(), want(done), off_t(done)); },
                 asio::use_awaitable_t<executor>{});  // Asio 1.81 cannot co_await deferred on (exception_ptr, T)
-            if (n <= 0) close_and_fail(fd, i, n);
-            sum += sum_words(buf.get(), std::size_t(n));
-            done += std::size_t(n);
+            const std::size_t used = n > 0 ? hash_blocks(buf.get(), std::size_t(n), done, sum) : 0;
+            if (used == 0) close_and_fail(fd, i, n);
+            done += used;
         }
         ::close(fd);
         co_return check(i, sum);
@@ -287,16 +359,32 @@ private:
         return fd;
     }
 
+    // Bytes to ask for at `done`: a chunk, or what is left of the file.
+    std::size_t want(std::size_t done) const { return std::min(chunk_, set_.bytes - done); }
+
+    // n < 0: the read failed. Otherwise it ended early, or returned less than
+    // a block: the file is shorter than the set says.
     std::uint64_t close_and_fail(int fd, std::size_t i, ssize_t n) const {
+        const int err = errno;
         if (fd >= 0) ::close(fd);
-        if (n == 0) throw std::runtime_error(fmt::format("{} is shorter than {} bytes", set_.file(i).string(), set_.bytes));
+        if (n >= 0) damaged(i, fmt::format("is shorter than {} bytes", set_.bytes));
+        errno = err;
         fail(set_.file(i), "cannot read");
     }
 
     std::uint64_t check(std::size_t i, std::uint64_t sum) const {
         sum &= checksum_mask;
-        if (sum != sums_[i]) throw std::runtime_error(fmt::format("{} does not hold what it should", set_.file(i).string()));
+        if (sum != sums_[i]) damaged(i, "does not hold what it should");
         return sum;
+    }
+
+    // The set is not what its manifest says: dropping the manifest makes the
+    // next prepare() rebuild it rather than trust it again.
+    [[noreturn]] void damaged(std::size_t i, std::string_view what) const {
+        std::error_code ec;
+        fs::remove(set_.manifest(), ec);
+        throw std::runtime_error(
+            fmt::format("{} {}; the data set will be rebuilt on the next run", set_.file(i).string(), what));
     }
 
     // Whether this loop can use io_uring: Asio sets up a ring for the
@@ -335,7 +423,7 @@ private:
 };
 
 // Checksum speed on this machine (bytes/s), for the ideal: every byte must at
-// least be summed once it is in memory.
+// least be hashed once it is in memory.
 double sum_bytes_per_s() {
     static const double rate = [] {
         std::vector<char> buf(8 << 20, 1);
@@ -343,7 +431,7 @@ double sum_bytes_per_s() {
         std::uint64_t sink = 0;
         for (int attempt = 0; attempt < 5; ++attempt) {
             const auto begun = clock::now();
-            sink += sum_words(buf.data(), buf.size());
+            hash_blocks(buf.data(), buf.size(), 0, sink);
             const double s = std::chrono::duration<double>(clock::now() - begun).count();
             best = std::max(best, double(buf.size()) / std::max(s, 1e-9));
         }
