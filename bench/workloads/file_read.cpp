@@ -19,6 +19,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/random_access_file.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/system_executor.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/deferred.hpp>
@@ -37,7 +39,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -261,30 +262,17 @@ buffer_ptr aligned_buffer(std::size_t n) {
 // Asio 1.81 (epoll with io_uring for files) stalls for good once 128 or more
 // io_uring operations are queued at once, its submit batch size: reproduced
 // here with 136 concurrent reads (120 finish). So the io_uring path keeps at
-// most 64 reads in flight per loop. A gate for one thread: no locks.
+// most 64 reads in flight, for all loops together. The gate is a semaphore:
+// a concurrent channel with 64 slots, where entering sends a token (waiting
+// while all slots are taken) and leaving takes one back. Concurrent, because
+// the multi-threaded loops enter it from several threads.
 class uring_gate {
 public:
-    awaitable<void> enter() {
-        if (free_ > 0) {
-            --free_;
-            co_return;
-        }
-        steady_timer wake(co_await asio::this_coro::executor, clock::time_point::max());
-        waiting_.push_back(&wake);
-        co_await wake.async_wait(asio::as_tuple(asio::deferred));  // cancelled by leave(): our turn
-    }
-    void leave() {
-        if (waiting_.empty()) {
-            ++free_;
-            return;
-        }
-        waiting_.front()->cancel();  // hands this slot on
-        waiting_.pop_front();
-    }
+    awaitable<void> enter() { co_await slots_.async_send(boost::system::error_code{}, asio::deferred); }
+    void leave() { slots_.try_receive([](boost::system::error_code) {}); }
 
 private:
-    int free_ = 64;
-    std::deque<steady_timer*> waiting_;
+    asio::experimental::concurrent_channel<void(boost::system::error_code)> slots_{asio::system_executor(), 64};
 };
 
 class file_tasks final : public task_source {
@@ -389,15 +377,17 @@ private:
 
     // Whether this loop can use io_uring: Asio sets up a ring for the
     // io_context at the first file; where the kernel refuses, it throws.
+    // Asked once, by the first loop to read: where the kernel refuses
+    // io_uring, it refuses it to every loop.
     bool uring_works(const asio::any_io_executor& ex) {
-        if (uring_checked_) return uring_ok_;
-        uring_checked_ = true;
-        try {
-            asio::random_access_file probe(ex);
-            uring_ok_ = true;
-        } catch (const std::exception& e) {
-            uring_error_ = e.what();
-        }
+        std::call_once(uring_checked_, [&] {
+            try {
+                asio::random_access_file probe(ex);
+                uring_ok_ = true;
+            } catch (const std::exception& e) {
+                uring_error_ = e.what();
+            }
+        });
         return uring_ok_;
     }
 
@@ -415,9 +405,10 @@ private:
     std::size_t chunk_;
     bool direct_, offload_;
     std::atomic<int> paths_{0};
-    bool uring_checked_ = false, uring_ok_ = false;  // the loop's thread only
+    std::once_flag uring_checked_;
+    bool uring_ok_ = false;  // written once, under uring_checked_
     std::string uring_error_;
-    uring_gate gate_;  // the loop's thread only
+    uring_gate gate_;
     std::once_flag pool_made_;
     std::optional<asio::thread_pool> pool_;
 };
