@@ -21,4 +21,29 @@ inline case_result run(const workload& w, std::vector<std::pair<std::string, std
     return run_case(case_spec{&w, params(std::move(p)), parse_model(model), a});
 }
 
+// Small sizes of each registered workload, so the sweep of all models is quick.
+inline std::vector<std::pair<std::string, std::int64_t>> small_params(const workload& w) {
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    for (const auto& spec : w.params()) {
+        std::int64_t v = spec.quick.front();
+        if (spec.name == "tasks") v = 12;
+        if (spec.name == "wait_ms") v = 5;
+        if (spec.name == "boards") v = 5;
+        if (spec.name == "moves") v = 3;
+        if (spec.name == "think_us") v = 100;
+        if (spec.name == "reply_us") v = 1000;
+        if (spec.name == "delay_ms") v = 5;
+        if (spec.name == "bytes") v = 256;
+        // serve: one connection at 40 req/s for 1 s is within every model's
+        // reach (sequential serves one keep-alive connection at a time).
+        if (spec.name == "conns") v = 1;
+        if (spec.name == "rate") v = 40;
+        if (spec.name == "duration_s") v = 1;
+        if (spec.name == "files") v = 8;
+        if (spec.name == "file_kib") v = 256;
+        out.emplace_back(spec.name, v);
+    }
+    return out;
+}
+
 }  // namespace simul::testing

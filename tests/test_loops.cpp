@@ -13,34 +13,14 @@ using namespace simul::testing;
 
 namespace {
 
-std::vector<std::pair<std::string, std::int64_t>> small(const workload& w) {
-    std::vector<std::pair<std::string, std::int64_t>> out;
-    for (const auto& spec : w.params()) {
-        std::int64_t v = spec.quick.front();
-        if (spec.name == "tasks") v = 40;
-        if (spec.name == "wait_ms" || spec.name == "delay_ms") v = 5;
-        if (spec.name == "boards") v = 6;
-        if (spec.name == "moves") v = 3;
-        if (spec.name == "think_us") v = 100;
-        if (spec.name == "reply_us") v = 1000;
-        if (spec.name == "conns") v = 4;
-        if (spec.name == "rate") v = 100;
-        if (spec.name == "duration_s") v = 1;
-        if (spec.name == "files") v = 8;
-        if (spec.name == "file_kib") v = 256;
-        out.emplace_back(spec.name, v);
-    }
-    return out;
-}
-
 TEST(Loops, EveryWorkloadGivesTheSameChecksumOnOneLoopAndOnMany) {
     for (const workload* w : all_workloads()) {
         SCOPED_TRACE(std::string(w->name()));
-        const auto one = run(*w, small(*w), "coroutine_loop");
+        const auto one = run(*w, small_params(*w), "coroutine_loop");
         ASSERT_EQ(one.failed, 0u) << one.label;
         for (const char* many : {"coroutine_loop:2", "shared_loop:2", "coroutine_loop:3", "shared_loop:3"}) {
             SCOPED_TRACE(many);
-            const auto r = run(*w, small(*w), many);
+            const auto r = run(*w, small_params(*w), many);
             EXPECT_EQ(r.failed, 0u) << r.label;
             EXPECT_EQ(r.tasks, one.tasks);
             EXPECT_EQ(r.checksum, one.checksum);
