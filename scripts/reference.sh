@@ -12,8 +12,8 @@ source scripts/deps.sh
 run=$(readlink results/latest)
 rm -rf results/.reference.new
 cp -r "results/$run" results/.reference.new
-scripts/baselines.sh --out results/.reference.new
-"$(simul_python)" scripts/report.py results/.reference.new/run.json >/dev/null
+# A row that fails is in the table, marked; the reference goes on.
+scripts/baselines.sh --out results/.reference.new || echo "simul: some baselines failed (see the table)" >&2
 # The timelines are drawn; the per-task traces behind them stay in the run.
 rm -rf results/.reference.new/traces
 # Swap in whole: an interrupted regeneration leaves the old reference.
