@@ -159,8 +159,8 @@ TEST(FileRead, TheLoopReadsMoreFilesAtOnceThanAsiosSubmitBatch) {
 }
 
 // The loop reuses a few buffers rather than one per task: with 1 MiB chunks,
-// 16 tasks all in flight would have 16 MiB of buffers; the shared slots hold
-// about 1 MiB in flight (2 reads here), on both io paths.
+// 16 tasks all in flight would have 16 MiB of buffers; the shared slots keep
+// 2 reads here (about 512 KiB in flight, at least 2), on both io paths.
 TEST(FileRead, TheLoopReusesAFewBuffersRatherThanOnePerTask) {
     use_data_dir();
     auto p = small(1);

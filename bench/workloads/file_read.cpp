@@ -270,13 +270,14 @@ buffer_ptr aligned_buffer(std::size_t n) {
 // Sequential reuses one warm buffer; a fair loop reuses K. A warm read is a
 // memcpy, so more than a few in flight buy nothing, while cold reads gain a
 // little from a deeper device queue. Measured here (2 cores, 1 MiB L2 per
-// core, 64 files of 1 MiB; issue 13's report has the runs): at 1 MiB chunks
-// warm reads are best at K = 1-2 and fall by half at 16; at 64 KiB K = 8-16
-// is best, 1-2 is slower, and cold reads gain up to 64. So K holds about
-// 1 MiB in flight, at least 2 reads (one hashed while the next is read) and
-// at most 16. This also keeps well clear of Asio 1.81's stall: Asio (epoll
-// with io_uring for files) stalls for good once 128 or more io_uring
-// operations are queued at once, its submit batch size (reproduced with 136
+// core, 64 files of 1 MiB, medians of 7; issue 13's report has the runs):
+// at 1 MiB chunks warm reads are best at K = 1-2, slower at 4 and half as
+// fast at 16; at 64 KiB K = 8 is best, 4 and 32 are slower. So K holds about
+// half the L2 in flight, 512 KiB: at least 2 reads (one hashed while the
+// next is read), at most 16. This also keeps well clear of Asio 1.81's
+// stall: Asio (epoll with io_uring for files) stalls for good once 128 or
+// more io_uring operations are queued at once, its submit batch size
+// (reproduced with 136
 // concurrent reads; 120 finish).
 //
 // The gate is a semaphore: a concurrent channel with K slots, where entering
@@ -286,7 +287,7 @@ buffer_ptr aligned_buffer(std::size_t n) {
 // scheduler; only a full gate suspends the task.
 class read_slots {
 public:
-    static constexpr std::size_t bytes_in_flight = 1 << 20, min_slots = 2, max_slots = 16;
+    static constexpr std::size_t bytes_in_flight = 512 << 10, min_slots = 2, max_slots = 16;
 
     explicit read_slots(std::size_t chunk)
         : chunk_(chunk), count_(std::clamp(bytes_in_flight / std::max<std::size_t>(chunk, 1), min_slots, max_slots)) {}
