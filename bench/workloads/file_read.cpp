@@ -277,8 +277,7 @@ buffer_ptr aligned_buffer(std::size_t n) {
 // next is read), at most 16. This also keeps well clear of Asio 1.81's
 // stall: Asio (epoll with io_uring for files) stalls for good once 128 or
 // more io_uring operations are queued at once, its submit batch size
-// (reproduced with 136
-// concurrent reads; 120 finish).
+// (reproduced with 136 concurrent reads; 120 finish).
 //
 // The gate is a semaphore: a concurrent channel with K slots, where entering
 // sends a token and leaving takes one back; concurrent, because the
