@@ -160,7 +160,7 @@ TEST(FileRead, TheLoopReadsMoreFilesAtOnceThanAsiosSubmitBatch) {
 
 // The loop reuses a few buffers rather than one per task: with 1 MiB chunks,
 // 16 tasks all in flight would have 16 MiB of buffers; the shared slots keep
-// 2 reads here (about 512 KiB in flight, at least 2), on both io paths.
+// 2 reads in flight here on io_uring and 4 on the offload pool.
 TEST(FileRead, TheLoopReusesAFewBuffersRatherThanOnePerTask) {
     use_data_dir();
     auto p = small(1);
