@@ -158,6 +158,24 @@ TEST(FileRead, TheLoopReadsMoreFilesAtOnceThanAsiosSubmitBatch) {
     EXPECT_EQ(r.failed, 0u) << r.label;
 }
 
+// The loop reuses a few buffers rather than one per task: with 1 MiB chunks,
+// 16 tasks all in flight would have 16 MiB of buffers; the shared slots keep
+// 2 reads in flight here on io_uring and 4 on the offload pool.
+TEST(FileRead, TheLoopReusesAFewBuffersRatherThanOnePerTask) {
+    use_data_dir();
+    auto p = small(1);
+    p[0].second = 16;
+    p[1].second = 1024;
+    p[2].second = 1024;
+    for (std::int64_t offload : {0, 1}) {
+        p[5].second = offload;
+        const auto r = run(file_read_workload(), p, "coroutine_loop");
+        ASSERT_EQ(r.failed, 0u) << r.label;
+        EXPECT_EQ(r.in_flight_peak, 16u);
+        EXPECT_LT(r.cost.mem_peak_bytes, 8 << 20) << "offload " << offload;
+    }
+}
+
 TEST(FileRead, ATruncatedFileIsFoundByTheCheapCheckAndRebuilt) {
     const fs::path dir = use_data_dir();
     file_read_workload().prepare(params(small(1)));

@@ -259,20 +259,88 @@ buffer_ptr aligned_buffer(std::size_t n) {
     return buffer_ptr(static_cast<char*>(p));
 }
 
-// Asio 1.81 (epoll with io_uring for files) stalls for good once 128 or more
-// io_uring operations are queued at once, its submit batch size: reproduced
-// here with 136 concurrent reads (120 finish). So the io_uring path keeps at
-// most 64 reads in flight, for all loops together. The gate is a semaphore:
-// a concurrent channel with 64 slots, where entering sends a token (waiting
-// while all slots are taken) and leaving takes one back. Concurrent, because
-// the multi-threaded loops enter it from several threads.
-class uring_gate {
+// The loop's reads share K page-aligned buffers, and at most K reads (each
+// with its buffer) are in flight across the loops, from the read until its
+// bytes are hashed. Why few and reused: a fresh buffer per task is 64 buffers
+// in flight, and at 1 MiB each above glibc's mmap threshold, so every task
+// mmaps, page-faults and unmaps its own (the kernel's copy into unfaulted
+// pages dominated the profile); and 64 buffers do not fit in the cache, so
+// the kernel's copy and the checksum both go to memory (fio's io_uring drops
+// from 5.5 to 1.3 GiB/s here from iodepth 4 to 16 for the same reason).
+// Sequential reuses one warm buffer; a fair loop reuses K. A warm read is a
+// memcpy, so more than a few in flight buy nothing, while cold reads gain a
+// little from a deeper device queue. Measured here (2 cores, 1 MiB L2 per
+// core, 64 files of 1 MiB, medians of 7; issue 13's report has the runs):
+// at 1 MiB chunks warm reads are best at K = 1-2, slower at 4 and half as
+// fast at 16; at 64 KiB K = 8 is best, 4 and 32 are slower. So K holds about
+// half the L2 in flight, 512 KiB: at least 2 reads (one hashed while the
+// next is read), at most 16. This also keeps well clear of Asio 1.81's
+// stall: Asio (epoll with io_uring for files) stalls for good once 128 or
+// more io_uring operations are queued at once, its submit batch size
+// (reproduced with 136 concurrent reads; 120 finish).
+//
+// The gate is a semaphore: a concurrent channel with K slots, where entering
+// sends a token and leaving takes one back; concurrent, because the
+// multi-threaded loops enter it from several threads. Entering tries a
+// synchronous send first, so a free slot costs no trip through the
+// scheduler; only a full gate suspends the task.
+//
+// The offload path has slots of its own, more of them: each of its reads is
+// two thread hops (to the pool and back), so it is bound by latency, not by
+// the copy, and needs more reads in flight to keep the pool busy. Measured
+// the same way: at 64 KiB it reads half as fast at K = 8 as at 64, at 1 MiB
+// best at K = 4 and half as fast at 64. So about 4 MiB in flight, 4 to 64.
+class read_slots {
 public:
-    awaitable<void> enter() { co_await slots_.async_send(boost::system::error_code{}, asio::deferred); }
-    void leave() { slots_.try_receive([](boost::system::error_code) {}); }
+    // Slots for about `bytes_in_flight`, between `least` and `most`.
+    read_slots(std::size_t chunk, std::size_t bytes_in_flight, std::size_t least, std::size_t most)
+        : chunk_(chunk), count_(std::clamp(bytes_in_flight / std::max<std::size_t>(chunk, 1), least, most)) {}
+
+    // A slot and its buffer, until leave().
+    awaitable<buffer_ptr> enter() {
+        if (!gate_.try_send(boost::system::error_code{}))
+            co_await gate_.async_send(boost::system::error_code{}, asio::deferred);
+        co_return take();
+    }
+
+    void leave(buffer_ptr buf) {
+        {
+            std::lock_guard lock(mutex_);
+            free_.push_back(std::move(buf));
+        }
+        gate_.try_receive([](boost::system::error_code) {});
+    }
 
 private:
-    asio::experimental::concurrent_channel<void(boost::system::error_code)> slots_{asio::system_executor(), 64};
+    // Made at first use (the blocking models never take one), so at most
+    // count_ are ever made.
+    buffer_ptr take() {
+        std::lock_guard lock(mutex_);
+        if (free_.empty()) return aligned_buffer(chunk_);
+        buffer_ptr buf = std::move(free_.back());
+        free_.pop_back();
+        return buf;
+    }
+
+    const std::size_t chunk_, count_;
+    asio::experimental::concurrent_channel<void(boost::system::error_code)> gate_{asio::system_executor(), count_};
+    std::mutex mutex_;
+    std::vector<buffer_ptr> free_;
+};
+
+// Holds a slot for one read and its hashing; gives it back on every exit,
+// exceptions included.
+class read_slot {
+public:
+    read_slot(read_slots& slots, buffer_ptr buf) : slots_(slots), buf_(std::move(buf)) {}
+    read_slot(const read_slot&) = delete;
+    read_slot& operator=(const read_slot&) = delete;
+    ~read_slot() { slots_.leave(std::move(buf_)); }
+    char* get() const { return buf_.get(); }
+
+private:
+    read_slots& slots_;
+    buffer_ptr buf_;
 };
 
 class file_tasks final : public task_source {
@@ -303,7 +371,6 @@ public:
     awaitable<std::uint64_t> async(std::size_t i) override {
         auto ex = co_await asio::this_coro::executor;
         const int fd = open_file(i);
-        auto buf = aligned_buffer(chunk_);
         std::uint64_t sum = 0;
         std::size_t done = 0;
         std::optional<asio::random_access_file> file;
@@ -311,10 +378,9 @@ public:
             paths_ |= used_uring;
             file.emplace(ex, fd);  // the file owns fd from here
             while (done < set_.bytes) {
-                co_await gate_.enter();
+                read_slot buf(uring_slots_, co_await uring_slots_.enter());
                 auto [ec, n] = co_await file->async_read_some_at(done, asio::buffer(buf.get(), want(done)),
                                                                   asio::as_tuple(asio::deferred));
-                gate_.leave();
                 if (ec && ec != asio::error::eof) throw boost::system::system_error(ec, set_.file(i).string());
                 const std::size_t used = hash_blocks(buf.get(), n, done, sum);
                 if (used == 0) close_and_fail(-1, i, 0);
@@ -325,10 +391,12 @@ public:
         paths_ |= used_offload;
         auto& pool = offload_pool();
         while (done < set_.bytes) {
+            read_slot buf(offload_slots_, co_await offload_slots_.enter());
+            char* data = buf.get();
             const ssize_t n = co_await asio::co_spawn(
-                pool, [&]() -> asio::awaitable<ssize_t> { co_return ::pread(fd, buf.get(), want(done), off_t(done)); },
+                pool, [&]() -> asio::awaitable<ssize_t> { co_return ::pread(fd, data, want(done), off_t(done)); },
                 asio::use_awaitable_t<executor>{});  // Asio 1.81 cannot co_await deferred on (exception_ptr, T)
-            const std::size_t used = n > 0 ? hash_blocks(buf.get(), std::size_t(n), done, sum) : 0;
+            const std::size_t used = n > 0 ? hash_blocks(data, std::size_t(n), done, sum) : 0;
             if (used == 0) close_and_fail(fd, i, n);
             done += used;
         }
@@ -408,7 +476,8 @@ private:
     std::once_flag uring_checked_;
     bool uring_ok_ = false;  // written once, under uring_checked_
     std::string uring_error_;
-    uring_gate gate_;
+    read_slots uring_slots_{chunk_, 512 << 10, 2, 16};
+    read_slots offload_slots_{chunk_, 4 << 20, 4, 64};
     std::once_flag pool_made_;
     std::optional<asio::thread_pool> pool_;
 };
