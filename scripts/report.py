@@ -22,6 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import anchors
 import simul_results as sr
 import simul_style as style
 import timeline
@@ -569,6 +570,7 @@ def report(run, out_dir, traces_dir=None):
             lines += ["Cases with values missing from the JSON (null or NaN; left out of the charts):", ""]
             lines += [f"- `{c.name}`: no value for {', '.join(sorted(c.missing))}" for c in holes]
             lines.append("")
+    lines += anchors.report_section(Path(run.files[0]).resolve().parent)  # anchors.json beside run.json
     replace_atomically(out_dir / "REPORT.md", lambda tmp: Path(tmp).write_text("\n".join(lines), encoding="utf-8"))
     return out_dir / "REPORT.md", colors
 
