@@ -177,11 +177,12 @@ Requests/sec:   1000.50
 def test_fio_jobs_share_the_files_out_and_match_the_cache_state(tmp_path):
     names = [f"f{i:05}.dat" for i in range(5)]
     job = anchors.fio_job(tmp_path, names, "psync", 2, 1, 64, "cold")
-    assert "invalidate=1" in job and "loops=1" in job and "bs=64k" in job
+    assert "invalidate=1" in job and "loops=1" in job and "time_based" not in job and "bs=64k" in job
     assert "file_service_type=sequential" in job
     assert "filename=f00000.dat:f00002.dat:f00004.dat" in job and "filename=f00001.dat:f00003.dat" in job
     warm = anchors.fio_job(tmp_path, names, "io_uring", 1, 5, 1024, "warm")
-    assert "invalidate=0" in warm and "iodepth=5" in warm and "file_service_type=roundrobin" in warm
+    assert "invalidate=0" in warm and "time_based=1" in warm and "iodepth=5" in warm
+    assert "file_service_type=roundrobin" in warm
 
 
 def test_each_model_is_held_to_the_fio_pattern_of_its_shape():
