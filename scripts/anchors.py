@@ -15,7 +15,8 @@ simul-serve) on the others, as the serve workload does; file reads run
 unpinned on both sides. Writes anchors.json and anchors.md into --out.
 
 Usage: anchors.py --build DIR --out DIR [--repetitions K] [--duration S] [--quick]
-                  [--models LIST] [--nginx-port N] [--simul-port N] [--no-fio]
+                  [--models LIST] [--waits MS,..] [--conns C,..] [--nginx-port N] [--simul-port N]
+                  [--no-fio]
 """
 
 import argparse
@@ -549,6 +550,17 @@ def default_models():
             f"coroutine_loop:{p}", f"shared_loop:{p}"]
 
 
+def whole_numbers(text, flag, allowed):
+    try:
+        values = [int(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if not values or any(v < 1 and flag == "--conns" for v in values) or (allowed and not set(values) <= allowed):
+        raise UsageError(f"{flag} '{text}' is not a list of " + ("0 and/or 10 (what nginx's config answers)"
+                                                                 if allowed else "positive whole numbers"))
+    return values
+
+
 def check_tools(need_fio):
     tools = [("nginx", "nginx-light"), ("wrk", "wrk"), ("taskset", "util-linux")] + ([("fio", "fio")] if need_fio else [])
     for tool, package in tools:
@@ -566,6 +578,8 @@ def main(argv):
     ap.add_argument("--duration", type=int, default=5, help="seconds of wrk per run")
     ap.add_argument("--models", help="comma-separated models (default: every model, pools of 2 and 24, loops of "
                                      "P = the CPUs)")
+    ap.add_argument("--waits", help="backend waits in ms, comma-separated (default: 0,10)")
+    ap.add_argument("--conns", help="wrk connections, comma-separated (default: 50,1000)")
     ap.add_argument("--nginx-port", type=int, default=18080)
     ap.add_argument("--simul-port", type=int, default=18081)
     ap.add_argument("--no-fio", action="store_true", help="serve only")
@@ -597,14 +611,18 @@ def main(argv):
         if args.quick:
             args.duration, args.repetitions = 1, 1
         models = args.models.split(",") if args.models else (["coroutine_loop"] if args.quick else default_models())
+        conditions = QUICK_CONDITIONS if args.quick else SERVE_CONDITIONS
+        if args.waits or args.conns:
+            waits = whole_numbers(args.waits, "--waits", {0, 10}) if args.waits else sorted({w for w, _ in conditions})
+            conns = whole_numbers(args.conns, "--conns", None) if args.conns else sorted({c for _, c in conditions})
+            conditions = [(w, c) for w in waits for c in conns]
         do_fio = not args.no_fio and shutil.which("fio") is not None
         check_tools(need_fio=not args.no_fio and not args.quick)
         build, split = args.build.resolve(), cpu_split()
         doc = {"pinning": split[2], "repetitions": args.repetitions, "duration_s": args.duration,
                "quick": args.quick, "models": models, "loadavg_before": loadavg(), "skipped": []}
         with tempfile.TemporaryDirectory(prefix="simul-anchors-") as tmp:
-            doc["serve"] = measure_serve(procs, build, models, QUICK_CONDITIONS if args.quick else SERVE_CONDITIONS,
-                                         args, split, Path(tmp), log)
+            doc["serve"] = measure_serve(procs, build, models, conditions, args, split, Path(tmp), log)
         if do_fio:
             file_set = QUICK_FILE_SET if args.quick else FILE_SET
             doc["file_set"] = file_set

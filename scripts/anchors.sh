@@ -10,6 +10,8 @@
 #   --repetitions K    runs of each side per row (default 3)
 #   --duration S       seconds of wrk per run (default 5)
 #   --models LIST      comma-separated models (default: every model)
+#   --waits MS,..      backend waits, 0 and/or 10 (default both)
+#   --conns C,..       wrk connections (default 50,1000)
 #   --nginx-port N, --simul-port N   ports to use (default 18080, 18081)
 #   --no-fio           serve only
 #   --quick            1 s runs of the loop only, small files: checks that it runs
@@ -23,11 +25,12 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=${2:?--out needs a folder}; shift 2 ;;
     --out=*) out=${1#--out=}; shift ;;
-    --repetitions|--duration|--models|--nginx-port|--simul-port)
+    --repetitions|--duration|--models|--waits|--conns|--nginx-port|--simul-port)
       args+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
-    --repetitions=*|--duration=*|--models=*|--nginx-port=*|--simul-port=*|--no-fio|--quick) args+=("$1"); shift ;;
+    --repetitions=*|--duration=*|--models=*|--waits=*|--conns=*|--nginx-port=*|--simul-port=*|--no-fio|--quick)
+      args+=("$1"); shift ;;
     *) echo "anchors.sh: unknown argument '$1' (known: --out DIR, --repetitions K, --duration S, --models LIST," \
-            "--nginx-port N, --simul-port N, --no-fio, --quick)" >&2; exit 2 ;;
+            "--waits MS,.., --conns C,.., --nginx-port N, --simul-port N, --no-fio, --quick)" >&2; exit 2 ;;
   esac
 done
 if [ ! -d "$out" ]; then
