@@ -102,10 +102,12 @@ private:
 // the HTTP version and keep-alive every byte of the response, so a connection
 // keeps the last one it made and sends it again while its client asks the
 // same (wrk does; simul-load asks a new seed each time and gets a new one).
-// The checksum vouches for the bytes the server sent: the digest is taken
-// over the very buffer that is written, which nothing changes once it is
-// made, so a response sent again is vouched for as fully as a fresh one.
-// The header is Beast's, serialized once per response rather than per write.
+// The server's checksum vouches that each answer carried the body of its
+// request's (bytes, seed): the digest is taken over the body bytes of the
+// very buffer that is written, which nothing changes once it is made, so an
+// answer sent again is vouched for as fully as a fresh one (and the client
+// checks every body it receives on its own). The header is Beast's,
+// serialized once per response rather than per write.
 struct prepared_response {
     delay_request key{-1, -1, 0};
     unsigned version = 0;
@@ -123,9 +125,10 @@ struct prepared_response {
         res.keep_alive(alive);
         std::ostringstream header;
         header << res.base();
-        const std::string b = body(d.bytes, d.seed);
-        wire = header.str() + b;
-        digest = http::digest(b);
+        wire = header.str();
+        const std::size_t body_at = wire.size();
+        wire += body(d.bytes, d.seed);
+        digest = http::digest(std::string_view(wire).substr(body_at));
         return *this;
     }
 };
