@@ -16,7 +16,7 @@ unpinned on both sides. Writes anchors.json and anchors.md into --out.
 
 Usage: anchors.py --build DIR --out DIR [--repetitions K] [--duration S] [--quick]
                   [--models LIST] [--waits MS,..] [--conns C,..] [--nginx-port N] [--simul-port N]
-                  [--no-fio]
+                  [--no-fio] [--no-serve]
 """
 
 import argparse
@@ -50,10 +50,11 @@ QUICK_CHUNKS_KIB = [64]
 # gate), one per task: fio's io_uring depth is the same.
 LOOP_READS_IN_FLIGHT = 64
 # fio counts whole milliseconds, and one pass over a warm set takes about 10,
-# so a warm fio run reads its files over and over for this many seconds; the
-# jobs then overlap for the whole run, and the group's MiB/s is their sum. (A
-# single pass of many short jobs that hardly overlap would be summed as if
-# they had.) Cold runs read each file once: a second pass would be warm.
+# so a warm fio run reads the files over and over for this many seconds: every
+# job reads the whole set, each starting at another file, so that the jobs
+# overlap for the whole run (the group's MiB/s is then their true sum) and no
+# job rereads a set small enough to stay in the CPU's caches. Cold runs read
+# each file once, shared out among the jobs: a second pass would be warm.
 WARM_SECONDS = 2
 
 
@@ -346,8 +347,9 @@ def read_through(folder, names):
 
 
 def fio_job(folder, names, engine, jobs, depth, chunk_kib, cache, warm_seconds=WARM_SECONDS):
-    """A fio job file: `jobs` jobs sharing the files out (file i to job i mod
-    jobs), each reading its files whole, in order, in chunk_kib blocks."""
+    """A fio job file: `jobs` jobs reading files whole, in order, in chunk_kib
+    blocks; cold: the files shared out (file i to job i mod jobs), one pass;
+    warm: each job the whole set from file j·K/jobs on, for warm_seconds."""
     warm = cache == "warm"
     lines = ["[global]", f"directory={folder}", f"ioengine={engine}", "rw=read", f"bs={chunk_kib}k",
              f"iodepth={depth}", "direct=0", f"invalidate={0 if warm else 1}",
@@ -357,7 +359,9 @@ def fio_job(folder, names, engine, jobs, depth, chunk_kib, cache, warm_seconds=W
              # flight, as the loop does; psync reads a file to its end first.
              f"file_service_type={'roundrobin' if depth > 1 else 'sequential'}", ""]
     for j in range(jobs):
-        lines += [f"[job{j}]", "filename=" + ":".join(names[j::jobs]), ""]
+        start = j * len(names) // jobs
+        mine = names[start:] + names[:start] if warm else names[j::jobs]
+        lines += [f"[job{j}]", "filename=" + ":".join(mine), ""]
     return "\n".join(lines)
 
 
@@ -482,10 +486,12 @@ def markdown(doc):
         fs = doc["file_set"]
         lines += [f"**file_read**: {fs['files']} files of {fs['file_kib']} KiB, read whole; fio on the same files "
                   "(`rw=read`, `direct=0`, threads; cold: `invalidate=1`, the same fadvise DONTNEED simul's "
-                  "eviction makes, one pass; warm: read once before, `invalidate=0`, the files read over and over "
-                  "for 1 to 2 s, since one pass is shorter than fio's millisecond clock can time) against "
+                  "eviction makes, one pass, the files shared out among the jobs; warm: read once before, "
+                  "`invalidate=0`, every job reading the whole set over and over for 1 to 2 s from its own "
+                  "starting file, since one pass is shorter than fio's millisecond clock can time) against "
                   "simul-bench's case (one pass: its makespan includes starting its threads). fio does not touch "
-                  "the data; simul checksums every byte.", "",
+                  "the data; simul checksums every byte. With many jobs on few CPUs a cold pass can be "
+                  "overstated: fio divides the bytes by the longest job's time, as if the jobs had overlapped.", "",
                   "| cache | chunk | model | fio | fio MiB/s | simul MiB/s | simul ÷ fio |",
                   "| --- | ---: | --- | --- | ---: | ---: | ---: |"]
         for r in doc["file_read"]:
@@ -583,6 +589,7 @@ def main(argv):
     ap.add_argument("--nginx-port", type=int, default=18080)
     ap.add_argument("--simul-port", type=int, default=18081)
     ap.add_argument("--no-fio", action="store_true", help="serve only")
+    ap.add_argument("--no-serve", action="store_true", help="file_read only")
     ap.add_argument("--quick", action="store_true", help="1 s runs, the loop only, small files: checks that it runs")
     try:
         args = ap.parse_args(argv)
@@ -621,8 +628,12 @@ def main(argv):
         build, split = args.build.resolve(), cpu_split()
         doc = {"pinning": split[2], "repetitions": args.repetitions, "duration_s": args.duration,
                "quick": args.quick, "models": models, "loadavg_before": loadavg(), "skipped": []}
-        with tempfile.TemporaryDirectory(prefix="simul-anchors-") as tmp:
-            doc["serve"] = measure_serve(procs, build, models, conditions, args, split, Path(tmp), log)
+        doc["serve"] = []
+        if args.no_serve:
+            doc["skipped"].append("serve against nginx (--no-serve)")
+        else:
+            with tempfile.TemporaryDirectory(prefix="simul-anchors-") as tmp:
+                doc["serve"] = measure_serve(procs, build, models, conditions, args, split, Path(tmp), log)
         if do_fio:
             file_set = QUICK_FILE_SET if args.quick else FILE_SET
             doc["file_set"] = file_set

@@ -14,6 +14,7 @@
 #   --conns C,..       wrk connections (default 50,1000)
 #   --nginx-port N, --simul-port N   ports to use (default 18080, 18081)
 #   --no-fio           serve only
+#   --no-serve         file_read only
 #   --quick            1 s runs of the loop only, small files: checks that it runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,10 +28,10 @@ while [ $# -gt 0 ]; do
     --out=*) out=${1#--out=}; shift ;;
     --repetitions|--duration|--models|--waits|--conns|--nginx-port|--simul-port)
       args+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
-    --repetitions=*|--duration=*|--models=*|--waits=*|--conns=*|--nginx-port=*|--simul-port=*|--no-fio|--quick)
+    --repetitions=*|--duration=*|--models=*|--waits=*|--conns=*|--nginx-port=*|--simul-port=*|--no-fio|--no-serve|--quick)
       args+=("$1"); shift ;;
     *) echo "anchors.sh: unknown argument '$1' (known: --out DIR, --repetitions K, --duration S, --models LIST," \
-            "--waits MS,.., --conns C,.., --nginx-port N, --simul-port N, --no-fio, --quick)" >&2; exit 2 ;;
+            "--waits MS,.., --conns C,.., --nginx-port N, --simul-port N, --no-fio, --no-serve, --quick)" >&2; exit 2 ;;
   esac
 done
 if [ ! -d "$out" ]; then

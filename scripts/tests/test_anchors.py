@@ -183,6 +183,9 @@ def test_fio_jobs_share_the_files_out_and_match_the_cache_state(tmp_path):
     warm = anchors.fio_job(tmp_path, names, "io_uring", 1, 5, 1024, "warm")
     assert "invalidate=0" in warm and "time_based=1" in warm and "iodepth=5" in warm
     assert "file_service_type=roundrobin" in warm
+    spread = anchors.fio_job(tmp_path, names, "psync", 2, 1, 64, "warm")  # every job the whole set, rotated
+    assert "filename=f00000.dat:f00001.dat:f00002.dat:f00003.dat:f00004.dat" in spread
+    assert "filename=f00002.dat:f00003.dat:f00004.dat:f00000.dat:f00001.dat" in spread
 
 
 def test_each_model_is_held_to_the_fio_pattern_of_its_shape():
