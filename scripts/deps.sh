@@ -11,11 +11,23 @@ simul_packages=(
   wrk
   time  # GNU /usr/bin/time -v: test_meter checks the meter against it
   python3-matplotlib python3-pytest
+  # nginx with its echo module (about 2 MB): test_anchors runs a short
+  # anchors.py serve check against it
+  nginx-light libnginx-mod-http-echo
 )
 
-simul_install_deps() {
+# What scripts/anchors.sh adds: fio brings Ceph's and Gluster's client
+# libraries (some 40 MB), so only that optional script installs it.
+simul_anchor_packages=(
+  nginx-light libnginx-mod-http-echo wrk fio
+)
+
+simul_install_deps() { simul_install_packages "${simul_packages[@]}"; }
+simul_install_anchor_deps() { simul_install_packages "${simul_anchor_packages[@]}"; }
+
+simul_install_packages() {
   local missing=() p
-  for p in "${simul_packages[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -4,6 +4,7 @@
 #include "models/task.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <sstream>
 #include <thread>
 
 namespace asio = boost::asio;
@@ -89,32 +91,82 @@ std::string short_error(const std::exception& e) {
 
 namespace {
 
-using request = bhttp::request<bhttp::string_body>;
-using response = bhttp::response<bhttp::string_body>;
+// The request line is all a server of /delay needs. Beast's own parser
+// (basic_parser) hands it over here without building a header map, into a
+// target string the connection keeps: parsing a request allocates nothing
+// once the connection's first request has sized that string. basic_parser
+// cannot be reset, so each request gets a new one (it lives on the stack).
+class request_line final : public bhttp::basic_parser<true> {
+public:
+    explicit request_line(std::string& target) : target_(target) { target_.clear(); }
 
-response reply(const request& req, const delay_request& d) {
-    response res{bhttp::status::ok, req.version()};
-    res.set(bhttp::field::server, "simul");
-    res.set(bhttp::field::content_type, "text/plain");
-    res.keep_alive(req.keep_alive());
-    res.body() = body(d.bytes, d.seed);
-    res.prepare_payload();
-    return res;
+    bhttp::verb method = bhttp::verb::unknown;
+    unsigned version = 11;
+    std::string_view target() const { return target_; }
+
+private:
+    void on_request_impl(bhttp::verb m, beast::string_view, beast::string_view t, int v, beast::error_code&) override {
+        method = m;
+        version = unsigned(v);
+        target_.assign(t.data(), t.size());
+    }
+    void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
+    void on_field_impl(bhttp::field, beast::string_view, beast::string_view, beast::error_code&) override {}
+    void on_header_impl(beast::error_code&) override {}
+    void on_body_init_impl(const boost::optional<std::uint64_t>&, beast::error_code&) override {}
+    std::size_t on_body_impl(beast::string_view b, beast::error_code&) override { return b.size(); }  // ignored
+    void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view b, beast::error_code&) override { return b.size(); }
+    void on_finish_impl(beast::error_code&) override {}
+
+    std::string& target_;
+};
+
+// The answer to one distinct request. (bytes, seed) decide the body, and with
+// the HTTP version and keep-alive every byte of the response, so a connection
+// keeps the last one it made and sends it again while its client asks the
+// same (wrk does; simul-load asks a new seed each time and gets a new one).
+// The server's checksum vouches that each answer carried the body of its
+// request's (bytes, seed): the digest is taken over the body bytes of the
+// very buffer that is written, which nothing changes once it is made, so an
+// answer sent again is vouched for as fully as a fresh one (and the client
+// checks every body it receives on its own). The header is Beast's,
+// serialized once per response rather than per write.
+bhttp::response<bhttp::empty_body> reply_head(unsigned version, bool keep_alive, std::int64_t bytes) {
+    bhttp::response<bhttp::empty_body> head{bhttp::status::ok, version};
+    head.set(bhttp::field::server, "simul");
+    head.set(bhttp::field::content_type, "text/plain");
+    head.content_length(std::uint64_t(bytes));
+    head.keep_alive(keep_alive);
+    return head;
 }
+
+struct prepared_response {
+    delay_request key{-1, -1, 0};
+    unsigned version = 0;
+    bool keep_alive = false;
+    std::string wire;  // status line, header and body, as sent
+    std::uint64_t digest = 0;
+
+    const prepared_response& for_request(const delay_request& d, unsigned v, bool alive) {
+        if (d.bytes == key.bytes && d.seed == key.seed && v == version && alive == keep_alive) return *this;
+        key = d, version = v, keep_alive = alive;
+        std::ostringstream header;
+        header << reply_head(v, alive, d.bytes).base();
+        wire = header.str();
+        const std::size_t body_at = wire.size();
+        wire += body(d.bytes, d.seed);
+        digest = http::digest(std::string_view(wire).substr(body_at));
+        return *this;
+    }
+};
+
+using response = bhttp::response<bhttp::string_body>;
 
 // Bodies larger than this are made and sent a part at a time, so that a
 // client that does not read holds the server to one part, not the body
 // (up to 64 MiB) for each such request.
 constexpr std::size_t part_bytes = 64 << 10;
-
-bhttp::response<bhttp::empty_body> large_reply_head(const request& req, const delay_request& d) {
-    bhttp::response<bhttp::empty_body> head{bhttp::status::ok, req.version()};
-    head.set(bhttp::field::server, "simul");
-    head.set(bhttp::field::content_type, "text/plain");
-    head.keep_alive(req.keep_alive());
-    head.content_length(std::uint64_t(d.bytes));
-    return head;
-}
 
 response bad_request(unsigned version, std::string_view why) {
     response res{bhttp::status::bad_request, version};
@@ -132,25 +184,31 @@ bool is_parse_error(const beast::error_code& ec) {
 }
 
 // What to do with a request that parsed: the delay to wait, or why it is bad.
-std::optional<delay_request> check(const request& req, std::string& why) {
-    if (req.method() != bhttp::verb::get) {
+std::optional<delay_request> check(const request_line& req, std::string& why) {
+    if (req.method != bhttp::verb::get) {
         why = "only GET is served";
         return std::nullopt;
     }
     auto d = parse_target(req.target());
-    if (!d) why = fmt::format("bad target '{}'", std::string_view(req.target()));
+    if (!d) why = fmt::format("bad target '{}'", req.target());
     return d;
 }
 
 }  // namespace
 
-// The two colours of one server connection, side by side.
+// The two colours of one server connection, side by side. Per request both
+// read with Beast's parser into the connection's own buffer and target,
+// wait the backend's D ms (not at all when D is 0: sleep_for(0) makes no
+// call either), and write a prepared response in one call. TCP_NODELAY is set
+// where the connection is accepted (accept.cpp).
 
 std::uint64_t serve_blocking(deadline_socket& socket) {
     beast::flat_buffer buffer;
+    std::string target;
+    prepared_response prepared;
     std::uint64_t sum = 0;
     for (;;) {
-        request req;
+        request_line req(target);
         beast::error_code ec;
         socket.expires_after(idle_timeout);
         bhttp::read(socket, buffer, req, ec);
@@ -159,12 +217,12 @@ std::uint64_t serve_blocking(deadline_socket& socket) {
         const auto d = ec ? std::nullopt : check(req, why);
         if (!d) {
             if (ec && !is_parse_error(ec)) throw beast::system_error(ec);
-            bhttp::write(socket, bad_request(ec ? 11 : req.version(), ec ? ec.message() : why));
+            bhttp::write(socket, bad_request(ec ? 11 : req.version, ec ? ec.message() : why));
             break;
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(d->ms));  // the backend's work
+        if (d->ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(d->ms));  // the backend's work
         if (std::size_t(d->bytes) > part_bytes) {
-            auto head = large_reply_head(req, *d);
+            auto head = reply_head(req.version, req.keep_alive(), d->bytes);
             bhttp::response_serializer<bhttp::empty_body> sr(head);
             socket.expires_after(idle_timeout);
             bhttp::write_header(socket, sr);
@@ -181,11 +239,11 @@ std::uint64_t serve_blocking(deadline_socket& socket) {
             if (!head.keep_alive()) break;
             continue;
         }
-        auto res = reply(req, *d);
-        sum = (sum + digest(res.body())) & checksum_mask;
+        const auto& res = prepared.for_request(*d, req.version, req.keep_alive());
+        sum = (sum + res.digest) & checksum_mask;
         socket.expires_after(idle_timeout);
-        bhttp::write(socket, res);
-        if (!res.keep_alive()) break;
+        asio::write(socket, asio::buffer(res.wire));
+        if (!res.keep_alive) break;
     }
     beast::error_code ignored;
     socket.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
@@ -194,10 +252,12 @@ std::uint64_t serve_blocking(deadline_socket& socket) {
 
 awaitable<std::uint64_t> serve_async(tcp_stream& stream) {
     beast::flat_buffer buffer;
+    std::string target;
+    prepared_response prepared;
     std::uint64_t sum = 0;
-    steady_timer backend(stream.get_executor());
+    std::optional<steady_timer> backend;  // made at the first request that waits
     for (;;) {
-        request req;
+        request_line req(target);
         stream.expires_after(idle_timeout);
         auto [ec, n] = co_await bhttp::async_read(stream, buffer, req, asio::as_tuple(asio::deferred));
         if (ec == bhttp::error::end_of_stream) break;  // the client closed
@@ -207,14 +267,17 @@ awaitable<std::uint64_t> serve_async(tcp_stream& stream) {
             if (ec && !is_parse_error(ec)) throw beast::system_error(ec);
             // Named, not a temporary in the co_await: GCC 12 destroys such
             // temporaries twice (GCC PR 100611).
-            const auto bad = bad_request(ec ? 11 : req.version(), ec ? ec.message() : why);
+            const auto bad = bad_request(ec ? 11 : req.version, ec ? ec.message() : why);
             co_await bhttp::async_write(stream, bad, asio::deferred);
             break;
         }
-        backend.expires_after(std::chrono::milliseconds(d->ms));  // the backend's work
-        co_await backend.async_wait(asio::deferred);
+        if (d->ms > 0) {  // the backend's work
+            if (!backend) backend.emplace(stream.get_executor());
+            backend->expires_after(std::chrono::milliseconds(d->ms));
+            co_await backend->async_wait(asio::deferred);
+        }
         if (std::size_t(d->bytes) > part_bytes) {
-            auto head = large_reply_head(req, *d);
+            auto head = reply_head(req.version, req.keep_alive(), d->bytes);
             bhttp::response_serializer<bhttp::empty_body> sr(head);
             stream.expires_after(idle_timeout);
             co_await bhttp::async_write_header(stream, sr, asio::deferred);
@@ -231,11 +294,11 @@ awaitable<std::uint64_t> serve_async(tcp_stream& stream) {
             if (!head.keep_alive()) break;
             continue;
         }
-        auto res = reply(req, *d);
-        sum = (sum + digest(res.body())) & checksum_mask;
+        const auto& res = prepared.for_request(*d, req.version, req.keep_alive());
+        sum = (sum + res.digest) & checksum_mask;
         stream.expires_after(idle_timeout);
-        co_await bhttp::async_write(stream, res, asio::deferred);
-        if (!res.keep_alive()) break;
+        co_await asio::async_write(stream, asio::buffer(res.wire), asio::deferred);
+        if (!res.keep_alive) break;
     }
     beast::error_code ignored;
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);

@@ -9,10 +9,15 @@
 // load generator, measured from each request's scheduled time; memory, CPU
 // and threads from the meter. A model that cannot keep up shows it as
 // latency, timeouts and a lower achieved rate: a result, not a failure.
+//
+// Where there are two CPUs or more, the load generator runs on one and this
+// process (the server under test) on the others, from the case's set-up to
+// its teardown; the label says where each ran, or that nothing was pinned.
 
 #include "bench/core/accept.hpp"
 #include "bench/core/case.hpp"
 #include "bench/core/helper.hpp"
+#include "bench/core/pinning.hpp"
 #include "bench/core/workload.hpp"
 
 #include <boost/json.hpp>
@@ -29,7 +34,10 @@ constexpr std::int64_t request_timeout_ms = 2000;
 class serve_case final : public task_source {
 public:
     explicit serve_case(const simul::params& p)
-        : server_(std::size_t(p["conns"])), p_(p) {}
+        : server_(std::size_t(p["conns"])), p_(p), split_(cpu_split::choose()) {
+        // Before the model is made, so that its threads inherit the mask.
+        if (split_.pinned()) pinned_.emplace(split_.server_cpus());
+    }
 
     std::size_t size() const override { return server_.size(); }
     std::uint64_t blocking(std::size_t i) override { return server_.blocking(i); }
@@ -41,14 +49,16 @@ public:
         // Connections that have not come once the load is over never will.
         server_.accept_until(clock::now() + std::chrono::seconds(p_["duration_s"]) +
                              std::chrono::milliseconds(request_timeout_ms) + std::chrono::seconds(5));
-        load_.emplace(tool_path("simul-load"),
-                      std::vector<std::string>{fmt::format("--port={}", server_.port()),
-                                               fmt::format("--conns={}", p_["conns"]),
-                                               fmt::format("--rate={}", p_["rate"]),
-                                               fmt::format("--duration={}", p_["duration_s"]),
-                                               fmt::format("--delay-ms={}", p_["delay_ms"]),
-                                               fmt::format("--bytes={}", p_["bytes"]),
-                                               fmt::format("--timeout-ms={}", request_timeout_ms)});
+        const std::vector<std::string> args{fmt::format("--port={}", server_.port()),
+                                            fmt::format("--conns={}", p_["conns"]),
+                                            fmt::format("--rate={}", p_["rate"]),
+                                            fmt::format("--duration={}", p_["duration_s"]),
+                                            fmt::format("--delay-ms={}", p_["delay_ms"]),
+                                            fmt::format("--bytes={}", p_["bytes"]),
+                                            fmt::format("--timeout-ms={}", request_timeout_ms)};
+        const auto start = [&] { load_.emplace(tool_path("simul-load"), args); };
+        if (split_.pinned()) on_cpus(split_.load_cpus(), start);  // the child inherits the load's CPU
+        else start();
     }
 
     // The load generator's side of the case replaces the per-task figures.
@@ -68,20 +78,22 @@ public:
         // share of the offered load it carried.
         r.efficiency = num("achieved_rate") / num("rate");
         r.extra = {{"rate_offered", num("rate")}, {"rate_achieved", num("achieved_rate")},
-                   {"timeouts", num("timeouts")}, {"conns", double(server_.size())}};
+                   {"timeouts", num("timeouts")}, {"conns", double(server_.size())},
+                   {"pinned", split_.pinned() ? 1.0 : 0.0}};
         const std::string first_error(o.at("first_error").as_string());
+        r.label = split_.describe();
         if (r.failed > 0)
-            r.label = fmt::format("{:.0f} of {:.0f} req/s answered; {} failed ({:.0f} timeouts{}{})",
-                                  num("achieved_rate"), num("rate"), r.failed, num("timeouts"),
-                                  first_error.empty() ? "" : "; ", first_error);
-        else
-            r.label.clear();
+            r.label += fmt::format("; {:.0f} of {:.0f} req/s answered; {} failed ({:.0f} timeouts{}{})",
+                                   num("achieved_rate"), num("rate"), r.failed, num("timeouts"),
+                                   first_error.empty() ? "" : "; ", first_error);
     }
 
 private:
     connection_server server_;
     simul::params p_;
-    std::optional<helper_process> load_;
+    cpu_split split_;
+    std::optional<process_pinning> pinned_;  // restores every thread's mask at teardown
+    std::optional<helper_process> load_;     // stopped before the mask is restored
 };
 
 class serve_workload_t final : public workload {
