@@ -5,43 +5,76 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
-#include <memory>
+#include <condition_variable>
+#include <mutex>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 namespace simul {
 
+// Threads are joined as they finish: each names its slot when its task ends,
+// and the dispatcher joins it before it starts the next thread, so a finished
+// thread holds its stack and mappings only briefly, and run() returns only
+// once every thread has exited (so the next case is not charged for a storm
+// of exits). Slots are reused: the model holds one std::thread per thread
+// alive at once, not one per task.
 std::string thread_per_task::run(task_source& tasks, arrivals& arrive, trace& tr) {
     const std::size_t n = tasks.size();
-    // Shared with every thread, so the last one out may still touch it after
-    // run() has returned.
-    auto alive = std::make_shared<std::atomic<std::size_t>>(0);
-    std::size_t alive_peak = 0;
+    std::vector<std::thread> slots;
+    std::vector<std::size_t> free_slots, finished, reaped;
+    std::mutex m;
+    std::condition_variable ended;
+    std::size_t alive = 0, alive_peak = 0;
+
+    // Joins the threads that have finished; with wait, first waits for one.
+    const auto reap = [&](bool wait) {
+        {
+            std::unique_lock lock(m);
+            if (wait) ended.wait(lock, [&] { return !finished.empty(); });
+            reaped.swap(finished);
+        }
+        for (const std::size_t s : reaped) {
+            slots[s].join();
+            free_slots.push_back(s);
+            --alive;
+        }
+        reaped.clear();
+    };
+
     std::string limit;
     for (std::size_t i = 0; i < n; ++i) {
         if (!arrive.wait(i)) {
             limit = tr.abandon_from(i);
             break;
         }
-        const std::size_t now_alive = alive->fetch_add(1) + 1;
+        reap(false);
+        if (free_slots.empty()) {
+            free_slots.push_back(slots.size());
+            slots.emplace_back();
+        }
+        const std::size_t s = free_slots.back();
         try {
-            if (alive_cap_ != 0 && now_alive > alive_cap_)
+            if (alive_cap_ != 0 && alive >= alive_cap_)
                 throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again), "cap");
-            std::thread([&tasks, &tr, alive, i] {
+            slots[s] = std::thread([&, i, s] {
                 tr.run_blocking(tasks, i);
-                if (alive->fetch_sub(1) == 1) alive->notify_all();
-            }).detach();
-            alive_peak = std::max(alive_peak, now_alive);
+                {
+                    const std::lock_guard lock(m);
+                    finished.push_back(s);
+                }
+                ended.notify_one();
+            });
         } catch (const std::system_error& e) {
-            alive->fetch_sub(1);
             limit = fmt::format("thread limit: {} threads alive at once; thread {} of {} refused: {}", alive_peak,
                                 i + 1, n, alive_cap_ != 0 ? "the test's cap" : thread_limit_reason(e.code()));
             for (std::size_t j = i; j < n; ++j) tr.mark_not_started(j, limit);
             break;
         }
+        free_slots.pop_back();
+        alive_peak = std::max(alive_peak, ++alive);
     }
-    for (auto left = alive->load(); left != 0; left = alive->load()) alive->wait(left);
+    while (alive > 0) reap(true);
     return limit;
 }
 

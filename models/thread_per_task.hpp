@@ -6,9 +6,8 @@
 namespace simul {
 
 // A thread per task: the kernel schedules and every blocking call just
-// blocks its own thread. Each thread is detached and gone as soon as its task
-// ends, as in any thread-per-connection server, so only live threads cost
-// memory and mappings. Its limits are the OS's on live threads (pid_max,
+// blocks its own thread. Each thread is joined as soon as its task ends, so
+// only live threads cost memory and mappings. Its limits are the OS's on live threads (pid_max,
 // threads-max, RLIMIT_NPROC, a cgroup's pids.max, memory maps, memory) and how
 // fast it can create them. Hitting a limit is a result, not a crash: the tasks
 // it could not start are counted as failed and the label names the limit.

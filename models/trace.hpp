@@ -39,7 +39,10 @@ public:
 
     // When task i was handed out (by the dispatching thread or the loop's
     // arrival coroutine): written once, by that one thread.
-    void set_arrived_now(std::size_t i) { arrived_ns_[i] = now_ns(); }
+    void set_arrived_now(std::size_t i) { set_arrived(i, clock::now()); }
+    void set_arrived(std::size_t i, clock::time_point at) {
+        arrived_ns_[i] = std::chrono::duration_cast<std::chrono::nanoseconds>(at - t0_).count();
+    }
     std::int64_t arrived_ns(std::size_t i) const { return arrived_ns_[i]; }
 
     // Run task i with blocking calls, recording its start, end and checksum.

@@ -38,9 +38,9 @@ ROWS = [
 # --quick: the same rows at sizes a test can afford.
 QUICK = {"tasks": 20, "wait_ms": 5, "boards": 3, "moves": 2, "think_us": 100, "reply_us": 1000}
 
-# Below this many bytes per task a memory ratio says nothing: a page or two of
-# stack or heap either way.
-MEMORY_FLOOR = 16 * 1024
+# Below this peak a memory ratio says nothing: a few pages of stack or heap
+# either way (sequential holds one task, so its whole peak is a page or two).
+MEMORY_FLOOR = 1 << 20
 
 
 def row_name(model, workload, params):
@@ -63,7 +63,7 @@ def run_bare(command):
         raise RuntimeError(f"{Path(command[0]).name} exited {out.returncode}: {out.stderr.strip()[:300]}")
     r = json.loads(out.stdout.strip().splitlines()[-1])
     return {"makespan_s": r["makespan_s"], "mem_per_task_bytes": r["mem_per_task_bytes"],
-            "tasks": r["tasks"], "checksum": r["checksum"]}
+            "mem_peak_bytes": r["mem_peak_bytes"], "tasks": r["tasks"], "checksum": r["checksum"]}
 
 
 def run_simul(build, model, workload, params):
@@ -85,7 +85,8 @@ def run_simul(build, model, workload, params):
     if b["failed"] != 0:
         raise RuntimeError(f"{b['failed']:.0f} tasks failed: {b.get('label', '')}")
     return {"makespan_s": b["real_time"] / 1e3,  # manual time, in ms
-            "mem_per_task_bytes": b["mem_per_task_bytes"], "tasks": b["tasks"], "checksum": b["checksum"],
+            "mem_per_task_bytes": b["mem_per_task_bytes"], "mem_peak_bytes": b["mem_peak_bytes"],
+            "tasks": b["tasks"], "checksum": b["checksum"],
             "think_steps": b.get("think_steps")}
 
 
@@ -121,13 +122,13 @@ def measure(build, rows, repetitions):
         row = {"name": name, "model": model, "workload": workload, "params": params, "error": error}
         if not error:
             for side, runs in (("bare", bare_runs), ("simul", simul_runs)):
-                row[side] = {k: median(runs, k) for k in ("makespan_s", "mem_per_task_bytes")}
+                row[side] = {k: median(runs, k) for k in ("makespan_s", "mem_per_task_bytes", "mem_peak_bytes")}
                 row[side]["tasks"] = runs[0]["tasks"]
                 row[side]["checksum"] = runs[0]["checksum"]
             row["makespan_ratio"] = row["simul"]["makespan_s"] / row["bare"]["makespan_s"]
+            big = max(row["bare"]["mem_peak_bytes"], row["simul"]["mem_peak_bytes"]) >= MEMORY_FLOOR
             bare_mem = row["bare"]["mem_per_task_bytes"]
-            row["mem_ratio"] = (row["simul"]["mem_per_task_bytes"] / bare_mem) if bare_mem >= MEMORY_FLOOR \
-                or row["simul"]["mem_per_task_bytes"] >= MEMORY_FLOOR else None
+            row["mem_ratio"] = row["simul"]["mem_per_task_bytes"] / bare_mem if big and bare_mem > 0 else None
             row["checksums_agree"] = row["bare"]["checksum"] == row["simul"]["checksum"]
         results.append(row)
     return results
@@ -147,7 +148,7 @@ def markdown(results, repetitions):
         if r["error"]:
             lines.append(f"| `{r['name']}` | failed: {r['error']} | | | | | | |")
             continue
-        mem_ratio = f"{r['mem_ratio']:.3f}" if r["mem_ratio"] is not None else "— (under 16 KiB)"
+        mem_ratio = f"{r['mem_ratio']:.3f}" if r["mem_ratio"] is not None else "— (peak under 1 MiB)"
         lines.append(
             f"| `{r['name']}` | {r['bare']['makespan_s']:.3f} s | {r['simul']['makespan_s']:.3f} s | "
             f"{r['makespan_ratio']:.3f} | {fmt_bytes(r['bare']['mem_per_task_bytes'])} | "

@@ -38,8 +38,9 @@ bool scheduled_arrivals::wait(std::size_t i) {
 }
 
 bool scheduled_arrivals::ready(std::size_t i) {
-    if (tr_.due(i) > clock::now()) return false;
-    tr_.set_arrived_now(i);
+    const auto now = clock::now();  // one clock read per task: a burst of 10^6 asks 10^6 times
+    if (tr_.due(i) > now) return false;
+    tr_.set_arrived(i, now);
     return true;
 }
 

@@ -109,12 +109,13 @@ private:
 };
 
 // Boards go in waves of `concurrency`, each wave a whole game long; and all
-// thinking, B × M × C, must fit on the CPUs the model can use.
+// thinking, B × M × C, must fit on the CPUs the model can use, after which
+// the last move's reply still takes W (every game ends with one).
 double exhibition_ideal_s(const simul::params& p, const model_shape& shape, double think_us) {
     const double game_s = double(p["moves"]) * (think_us + double(p["reply_us"])) / 1e6;
     const double think_s = double(p["boards"] * p["moves"]) * think_us / 1e6;
     const double waves = std::ceil(double(p["boards"]) / shape.concurrency);
-    return std::max(waves * game_s, think_s / shape.cpu_parallelism);
+    return std::max(waves * game_s, think_s / shape.cpu_parallelism + double(p["reply_us"]) / 1e6);
 }
 
 class chess_workload_t final : public workload {

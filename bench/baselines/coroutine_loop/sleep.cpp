@@ -15,10 +15,12 @@ namespace asio = boost::asio;
 using executor = asio::io_context::executor_type;
 using timer = asio::steady_timer::rebind_executor<executor>::other;
 
+// Like simul's sleep task, it checks that it did not wake early.
 asio::awaitable<std::uint64_t, executor> sleeper(std::uint64_t i, std::chrono::milliseconds wait) {
+    const auto begun = std::chrono::steady_clock::now();
     timer t(co_await asio::this_coro::executor, wait);
     co_await t.async_wait(asio::deferred);
-    co_return simul::mix64(i);
+    co_return std::chrono::steady_clock::now() - begun >= wait ? simul::mix64(i) : 0;
 }
 
 asio::awaitable<void, executor> spawn_all(std::uint64_t n, std::chrono::milliseconds wait, std::uint64_t& sum) {

@@ -1,12 +1,12 @@
 // The bare thread pool: a oneTBB arena of P threads (allowed past the core
-// count, as a pool for blocking waits must be); N tasks each wait D.
+// count, as a pool for blocking waits must be); N tasks, each enqueued (FIFO)
+// and each waiting D; main waits on a latch.
 // Usage: bare-thread_pool-sleep TASKS WAIT_MS THREADS
 #include "bench/baselines/bare.hpp"
 #include "bench/workloads/util.hpp"
 
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
-#include <oneapi/tbb/task_group.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,25 +20,22 @@ int main(int argc, char** argv) {
     const int p = int(simul::bare::arg(argc, argv, 3, usage));
     oneapi::tbb::global_control allow(oneapi::tbb::global_control::max_allowed_parallelism, p + 1);
     oneapi::tbb::task_arena arena(p, 0);  // P workers; main only hands out tasks
-    arena.initialize();
     std::atomic<std::uint64_t> sum{0};
-    oneapi::tbb::task_group group;
     simul::bare::run run;
     // All P workers start before the clock, as a server's pool does (and
     // simul's): their stacks count as memory, their start-up is not timed.
     std::latch all_started(p);
-    arena.execute([&] {
-        for (int w = 0; w < p; ++w) group.run([&] { all_started.arrive_and_wait(); });
-        group.wait();
-    });
+    for (int w = 0; w < p; ++w) arena.enqueue([&] { all_started.arrive_and_wait(); });
+    all_started.wait();
     run.start_clock();
-    arena.execute([&] {
-        for (std::uint64_t i = 0; i < n; ++i)
-            group.run([&, i] {
-                std::this_thread::sleep_for(wait);
-                sum += simul::mix64(i);
-            });
-    });
-    arena.execute([&] { group.wait(); });
+    std::latch done{std::ptrdiff_t(n)};
+    for (std::uint64_t i = 0; i < n; ++i)
+        arena.enqueue([&, i] {
+            const auto begun = std::chrono::steady_clock::now();
+            std::this_thread::sleep_for(wait);
+            if (std::chrono::steady_clock::now() - begun >= wait) sum += simul::mix64(i);  // as simul checks it
+            done.count_down();
+        });
+    done.wait();
     run.print("thread_pool", "sleep", n, std::min<std::uint64_t>(n, std::uint64_t(p)), sum);
 }
