@@ -46,9 +46,15 @@ FILE_SET = {"files": 64, "file_kib": 1024}
 QUICK_FILE_SET = {"files": 8, "file_kib": 256}
 CHUNKS_KIB = [64, 1024]
 QUICK_CHUNKS_KIB = [64]
-# The loop keeps at most this many io_uring reads in flight (file_read.cpp's
-# gate), one per task: fio's io_uring depth is the same.
-LOOP_READS_IN_FLIGHT = 64
+# fio's io_uring depth is the loop's own reads in flight, which depend on the
+# chunk (file_read.cpp's read slots: about 512 KiB in flight, 2 to 16 reads).
+LOOP_READS_IN_FLIGHT = "loop"
+
+
+def fio_depth(depth, chunk_kib, files):
+    if depth == LOOP_READS_IN_FLIGHT:
+        depth = min(16, max(2, 512 // chunk_kib))
+    return min(depth, files)
 # fio counts whole milliseconds, and one pass over a warm set takes about 10,
 # so a warm fio run reads the files over and over for this many seconds: every
 # job reads the whole set, each starting at another file, so that the jobs
@@ -431,7 +437,7 @@ def measure_files(build, models, args, file_set, chunks, data_dir, log):
                         engine, jobs, depth = side[1]
                         folder, names = data_files(data_dir, file_set["files"], file_set["file_kib"])
                         jobs = file_set["files"] if jobs == "files" else min(jobs, file_set["files"])
-                        job = fio_job(folder, names, engine, jobs, min(depth, file_set["files"]), chunk, cache,
+                        job = fio_job(folder, names, engine, jobs, fio_depth(depth, chunk, file_set["files"]), chunk, cache,
                                       1 if args.quick else WARM_SECONDS)
                         r = run_fio(job, folder, names, cache)
                     runs.setdefault(side, []).append(r)
@@ -442,7 +448,7 @@ def measure_files(build, models, args, file_set, chunks, data_dir, log):
             s, f = ("simul", (model, io)), ("fio", (engine, jobs, depth))
             jobs_n = file_set["files"] if jobs == "files" else min(jobs, file_set["files"])
             row = {"model": model, "io": io or "", "cache": cache, "chunk_kib": chunk,
-                   "fio_pattern": {"engine": engine, "numjobs": jobs_n, "iodepth": min(depth, file_set["files"])},
+                   "fio_pattern": {"engine": engine, "numjobs": jobs_n, "iodepth": fio_depth(depth, chunk, file_set["files"])},
                    "error": errors.get(s) or errors.get(f, "")}
             if not row["error"]:
                 row["simul_mib_per_s"] = statistics.median(r["mib_per_s"] for r in runs[s])

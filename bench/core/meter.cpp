@@ -205,7 +205,10 @@ meter_reading meter::stop() {
     r.cpu_sys_s = std::max(0.0, seconds(ru.ru_stime) - sys_start_ - sampler_sys_);
     r.ctx_voluntary = std::max<std::int64_t>(0, ru.ru_nvcsw - vol_start_ - sampler_vol_);
     r.ctx_involuntary = std::max<std::int64_t>(0, ru.ru_nivcsw - invol_start_ - sampler_invol_);
-    r.threads_peak = int(most_.threads);
+    // The threads the case added, plus the one that runs it: a thread the
+    // harness keeps for the whole process (the one that starts helpers) is
+    // not the model's.
+    r.threads_peak = int(most_.threads - start_kernel_.threads + 1);
     return r;
 }
 

@@ -49,7 +49,7 @@ struct meter_reading {
     // cpu_total_s is exact; the user/sys split is the kernel's tick sample.
     double cpu_user_s = 0, cpu_sys_s = 0, cpu_total_s = 0;
     std::int64_t ctx_voluntary = 0, ctx_involuntary = 0;
-    int threads_peak = 0;  // threads of this process at the most, sampler excluded
+    int threads_peak = 0;  // threads of the case at the most: the caller and those the model started
 };
 
 class meter {

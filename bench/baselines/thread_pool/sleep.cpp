@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <latch>
+#include <new>
 #include <thread>
 
 int main(int argc, char** argv) {
@@ -21,6 +22,17 @@ int main(int argc, char** argv) {
     oneapi::tbb::global_control allow(oneapi::tbb::global_control::max_allowed_parallelism, p + 1);
     oneapi::tbb::task_arena arena(p, 0);  // P workers; main only hands out tasks
     std::atomic<std::uint64_t> sum{0};
+    // One warm-up pool first, as simul warms every model up once per process:
+    // the first threads a process starts cost it one-time memory (oneTBB's
+    // globals, glibc's malloc arenas), about 20 KiB per thread here at P = 256.
+    {
+        oneapi::tbb::task_arena warm(p, 0);
+        std::latch started(p);
+        for (int w = 0; w < p; ++w) warm.enqueue([&] { started.arrive_and_wait(); });
+        started.wait();
+    }
+    oneapi::tbb::task_scheduler_handle workers(oneapi::tbb::attach{});
+    oneapi::tbb::finalize(workers, std::nothrow);  // its workers exit
     simul::bare::run run;
     // All P workers start before the clock, as a server's pool does (and
     // simul's): their stacks count as memory, their start-up is not timed.
