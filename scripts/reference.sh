@@ -2,7 +2,7 @@
 # Regenerates results/reference/, the committed run the README quotes: the
 # default sweep on this machine (scripts/bench.sh), the harness checked
 # against the bare programs (scripts/baselines.sh), with the machine
-# description, charts and report. Takes about 15 minutes on the 2-core
+# description, charts and report. Takes about 10 minutes on the 2-core
 # development VM. Arguments go through to simul-bench (e.g. --scale=full, for
 # the full grid: about an hour with every model).
 set -euo pipefail
