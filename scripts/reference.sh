@@ -4,7 +4,7 @@
 # against the bare programs (scripts/baselines.sh), with the machine
 # description, charts and report. Takes about 10 minutes on the 2-core
 # development VM. Arguments go through to simul-bench (e.g. --scale=full, for
-# the full grid: about an hour with every model).
+# the full grid: 590 cases, several times longer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bench.sh "$@"
