@@ -36,6 +36,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import simul_results as sr
+
 ECHO_MODULE = Path("/usr/lib/nginx/modules/ngx_http_echo_module.so")
 BODY_BYTES = 1023
 SERVE_CONDITIONS = [(0, 50), (0, 1000), (10, 50), (10, 1000)]  # (backend wait ms, connections)
@@ -535,20 +537,6 @@ def report_section(folder):
                    "figure.", "", body]
 
 
-def write_atomic(path, text):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def loadavg():
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -661,8 +649,8 @@ def main(argv):
         return 130
     finally:
         procs.stop_all()
-    write_atomic(args.out / "anchors.json", json.dumps(doc, indent=1) + "\n")
-    write_atomic(args.out / "anchors.md", markdown(doc))
+    sr.write_atomic(args.out / "anchors.json", json.dumps(doc, indent=1) + "\n")
+    sr.write_atomic(args.out / "anchors.md", markdown(doc))
     print(markdown(doc))
     failed = [r for r in doc["serve"] + doc.get("file_read", []) if r["error"]]
     if failed:

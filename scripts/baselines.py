@@ -12,12 +12,13 @@ Usage: baselines.py --build DIR --out DIR [--repetitions K] [--quick]
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import simul_results as sr
 
 # (model as simul names it, workload, parameters). Sizes are chosen so that
 # each run takes seconds: sequential and the pool get shorter waits, since
@@ -178,20 +179,6 @@ def report_section(folder):
             "", table]
 
 
-def write_atomic(path, text):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", type=Path, required=True, help="the build folder with simul-bench and bare-*")
@@ -216,8 +203,8 @@ def main(argv):
         rows = [r for i, r in enumerate(rows) if rows.index(r) == i]
     results = measure(args.build, rows, args.repetitions)
     doc = {"repetitions": args.repetitions, "quick": args.quick, "rows": results}
-    write_atomic(args.out / "baselines.json", json.dumps(doc, indent=1) + "\n")
-    write_atomic(args.out / "baselines.md", markdown(results, args.repetitions))
+    sr.write_atomic(args.out / "baselines.json", json.dumps(doc, indent=1) + "\n")
+    sr.write_atomic(args.out / "baselines.md", markdown(results, args.repetitions))
     print(markdown(results, args.repetitions))
     failed = [r["name"] for r in results if r["error"] or not r["checksums_agree"]]
     if failed:
