@@ -18,7 +18,8 @@ simul_packages=(
 
 # What scripts/anchors.sh adds: fio brings Ceph's and Gluster's client
 # libraries (some 40 MB), so only that optional script installs it.
-simul_anchor_packages=(nginx-light libnginx-mod-http-echo wrk fio)
+simul_anchor_packages=(nginx-light libnginx-mod-http-echo wrk)
+simul_anchor_packages+=(fio)
 
 simul_install_deps() { simul_install_packages "${simul_packages[@]}"; }
 simul_install_anchor_deps() { simul_install_packages "${simul_anchor_packages[@]}"; }
