@@ -25,11 +25,11 @@ int main(int argc, char** argv) {
     // One warm-up pool first, as simul warms every model up once per process:
     // the first threads a process starts cost it one-time memory (oneTBB's
     // globals, glibc's malloc arenas), about 20 KiB per thread here at P = 256.
+    std::latch warmed(p);  // outlives the warm-up tasks, which may still be leaving its wait
     {
         oneapi::tbb::task_arena warm(p, 0);
-        std::latch started(p);
-        for (int w = 0; w < p; ++w) warm.enqueue([&] { started.arrive_and_wait(); });
-        started.wait();
+        for (int w = 0; w < p; ++w) warm.enqueue([&] { warmed.arrive_and_wait(); });
+        warmed.wait();
     }
     oneapi::tbb::task_scheduler_handle workers(oneapi::tbb::attach{});
     oneapi::tbb::finalize(workers, std::nothrow);  // its workers exit
