@@ -70,8 +70,9 @@ class UsageError(Exception):
     """Bad input or a missing tool: one line, exit code 2."""
 
 
-class RunError(Exception):
-    """One measurement failed: its row says why and the run goes on."""
+# One measurement failed (simul-bench's or a rival's): its row says why and
+# the run goes on.
+RunError = sr.CaseRunError
 
 
 # ---- CPUs and processes --------------------------------------------------
@@ -392,24 +393,9 @@ def run_fio(job_text, folder, names, cache):
 
 
 def run_simul_file(build, model, io, cache, chunk_kib, file_set, data_dir):
-    with tempfile.TemporaryDirectory() as tmp:
-        out_file = Path(tmp) / "run.json"
-        command = [str(build / "simul-bench"), f"--models={model}", "--arrival=burst", "--budget=900",
-                   f"--benchmark_filter=^file_read/{re.escape(model)}/", f"--data-dir={data_dir}",
-                   f"--set=files:{file_set['files']}", f"--set=file_kib:{file_set['file_kib']}",
-                   f"--set=chunk_kib:{chunk_kib}", f"--set=cache:{cache}",
-                   f"--set=io:{io or 'native'}", f"--benchmark_out={out_file}", "--benchmark_out_format=json"]
-        out = subprocess.run(command, capture_output=True, text=True, timeout=900)
-        if out.returncode != 0 or not out_file.exists():
-            raise RunError(f"simul-bench exited {out.returncode}: {out.stderr.strip()[-200:]}")
-        benchmarks = json.loads(out_file.read_text())["benchmarks"]
-    if len(benchmarks) != 1:
-        raise RunError(f"simul-bench ran {len(benchmarks)} cases, not 1")
-    b = benchmarks[0]
-    if b.get("error_occurred"):
-        raise RunError(b.get("error_message", "the case failed"))
-    if b.get("failed", 0) != 0:
-        raise RunError(f"{b['failed']:.0f} tasks failed: {b.get('label', '')}")
+    b = sr.run_case(build, model, "file_read", {
+        "files": file_set["files"], "file_kib": file_set["file_kib"], "chunk_kib": chunk_kib,
+        "cache": cache, "io": io or "native"}, [f"--data-dir={data_dir}"])
     return {"mib_per_s": b["mib_per_s"], "label": b.get("label", "")}
 
 

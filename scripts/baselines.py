@@ -15,7 +15,6 @@ import json
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import simul_results as sr
@@ -61,30 +60,14 @@ def bare_command(build, model, workload, params, steps):
 def run_bare(command):
     out = subprocess.run(command, capture_output=True, text=True, timeout=900)
     if out.returncode != 0:
-        raise RuntimeError(f"{Path(command[0]).name} exited {out.returncode}: {out.stderr.strip()[:300]}")
+        raise sr.CaseRunError(f"{Path(command[0]).name} exited {out.returncode}: {out.stderr.strip()[:300]}")
     r = json.loads(out.stdout.strip().splitlines()[-1])
     return {"makespan_s": r["makespan_s"], "mem_per_task_bytes": r["mem_per_task_bytes"],
             "mem_peak_bytes": r["mem_peak_bytes"], "tasks": r["tasks"], "checksum": r["checksum"]}
 
 
 def run_simul(build, model, workload, params):
-    with tempfile.TemporaryDirectory() as tmp:
-        out_file = Path(tmp) / "run.json"
-        command = [str(build / "simul-bench"), f"--models={model}", "--arrival=burst", "--budget=900",
-                   f"--benchmark_filter=^{workload}/{model}/",
-                   f"--benchmark_out={out_file}", "--benchmark_out_format=json"]
-        command += [f"--set={k}:{v}" for k, v in params.items()]
-        out = subprocess.run(command, capture_output=True, text=True, timeout=900)
-        if out.returncode != 0 or not out_file.exists():
-            raise RuntimeError(f"simul-bench exited {out.returncode}: {out.stderr.strip()[-300:]}")
-        benchmarks = json.loads(out_file.read_text())["benchmarks"]
-    if len(benchmarks) != 1:
-        raise RuntimeError(f"simul-bench ran {len(benchmarks)} cases, not 1")
-    b = benchmarks[0]
-    if b.get("error_occurred"):
-        raise RuntimeError(b.get("error_message", "the case failed"))
-    if b["failed"] != 0:
-        raise RuntimeError(f"{b['failed']:.0f} tasks failed: {b.get('label', '')}")
+    b = sr.run_case(build, model, workload, params)
     return {"makespan_s": b["real_time"] / 1e3,  # manual time, in ms
             "mem_per_task_bytes": b["mem_per_task_bytes"], "mem_peak_bytes": b["mem_peak_bytes"],
             "tasks": b["tasks"], "checksum": b["checksum"],
@@ -117,7 +100,7 @@ def measure(build, rows, repetitions):
                         # first repetition runs simul first).
                         steps = int(simul_runs[0]["think_steps"] or 0) if workload == "chess" else 0
                         bare_runs.append(run_bare(bare_command(build, model, workload, params, steps)))
-        except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError, KeyError, OSError) as e:
+        except (sr.CaseRunError, subprocess.TimeoutExpired, json.JSONDecodeError, KeyError, OSError) as e:
             error = str(e)
             print(f"  failed: {error}", file=sys.stderr, flush=True)
         row = {"name": name, "model": model, "workload": workload, "params": params, "error": error}

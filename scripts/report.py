@@ -232,7 +232,6 @@ def draw(workload, charts_dir):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
     series = workload.series()
     if not files_are_lines(workload):
@@ -359,7 +358,6 @@ def draw_bars(workload, series, charts_dir):
                         small_parts.append(part)
                         notes.add("< 4 KiB: under one page in all")
                     continue
-                width = v - (left if counter == "memory" else 0)
                 if counter == "latency" and k == 1:  # p50: a mark on the p99 bar
                     m = ax.plot([v], [y], marker="D", markersize=5, color="black", linestyle="none")
                     m[0].set_gid("p50")

@@ -10,6 +10,7 @@ import os
 import math
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -160,6 +161,52 @@ def load(paths):
     return Run([str(p) for p in paths], context, cases)
 
 
+def write_atomic(path, text):
+    """Writes text to path under a temporary name, then renames it into
+    place, with the modes the umask gives a new file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class CaseRunError(Exception):
+    """A simul-bench case that did not run whole; the message says why."""
+
+
+def run_case(build, model, workload, sets, flags=()):
+    """Runs one simul-bench case of `workload` under `model` (burst arrivals,
+    the parameters in `sets`, more simul-bench `flags`) and returns its row of
+    the JSON. Raises
+    CaseRunError if simul-bench failed, the case was skipped or failed, or a
+    task failed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out_file = Path(tmp) / "run.json"
+        command = [str(Path(build) / "simul-bench"), f"--models={model}", "--arrival=burst", "--budget=900",
+                   f"--benchmark_filter=^{workload}/{re.escape(model)}/",
+                   f"--benchmark_out={out_file}", "--benchmark_out_format=json"]
+        command += [f"--set={k}:{v}" for k, v in sets.items()] + list(flags)
+        out = subprocess.run(command, capture_output=True, text=True, timeout=900)
+        if out.returncode != 0 or not out_file.exists():
+            raise CaseRunError(f"simul-bench exited {out.returncode}: {out.stderr.strip()[-300:]}")
+        benchmarks = json.loads(out_file.read_text())["benchmarks"]
+    if len(benchmarks) != 1:
+        raise CaseRunError(f"simul-bench ran {len(benchmarks)} cases, not 1")
+    b = benchmarks[0]
+    if b.get("error_occurred"):
+        raise CaseRunError(b.get("error_message", "the case failed"))
+    if b.get("failed", 0) != 0:
+        raise CaseRunError(f"{b['failed']:.0f} tasks failed: {b.get('label', '')}")
+    return b
+
+
 def main(argv):
     """simul_results.py --check RUN.json: exit 0 if it is a complete simul-bench
     run that parses, else one line and exit 1 (bench.sh promotes a run on 0)."""
@@ -178,18 +225,3 @@ def main(argv):
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
 
-
-def write_atomic(path, text):
-    """Writes text to path under a temporary name, then renames it into
-    place, with the modes the umask gives a new file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -3,7 +3,6 @@ file modes, small values, and resident + kernel memory (issues 11 and 12)."""
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
