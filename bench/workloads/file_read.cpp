@@ -5,20 +5,21 @@
 // cache (fdatasync, then posix_fadvise DONTNEED), warm reads them all once.
 // direct:1 bypasses the cache with O_DIRECT.
 //
-// Blocking colour: a pread loop. Coroutine colour: io_uring through Asio's
-// random_access_file, on the single-thread loop; where io_uring is not
-// available (a kernel setting, a seccomp filter), or with io:offload, each
-// pread is handed to a small offload pool and awaited, as asyncio's to_thread
-// does. The case's JSON says which path ran (counters io_uring, offloaded).
+// Blocking colour: a pread loop. Coroutine colour: reads on the loop's own
+// io_uring (bench/core/uring_reads.hpp says why not Asio's random_access_file);
+// where io_uring is not available (a kernel setting, a seccomp filter), or
+// with io:offload, each pread is handed to a small offload pool and awaited,
+// as asyncio's to_thread does. The case's JSON says which path ran (counters io_uring, offloaded).
 
 #include "bench/core/case.hpp"
 #include "bench/core/settings.hpp"
+#include "bench/core/uring_reads.hpp"
 #include "bench/core/workload.hpp"
+#include "bench/workloads/file_hash.hpp"
 #include "bench/workloads/util.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/random_access_file.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/system_executor.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -64,46 +65,12 @@ constexpr std::size_t page = 4096;  // O_DIRECT alignment for buffers, offsets a
 // Word w of file f: every byte of the set is known in advance.
 std::uint64_t word(std::uint64_t file, std::uint64_t w) { return mix64((file << 40) ^ w); }
 
-// The checksum of a file sees every bit and every position: each 4 KiB block
-// is hashed on its own, and the block hashes are summed. A block's hash runs
-// eight lanes over its words, lane = rotl((lane + word) × odd, 29), each lane
-// seeded with the block's offset, then folds the lanes with mix64. Every step
-// is a bijection in the word and in the lane, so a change to one word always
-// changes its lane and the block's hash (the file's sum, mod 2^52, then misses
-// it only by a 1 in 2^52 chance); order counts because the steps do not
-// commute, and the seed places the block. One multiply per word keeps it
-// about as fast as a plain sum. Blocks, not reads, are the unit, so the value
-// is the same whatever the reads return (chunk size, short reads, io path).
-constexpr std::size_t block = page;
-
-std::uint64_t hash_block(const char* data, std::uint64_t offset) {
-    constexpr int lanes = 8;
-    std::uint64_t lane[lanes];
-    for (int l = 0; l < lanes; ++l) lane[l] = mix64(offset + std::uint64_t(l));
-    for (std::size_t k = 0; k < block; k += 8 * lanes) {
-        std::uint64_t w[lanes];
-        std::memcpy(w, data + k, sizeof w);
-        for (int l = 0; l < lanes; ++l) lane[l] = std::rotl((lane[l] + w[l]) * 0x9e3779b185ebca87ULL, 29);
-    }
-    std::uint64_t h = 0;
-    for (int l = 0; l < lanes; ++l) h = mix64(h ^ lane[l]);
-    return h;
-}
-
-// Adds the whole blocks of data, which starts at `offset` of its file, to
-// sum; returns how many bytes that was.
-std::size_t hash_blocks(const char* data, std::size_t n, std::uint64_t offset, std::uint64_t& sum) {
-    const std::size_t whole = n - n % block;
-    for (std::size_t k = 0; k < whole; k += block) sum += hash_block(data + k, offset + k);
-    return whole;
-}
-
 std::uint64_t expected_sum(std::uint64_t file, std::size_t bytes) {
-    std::vector<std::uint64_t> words(block / 8);
+    std::vector<std::uint64_t> words(hash_block_size / 8);
     std::uint64_t sum = 0;
-    for (std::size_t at = 0; at < bytes; at += block) {
+    for (std::size_t at = 0; at < bytes; at += hash_block_size) {
         for (std::size_t k = 0; k < words.size(); ++k) words[k] = word(file, at / 8 + k);
-        hash_blocks(reinterpret_cast<const char*>(words.data()), block, at, sum);
+        hash_blocks(reinterpret_cast<const char*>(words.data()), hash_block_size, at, sum);
     }
     return sum & checksum_mask;
 }
@@ -253,11 +220,59 @@ struct aligned_free {
 };
 using buffer_ptr = std::unique_ptr<char, aligned_free>;
 
+struct closing_fd {
+    int fd;
+    ~closing_fd() { ::close(fd); }
+};
+
 buffer_ptr aligned_buffer(std::size_t n) {
     void* p = nullptr;
     if (::posix_memalign(&p, page, n) != 0) throw std::bad_alloc();
     return buffer_ptr(static_cast<char*>(p));
 }
+
+// Buffers of one size, reused: a task takes one for its reads and gives it
+// back, so no more are made than tasks read at once. Sequential then reuses
+// one buffer, a pool of P threads P, thread-per-task as many as it runs at
+// once: what a program of each model that reads many files keeps. A fresh
+// buffer per task costs malloc and, at 1 MiB (above glibc's mmap threshold),
+// an mmap and a page fault per page on every task.
+class buffer_pool {
+public:
+    explicit buffer_pool(std::size_t size) : size_(size) {}
+
+    buffer_ptr take() {
+        std::lock_guard lock(mutex_);
+        if (free_.empty()) return aligned_buffer(size_);
+        buffer_ptr buf = std::move(free_.back());
+        free_.pop_back();
+        return buf;
+    }
+
+    void give(buffer_ptr buf) {
+        std::lock_guard lock(mutex_);
+        free_.push_back(std::move(buf));
+    }
+
+private:
+    const std::size_t size_;
+    std::mutex mutex_;
+    std::vector<buffer_ptr> free_;
+};
+
+// A buffer of the pool's for one task, given back on every exit.
+class pooled_buffer {
+public:
+    explicit pooled_buffer(buffer_pool& pool) : pool_(pool), buf_(pool.take()) {}
+    pooled_buffer(const pooled_buffer&) = delete;
+    pooled_buffer& operator=(const pooled_buffer&) = delete;
+    ~pooled_buffer() { pool_.give(std::move(buf_)); }
+    char* get() const { return buf_.get(); }
+
+private:
+    buffer_pool& pool_;
+    buffer_ptr buf_;
+};
 
 // The loop's reads share K page-aligned buffers, and at most K reads (each
 // with its buffer) are in flight across the loops, from the read until its
@@ -274,10 +289,7 @@ buffer_ptr aligned_buffer(std::size_t n) {
 // at 1 MiB chunks warm reads are best at K = 1-2, slower at 4 and half as
 // fast at 16; at 64 KiB K = 8 is best, 4 and 32 are slower. So K holds about
 // half the L2 in flight, 512 KiB: at least 2 reads (one hashed while the
-// next is read), at most 16. This also keeps well clear of Asio 1.81's
-// stall: Asio (epoll with io_uring for files) stalls for good once 128 or
-// more io_uring operations are queued at once, its submit batch size
-// (reproduced with 136 concurrent reads; 120 finish).
+// next is read), at most 16.
 //
 // The gate is a semaphore: a concurrent channel with K slots, where entering
 // sends a token and leaving takes one back; concurrent, because the
@@ -294,38 +306,26 @@ class read_slots {
 public:
     // Slots for about `bytes_in_flight`, between `least` and `most`.
     read_slots(std::size_t chunk, std::size_t bytes_in_flight, std::size_t least, std::size_t most)
-        : chunk_(chunk), count_(std::clamp(bytes_in_flight / std::max<std::size_t>(chunk, 1), least, most)) {}
+        : buffers_(chunk), count_(std::clamp(bytes_in_flight / std::max<std::size_t>(chunk, 1), least, most)) {}
 
     // A slot and its buffer, until leave().
     awaitable<buffer_ptr> enter() {
         if (!gate_.try_send(boost::system::error_code{}))
             co_await gate_.async_send(boost::system::error_code{}, asio::deferred);
-        co_return take();
+        co_return buffers_.take();
     }
 
+    // The buffer goes back before the slot opens, so the task that gets the
+    // slot finds it: at most count_ buffers are ever made.
     void leave(buffer_ptr buf) {
-        {
-            std::lock_guard lock(mutex_);
-            free_.push_back(std::move(buf));
-        }
+        buffers_.give(std::move(buf));
         gate_.try_receive([](boost::system::error_code) {});
     }
 
 private:
-    // Made at first use (the blocking models never take one), so at most
-    // count_ are ever made.
-    buffer_ptr take() {
-        std::lock_guard lock(mutex_);
-        if (free_.empty()) return aligned_buffer(chunk_);
-        buffer_ptr buf = std::move(free_.back());
-        free_.pop_back();
-        return buf;
-    }
-
-    const std::size_t chunk_, count_;
+    buffer_pool buffers_;
+    const std::size_t count_;
     asio::experimental::concurrent_channel<void(boost::system::error_code)> gate_{asio::system_executor(), count_};
-    std::mutex mutex_;
-    std::vector<buffer_ptr> free_;
 };
 
 // Holds a slot for one read and its hashing; gives it back on every exit,
@@ -355,7 +355,7 @@ public:
     std::uint64_t blocking(std::size_t i) override {
         paths_ |= used_pread;
         const int fd = open_file(i);
-        auto buf = aligned_buffer(chunk_);
+        pooled_buffer buf(buffers_);
         std::uint64_t sum = 0;
         std::size_t done = 0;
         while (done < set_.bytes) {
@@ -369,19 +369,19 @@ public:
     }
 
     awaitable<std::uint64_t> async(std::size_t i) override {
-        auto ex = co_await asio::this_coro::executor;
+        auto& loop = (co_await asio::this_coro::executor).context();
         const int fd = open_file(i);
         std::uint64_t sum = 0;
         std::size_t done = 0;
-        std::optional<asio::random_access_file> file;
-        if (!offload_ && uring_works(ex)) {
+        if (!offload_ && uring_works(loop)) {
             paths_ |= used_uring;
-            file.emplace(ex, fd);  // the file owns fd from here
+            const closing_fd closing{fd};
+            auto& reads = uring_reads::of(loop);
             while (done < set_.bytes) {
                 read_slot buf(uring_slots_, co_await uring_slots_.enter());
-                auto [ec, n] = co_await file->async_read_some_at(done, asio::buffer(buf.get(), want(done)),
-                                                                  asio::as_tuple(asio::deferred));
-                if (ec && ec != asio::error::eof) throw boost::system::system_error(ec, set_.file(i).string());
+                auto [ec, n] = co_await reads.async_read(fd, buf.get(), want(done), done,
+                                                         asio::as_tuple(asio::deferred));
+                if (ec) throw boost::system::system_error(ec, set_.file(i).string());
                 const std::size_t used = hash_blocks(buf.get(), n, done, sum);
                 if (used == 0) close_and_fail(-1, i, 0);
                 done += used;
@@ -443,14 +443,13 @@ private:
             fmt::format("{} {}; the data set will be rebuilt on the next run", set_.file(i).string(), what));
     }
 
-    // Whether this loop can use io_uring: Asio sets up a ring for the
-    // io_context at the first file; where the kernel refuses, it throws.
-    // Asked once, by the first loop to read: where the kernel refuses
-    // io_uring, it refuses it to every loop.
-    bool uring_works(const asio::any_io_executor& ex) {
+    // Whether the loops can use io_uring: the first loop to read sets up its
+    // ring; where the kernel refuses, that throws. Asked once: where the
+    // kernel refuses io_uring, it refuses it to every loop.
+    bool uring_works(asio::io_context& loop) {
         std::call_once(uring_checked_, [&] {
             try {
-                asio::random_access_file probe(ex);
+                uring_reads::of(loop);
                 uring_ok_ = true;
             } catch (const std::exception& e) {
                 uring_error_ = e.what();
@@ -476,6 +475,7 @@ private:
     std::once_flag uring_checked_;
     bool uring_ok_ = false;  // written once, under uring_checked_
     std::string uring_error_;
+    buffer_pool buffers_{chunk_};  // the blocking colour's
     read_slots uring_slots_{chunk_, 512 << 10, 2, 16};
     read_slots offload_slots_{chunk_, 4 << 20, 4, 64};
     std::once_flag pool_made_;
@@ -483,17 +483,19 @@ private:
 };
 
 // Checksum speed on this machine (bytes/s), for the ideal: every byte must at
-// least be hashed once it is in memory.
+// least be hashed once it is in memory. Measured on one 64 KiB buffer hashed
+// over and over, in the cache as a chunk just read is: the fastest the hash
+// runs, so the ideal stays a lower bound.
 double sum_bytes_per_s() {
     static const double rate = [] {
-        std::vector<char> buf(8 << 20, 1);
+        std::vector<char> buf(64 << 10, 1);
         double best = 0;
         std::uint64_t sink = 0;
         for (int attempt = 0; attempt < 5; ++attempt) {
             const auto begun = clock::now();
-            hash_blocks(buf.data(), buf.size(), 0, sink);
+            for (int pass = 0; pass < 128; ++pass) hash_blocks(buf.data(), buf.size(), std::uint64_t(pass), sink);
             const double s = std::chrono::duration<double>(clock::now() - begun).count();
-            best = std::max(best, double(buf.size()) / std::max(s, 1e-9));
+            best = std::max(best, 128.0 * double(buf.size()) / std::max(s, 1e-9));
         }
         return sink == 42 ? best + 1 : best;
     }();
