@@ -4,6 +4,7 @@
 // business, not a test's.
 
 #include "bench/core/helper.hpp"
+#include "bench/core/settings.hpp"
 #include "tests/helpers.hpp"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,8 @@
 #include <boost/json.hpp>
 
 #include <fmt/format.h>
+
+#include <filesystem>
 
 using namespace simul;
 using namespace simul::testing;
@@ -51,6 +54,25 @@ TEST(Baselines, EachBareExhibitionAgreesWithSimul) {
             if (name == "think_steps") steps = value;
         ASSERT_GT(steps, 0) << "chess reports the steps it thought";
         const auto bare = run_bare(fmt::format("bare-{}-chess", model), {"4", "3", fmt::format("{:.0f}", steps), "1000"});
+        EXPECT_EQ(number(bare, "tasks"), double(simul.tasks));
+        EXPECT_EQ(number(bare, "checksum"), double(simul.checksum));
+    }
+}
+
+// The bare readers read simul's data set and hash it with simul's checksum.
+TEST(Baselines, EachBareFileReaderAgreesWithSimul) {
+    const auto dir = std::filesystem::path(SIMUL_BENCH_PATH).parent_path() / "test-data" / "bare-file-readers";
+    set_data_dir(dir);
+    const std::vector<std::pair<std::string, std::int64_t>> p = {
+        {"files", 5}, {"file_kib", 192}, {"chunk_kib", 64}, {"cache", 1}, {"direct", 0}, {"io", 0}};
+    for (const char* model : {"sequential", "thread_per_task", "thread_pool:3", "coroutine_loop"}) {
+        SCOPED_TRACE(model);
+        const auto simul = run(file_read_workload(), p, model);
+        ASSERT_EQ(simul.failed, 0u) << simul.label;
+        const std::string kind = std::string(model).substr(0, std::string(model).find(':'));
+        std::vector<std::string> args = {(dir / "file_read" / "5x192KiB").string(), "5", "192", "64", "3"};
+        if (kind == "thread_pool") args.push_back("3");
+        const auto bare = run_bare("bare-" + kind + "-file_read", args);
         EXPECT_EQ(number(bare, "tasks"), double(simul.tasks));
         EXPECT_EQ(number(bare, "checksum"), double(simul.checksum));
     }

@@ -64,10 +64,11 @@ public:
     void start_clock() { t0_ = std::chrono::steady_clock::now(); }
 
     // in_flight: the most tasks alive at once, which memory is divided by.
-    // The checksum is printed mod 2^52, as simul sums it.
+    // The checksum is printed mod 2^52, as simul sums it. The makespan runs
+    // from the clock's start to now, unless the program timed it itself.
     void print(const char* model, const char* workload, std::uint64_t tasks, std::uint64_t in_flight,
-               std::uint64_t checksum) const {
-        const double makespan = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+               std::uint64_t checksum, double makespan = -1) const {
+        if (makespan < 0) makespan = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
         const std::int64_t peak = vm_hwm_bytes() - hwm_start_;
         std::printf("{\"model\":\"%s\",\"workload\":\"%s\",\"tasks\":%llu,\"makespan_s\":%.6f,"
                     "\"mem_peak_bytes\":%lld,\"in_flight\":%llu,\"mem_per_task_bytes\":%.1f,\"checksum\":%llu}\n",
