@@ -392,11 +392,18 @@ def run_fio(job_text, folder, names, cache):
     return {"mib_per_s": mib}
 
 
-def run_simul_file(build, model, io, cache, chunk_kib, file_set, data_dir):
+# One pass over the set takes about 10 ms warm: simul-bench makes that many
+# passes in one process (each case prepares the cache state again) and the
+# median is the figure, as fio's is a long run's average.
+SIMUL_PASSES = 9
+
+
+def run_simul_file(build, model, io, cache, chunk_kib, file_set, data_dir, passes=SIMUL_PASSES):
     b = sr.run_case(build, model, "file_read", {
         "files": file_set["files"], "file_kib": file_set["file_kib"], "chunk_kib": chunk_kib,
-        "cache": cache, "io": io or "native"}, [f"--data-dir={data_dir}"])
-    return {"mib_per_s": b["mib_per_s"], "label": b.get("label", "")}
+        "cache": cache, "io": io or "native"}, [f"--data-dir={data_dir}"], repetitions=passes)
+    # ideal_s: the checksum alone, spread over the model's CPUs.
+    return {"mib_per_s": b["mib_per_s"], "checksum_s": b["ideal_s"], "label": b.get("label", "")}
 
 
 def measure_files(build, models, args, file_set, chunks, data_dir, log):
@@ -420,7 +427,8 @@ def measure_files(build, models, args, file_set, chunks, data_dir, log):
                 try:
                     if side[0] == "simul":
                         model, io = side[1]
-                        r = run_simul_file(build, model, io, cache, chunk, file_set, data_dir)
+                        r = run_simul_file(build, model, io, cache, chunk, file_set, data_dir,
+                                           1 if args.quick else SIMUL_PASSES)
                     else:
                         engine, jobs, depth = side[1]
                         folder, names = data_files(data_dir, file_set["files"], file_set["file_kib"])
@@ -442,6 +450,11 @@ def measure_files(build, models, args, file_set, chunks, data_dir, log):
                 row["simul_mib_per_s"] = statistics.median(r["mib_per_s"] for r in runs[s])
                 row["fio_mib_per_s"] = statistics.median(r["mib_per_s"] for r in runs[f])
                 row["ratio"] = ratio(row["simul_mib_per_s"], row["fio_mib_per_s"])
+                # What simul's pass takes beyond fio's time for the same bytes,
+                # against what its checksum alone takes.
+                mib = file_set["files"] * file_set["file_kib"] / 1024
+                row["gap_ms"] = 1e3 * (mib / row["simul_mib_per_s"] - mib / row["fio_mib_per_s"])
+                row["checksum_ms"] = 1e3 * statistics.median(r["checksum_s"] for r in runs[s])
                 row["simul_label"] = runs[s][0]["label"]
             rows.append(row)
     return rows
@@ -483,11 +496,15 @@ def markdown(doc):
                   "eviction makes, one pass, the files shared out among the jobs; warm: read once before, "
                   "`invalidate=0`, every job reading the whole set over and over for 1 to 2 s from its own "
                   "starting file, since one pass is shorter than fio's millisecond clock can time) against "
-                  "simul-bench's case (one pass: its makespan includes starting its threads). fio does not touch "
-                  "the data; simul checksums every byte. With many jobs on few CPUs a cold pass can be "
-                  "overstated: fio divides the bytes by the longest job's time, as if the jobs had overlapped.", "",
-                  "| cache | chunk | model | fio | fio MiB/s | simul MiB/s | simul ÷ fio |",
-                  "| --- | ---: | --- | --- | ---: | ---: | ---: |"]
+                  "simul-bench's case (the median of several passes in one process, each preparing the cache "
+                  "state again; a pass's makespan includes starting the model's threads, where fio starts its "
+                  "jobs before its clock). fio does not touch the data; simul checksums every byte: *gap* is "
+                  "what simul's pass takes beyond fio's time for the same bytes, *checksum* what hashing them "
+                  "alone takes on the model's CPUs (its ideal makespan). With many jobs on few CPUs a cold pass "
+                  "can be overstated: fio divides the bytes by the longest job's time, as if the jobs had "
+                  "overlapped.", "",
+                  "| cache | chunk | model | fio | fio MiB/s | simul MiB/s | simul ÷ fio | gap, ms | checksum, ms |",
+                  "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
         for r in doc["file_read"]:
             p = r["fio_pattern"]
             pattern = f"{p['engine']}, {p['numjobs']} job{'s' if p['numjobs'] > 1 else ''}" + \
@@ -495,10 +512,10 @@ def markdown(doc):
             model = f"`{r['model']}`" + (f" ({r['io']})" if r["io"] else "")
             head = f"| {r['cache']} | {r['chunk_kib']} KiB | {model} | {pattern} |"
             if r["error"]:
-                lines.append(f"{head} failed: {r['error']} | | |")
+                lines.append(f"{head} failed: {r['error']} | | | | |")
             else:
                 lines.append(f"{head} {fmt(r['fio_mib_per_s'], 0)} | {fmt(r['simul_mib_per_s'], 0)} | "
-                             f"{fmt(r['ratio'])} |")
+                             f"{fmt(r['ratio'])} | {fmt(r.get('gap_ms'), 1)} | {fmt(r.get('checksum_ms'), 1)} |")
         lines.append("")
     for why in doc.get("skipped", []):
         lines += [f"Not measured: {why}.", ""]

@@ -181,10 +181,11 @@ class CaseRunError(Exception):
     """A simul-bench case that did not run whole; the message says why."""
 
 
-def run_case(build, model, workload, sets, flags=()):
+def run_case(build, model, workload, sets, flags=(), repetitions=1):
     """Runs one simul-bench case of `workload` under `model` (burst arrivals,
     the parameters in `sets`, more simul-bench `flags`) and returns its row of
-    the JSON. Raises
+    the JSON; with repetitions > 1, the case runs that many times in the one
+    process and the row holds the median of each counter. Raises
     CaseRunError if simul-bench failed, the case was skipped or failed, or a
     task failed."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -193,18 +194,25 @@ def run_case(build, model, workload, sets, flags=()):
                    f"--benchmark_filter=^{workload}/{re.escape(model)}/",
                    f"--benchmark_out={out_file}", "--benchmark_out_format=json"]
         command += [f"--set={k}:{v}" for k, v in sets.items()] + list(flags)
+        if repetitions > 1:
+            command.append(f"--benchmark_repetitions={repetitions}")
         out = subprocess.run(command, capture_output=True, text=True, timeout=900)
         if out.returncode != 0 or not out_file.exists():
             raise CaseRunError(f"simul-bench exited {out.returncode}: {out.stderr.strip()[-300:]}")
-        benchmarks = json.loads(out_file.read_text())["benchmarks"]
-    if len(benchmarks) != 1:
-        raise CaseRunError(f"simul-bench ran {len(benchmarks)} cases, not 1")
-    b = benchmarks[0]
-    if b.get("error_occurred"):
-        raise CaseRunError(b.get("error_message", "the case failed"))
-    if b.get("failed", 0) != 0:
-        raise CaseRunError(f"{b['failed']:.0f} tasks failed: {b.get('label', '')}")
-    return b
+        benchmarks = [b for b in json.loads(out_file.read_text())["benchmarks"]
+                      if b.get("run_type", "iteration") == "iteration"]
+    if len(benchmarks) != repetitions:
+        raise CaseRunError(f"simul-bench ran {len(benchmarks)} cases, not {repetitions}")
+    for b in benchmarks:
+        if b.get("error_occurred"):
+            raise CaseRunError(b.get("error_message", "the case failed"))
+        if b.get("failed", 0) != 0:
+            raise CaseRunError(f"{b['failed']:.0f} tasks failed: {b.get('label', '')}")
+    row = dict(benchmarks[0])
+    for k, v in row.items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            row[k] = statistics.median(b[k] for b in benchmarks)
+    return row
 
 
 def main(argv):
