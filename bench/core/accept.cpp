@@ -6,7 +6,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/deferred.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -62,8 +61,8 @@ std::uint64_t connection_server::blocking(std::size_t i) {
 }
 
 awaitable<std::uint64_t> connection_server::async(std::size_t i) {
-    http::tcp_stream stream(http::tcp_socket(co_await asio::this_coro::executor, tcp::v4(), take(i)));
-    co_return co_await http::serve_async(stream);
+    http::tcp_socket socket(co_await asio::this_coro::executor, tcp::v4(), take(i));
+    co_return co_await http::serve_async(socket);
 }
 
 // The two colours of the accept arrival.

@@ -61,6 +61,6 @@ inline constexpr std::chrono::milliseconds idle_timeout{30'000};
 // malformed request (400, then close). Returns the sum of the digests of the
 // bodies it sent, mod 2^52. Throws on socket errors and timeouts.
 std::uint64_t serve_blocking(deadline_socket& socket);
-awaitable<std::uint64_t> serve_async(tcp_stream& stream);
+awaitable<std::uint64_t> serve_async(tcp_socket& socket);
 
 }  // namespace simul::http

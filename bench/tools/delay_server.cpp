@@ -42,10 +42,9 @@ until SIGINT or SIGTERM. One thread, one coroutine per connection.
 )";
 
 simul::awaitable<void> session(tcp::socket socket) {
-    simul::http::tcp_stream stream(
-        simul::http::tcp_socket(co_await asio::this_coro::executor, tcp::v4(), socket.release()));
+    simul::http::tcp_socket typed(co_await asio::this_coro::executor, tcp::v4(), socket.release());
     try {
-        co_await simul::http::serve_async(stream);
+        co_await simul::http::serve_async(typed);
     } catch (const std::exception&) {
         // A reset or a timeout ends this connection only.
     }
