@@ -137,7 +137,7 @@ def measure(build, rows, repetitions):
 
 
 def fmt_seconds(s):
-    return f"{s:.3f} s" if s >= 1 else f"{s * 1e3:.2f} ms"
+    return f"{s:.3f} s" if s >= 0.1 else f"{s * 1e3:.2f} ms"
 
 
 def fmt_bytes(b):

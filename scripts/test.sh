@@ -27,7 +27,7 @@ simul_install_deps
 py=$(simul_python)
 cmake --preset "$preset" >/dev/null
 if [ "$preset" = tsan ]; then
-  cmake --build --preset tsan --target test_loops
+  cmake --build --preset tsan --target test_loops test_uring_reads
   TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" ctest --preset tsan -L tsan -j "$(nproc)"
   exit 0
 fi
