@@ -9,7 +9,8 @@
 // io_uring (bench/core/uring_reads.hpp says why not Asio's random_access_file);
 // where io_uring is not available (a kernel setting, a seccomp filter), or
 // with io:offload, each pread is handed to a small offload pool and awaited,
-// as asyncio's to_thread does. The case's JSON says which path ran (counters io_uring, offloaded).
+// as asyncio's to_thread does. The case's JSON says which path ran
+// (counters io_uring, offloaded).
 
 #include "bench/core/case.hpp"
 #include "bench/core/settings.hpp"
@@ -287,9 +288,12 @@ private:
 // little from a deeper device queue. Measured here (2 cores, 1 MiB L2 per
 // core, 64 files of 1 MiB, medians of 7; issue 13's report has the runs):
 // at 1 MiB chunks warm reads are best at K = 1-2, slower at 4 and half as
-// fast at 16; at 64 KiB K = 8 is best, 4 and 32 are slower. So K holds about
-// half the L2 in flight, 512 KiB: at least 2 reads (one hashed while the
-// next is read), at most 16.
+// fast at 16; at 64 KiB K = 8 is best, 4 and 32 are slower. Again with the
+// loop's own ring (medians of 7, two rounds): warm 64 KiB reads within 3%
+// of each other at K = 4 and 8, slower at 2 and 16; cold ones gain from
+// depth (about 1,500, 1,700 and 1,900 MiB/s at K = 4, 8 and 16). So K holds
+// about half the L2 in flight, 512 KiB: at least 2 reads (one hashed while
+// the next is read), at most 16.
 //
 // The gate is a semaphore: a concurrent channel with K slots, where entering
 // sends a token and leaving takes one back; concurrent, because the
