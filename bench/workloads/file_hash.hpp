@@ -32,7 +32,9 @@ namespace simul {
 // 44 GB/s (32 lanes vectorise worse: 24 GB/s).
 constexpr std::size_t hash_block_size = 4096;  // bytes
 
-#if defined(__x86_64__) && defined(__GNUC__)
+// Not under ThreadSanitizer: the clone is picked by an ifunc resolver, which
+// runs before TSan's runtime is set up, and the program dies at start.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
 #define SIMUL_AVX512_CLONE __attribute__((target_clones("arch=x86-64-v4", "default")))
 #else
 #define SIMUL_AVX512_CLONE
