@@ -9,34 +9,72 @@
 #include "models/trace.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include <algorithm>
 #include <exception>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace simul {
 
 // Each task is the workload's own coroutine, spawned as it is: its start is
 // recorded here and its end by co_spawn's completion handler, so the loop pays
 // for no frame of ours around it. co_spawn onto the dispatcher's own loop runs
-// the task at once, up to its first co_await; onto another loop it is posted.
-// Arrivals come inside the loop (a timer, an accept): no cross-thread hop
-// between an arrival and the dispatcher.
+// the task at once, up to its first co_await. Arrivals come inside the loop
+// (a timer, an accept): no cross-thread hop between an arrival and the
+// dispatcher.
+//
+// Tasks for another loop go there in batches, one post per batch: the task's
+// coroutine is then made, started and freed on the loop that runs it. Posted
+// one by one, each task woke the other loop's thread (a futex or an eventfd
+// write, then a context switch) and was freed by another thread than made
+// it: with 100,000 sleeps, two loops took 0.25 s where one took 0.16, and
+// perf put a fifth of the samples in the scheduler's wake-ups
+// (finish_task_switch, spin unlocks) and more in free(). A batch leaves as
+// soon as it is full or the dispatcher must wait for an arrival, so no task
+// waits for others that have not come.
 template <class Place>
 awaitable<void> dispatch(task_source& tasks, arrivals& arrive, trace& tr, std::string& limit, Place place) {
+    using ids = std::vector<std::size_t>;
+    constexpr std::size_t batch_size = 64;
+    const executor here = co_await boost::asio::this_coro::executor;
+    std::vector<std::pair<executor, ids>> batches;  // one per other loop, as they come up
+    const auto start = [&tasks, &tr](const executor& ex, std::size_t i) {
+        tr.begin(i);
+        boost::asio::co_spawn(ex, tasks.async(i),
+                              [&tr, i](const std::exception_ptr& error, std::uint64_t sum) { tr.finish(i, error, sum); });
+    };
+    const auto send = [&start](std::pair<executor, ids>& b) {
+        if (b.second.empty()) return;
+        boost::asio::post(b.first, [start, ex = b.first, todo = std::move(b.second)] {
+            for (std::size_t i : todo) start(ex, i);
+        });
+        b.second = {};
+    };
     for (std::size_t i = 0; i < tasks.size(); ++i) {
         // Not `ready(i) || co_await ...` in one condition: GCC 12 allocates
         // the awaited coroutine's frame even when the left side decides.
         if (!arrive.ready(i)) {
+            for (auto& b : batches) send(b);
             if (!co_await arrive.async_wait(i)) {
                 limit = tr.abandon_from(i);
                 co_return;
             }
         }
-        tr.begin(i);
-        boost::asio::co_spawn(place(i), tasks.async(i),
-                              [&tr, i](const std::exception_ptr& error, std::uint64_t sum) { tr.finish(i, error, sum); });
+        const executor ex = place(i);
+        if (ex == here) {
+            start(ex, i);
+            continue;
+        }
+        auto b = std::find_if(batches.begin(), batches.end(), [&ex](const auto& x) { return x.first == ex; });
+        if (b == batches.end()) b = batches.insert(batches.end(), {ex, ids{}});
+        b->second.push_back(i);
+        if (b->second.size() == batch_size) send(*b);
     }
+    for (auto& b : batches) send(b);
 }
 
 }  // namespace simul
