@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -49,10 +50,10 @@ std::unique_ptr<char, freeing> aligned(std::size_t n) {
     return std::unique_ptr<char, freeing>(static_cast<char*>(p));
 }
 
-// Reads pages [first, first + count) of fd, one page per read, `count` reads
-// at once, on `ctx`; returns whether each page held what it should.
-void read_pages(asio::io_context& ctx, int fd, std::size_t first, std::size_t count, std::vector<int>& ok) {
-    for (std::size_t i = first; i < first + count; ++i)
+// Starts a read of every page of fd on `ctx`, one page per read, all at
+// once; ok[i] becomes 1 if page i held what it should, 0 if not.
+void read_pages(asio::io_context& ctx, int fd, std::vector<int>& ok) {
+    for (std::size_t i = 0; i < ok.size(); ++i)
         asio::co_spawn(
             ctx,
             [&ctx, fd, i, &ok]() -> asio::awaitable<void> {
@@ -66,30 +67,47 @@ void read_pages(asio::io_context& ctx, int fd, std::size_t first, std::size_t co
             asio::detached);
 }
 
-TEST(UringReads, ReadsWhatPreadReadsManyMoreAtOnceThanTheRingHas) {
-    const auto path = make_file("uring-many.dat", 300);
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    ASSERT_GE(fd, 0);
-    asio::io_context ctx(1);
-    std::vector<int> ok(300, -1);
-    read_pages(ctx, fd, 0, 300, ok);  // 300 reads queued at once; the ring has 64 entries
-    ctx.run();
+// Reads a fresh file of `pages` pages, opened with `flags`, on one
+// io_context run by `threads` threads: per page, 1 if it held what it
+// should. Nothing if the file cannot be opened so (O_DIRECT on tmpfs).
+std::optional<std::vector<int>> read_whole(const char* name, std::size_t pages, int flags, int threads) {
+    const auto path = make_file(name, pages);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | flags);
+    if (fd < 0) return std::nullopt;
+    asio::io_context ctx(threads);
+    std::vector<int> ok(pages, -1);
+    read_pages(ctx, fd, ok);
+    {
+        std::vector<std::jthread> running;
+        for (int t = 0; t < threads; ++t) running.emplace_back([&] { ctx.run(); });
+    }  // joined
     ::close(fd);
+    return ok;
+}
+
+void expect_all_read(const std::vector<int>& ok) {
     for (std::size_t i = 0; i < ok.size(); ++i) EXPECT_EQ(ok[i], 1) << "page " << i;
+}
+
+TEST(UringReads, ReadsWhatPreadReadsManyMoreAtOnceThanTheRingHas) {
+    const auto ok = read_whole("uring-many.dat", 300, 0, 1);  // 300 reads queued at once; the ring has 64 entries
+    ASSERT_TRUE(ok);
+    expect_all_read(*ok);
 }
 
 // O_DIRECT reads go to the device, so they are still out after the submit:
 // the loop must hear of them through the eventfd.
 TEST(UringReads, ReadsThatEndAfterTheSubmitWakeTheLoop) {
-    const auto path = make_file("uring-direct.dat", 64);
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_DIRECT);
-    if (fd < 0) GTEST_SKIP() << "O_DIRECT is not supported here";
-    asio::io_context ctx(1);
-    std::vector<int> ok(64, -1);
-    read_pages(ctx, fd, 0, 64, ok);
-    ctx.run();
-    ::close(fd);
-    for (std::size_t i = 0; i < ok.size(); ++i) EXPECT_EQ(ok[i], 1) << "page " << i;
+    const auto ok = read_whole("uring-direct.dat", 64, O_DIRECT, 1);
+    if (!ok) GTEST_SKIP() << "O_DIRECT is not supported here";
+    expect_all_read(*ok);
+}
+
+// shared_loop: one io_context, so one ring, run by several threads.
+TEST(UringReads, ThreadsOfOneLoopShareItsRing) {
+    const auto ok = read_whole("uring-shared.dat", 512, 0, 3);
+    ASSERT_TRUE(ok);
+    expect_all_read(*ok);
 }
 
 TEST(UringReads, AFailedReadIsAnErrorCode) {
@@ -112,21 +130,6 @@ TEST(UringReads, AFailedReadIsAnErrorCode) {
     EXPECT_EQ(got, boost::system::error_code(EISDIR, boost::system::system_category()));
 }
 
-// shared_loop: one io_context, so one ring, run by several threads.
-TEST(UringReads, ThreadsOfOneLoopShareItsRing) {
-    const auto path = make_file("uring-shared.dat", 512);
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    ASSERT_GE(fd, 0);
-    asio::io_context ctx(3);
-    std::vector<int> ok(512, -1);
-    read_pages(ctx, fd, 0, 512, ok);
-    std::vector<std::jthread> threads;
-    for (int t = 0; t < 3; ++t) threads.emplace_back([&] { ctx.run(); });
-    threads.clear();  // joins
-    ::close(fd);
-    for (std::size_t i = 0; i < ok.size(); ++i) EXPECT_EQ(ok[i], 1) << "page " << i;
-}
-
 // An io_context destroyed with reads in flight waits for them and destroys
 // their handlers: no crash, no read into freed memory (the sanitizers check).
 TEST(UringReads, ALoopDestroyedMidReadLeavesCleanly) {
@@ -136,7 +139,7 @@ TEST(UringReads, ALoopDestroyedMidReadLeavesCleanly) {
     std::vector<int> ok(64, -1);
     {
         asio::io_context ctx(1);
-        read_pages(ctx, fd, 0, 64, ok);
+        read_pages(ctx, fd, ok);
         ctx.run_one();  // starts the tasks; reads are queued or in the kernel
         ctx.run_one();
     }
