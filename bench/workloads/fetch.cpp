@@ -129,9 +129,10 @@ public:
     double service_s(const simul::params& p) const override { return double(p["delay_ms"]) / 1e3; }
 
     // 50 ms requests from 10 to 1,000 new connections/s: past sequential's
-    // capacity (20/s) and the small pool's (40/s).
+    // capacity (20/s) and the small pool's (40/s). The quick sweep takes
+    // every other rung, so that each case can run in several rounds.
     rate_sweep default_rates(bool quick) const override {
-        if (quick) return {{}, {10, 30, 100, 300, 1000}, 1};
+        if (quick) return {{}, {10, 100, 1000}, 1};
         return {{}, {10, 30, 100, 300, 1000, 3000}, 2};
     }
 

@@ -69,9 +69,10 @@ public:
     double service_s(const simul::params& p) const override { return double(p["wait_ms"]) / 1e3; }
 
     // 10 ms waits from 100 to 20,000 arrivals/s: past sequential's capacity
-    // (100/s) and the pools' (200/s, 2,400/s, 25,600/s).
+    // (100/s) and the pools' (200/s, 2,400/s, 25,600/s). The quick sweep
+    // takes every other rung, so that each case can run in several rounds.
     rate_sweep default_rates(bool quick) const override {
-        if (quick) return {{{"wait_ms", 10}}, {100, 300, 1000, 3000, 10000, 20000}, 1};
+        if (quick) return {{{"wait_ms", 10}}, {100, 1000, 10000}, 1};
         return {{{"wait_ms", 10}}, {100, 300, 1000, 3000, 10000, 20000, 50000}, 2};
     }
 
