@@ -6,6 +6,7 @@
 #include "bench/core/cli.hpp"
 #include "bench/core/context.hpp"
 #include "bench/core/results_file.hpp"
+#include "bench/core/rounds.hpp"
 #include "bench/core/settings.hpp"
 #include "bench/core/system.hpp"
 #include "bench/core/trace_csv.hpp"
@@ -14,10 +15,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <regex>
 #include <optional>
 #include <string>
 
@@ -52,28 +53,157 @@ bool over_memory(const case_spec& c) {
     return have > 0 && c.memory_bytes() > double(have);
 }
 
-// Runs each model once on a trivial case, unreported, so that one-time
-// initialisation (oneTBB's scheduler, Asio's services, first-touch of the
-// code) is not charged to whichever case happens to come first.
-void warm_up(const std::vector<case_spec>& cases) {
+// Why a case is skipped before it runs (budget, descriptors, memory), or "".
+std::string skip_reason(const case_spec& c, double budget, std::uint64_t fd_limit) {
+    if (c.predicted_s() > budget) {
+        if (c.predicted_s() > c.ideal_s())
+            return fmt::format("skipped: saturated: capacity {:.0f} tasks/s is below the rate of {:g}; "
+                               "working off the backlog would take {:.1f} s, over the budget of {:g} s",
+                               c.capacity(), c.arrival.per_second, c.predicted_s(), budget);
+        return fmt::format("skipped: predicted makespan {:.1f} s is over the budget of {:g} s (--budget)",
+                           c.predicted_s(), budget);
+    }
+    // Headroom for the process's own descriptors (stdio, epoll, pipes).
+    const std::size_t fds = c.work->descriptors(c.params, c.model.shape(c.tasks())) + 64;
+    if (fds > fd_limit)
+        return fmt::format("skipped: needs about {} file descriptors at once; RLIMIT_NOFILE is {} (raise it: "
+                           "ulimit -n)", fds, fd_limit);
+    if (over_memory(c))
+        return fmt::format("skipped: needs at least {:.3g} MiB for {} tasks; only {:.0f} MiB of memory is "
+                           "available (MemAvailable)", c.memory_bytes() / 1048576, c.tasks(),
+                           double(available_memory_bytes()) / 1048576);
+    return {};
+}
+
+// Runs each model of the selected cases once on a trivial case, unreported,
+// so that one-time initialisation (oneTBB's scheduler, Asio's services,
+// first-touch of the code) is not charged to whichever case comes first.
+void warm_up(const std::vector<const case_spec*>& cases) {
     std::vector<std::string> done;
-    for (const auto& c : cases) {
-        if (std::find(done.begin(), done.end(), c.model.name()) != done.end()) continue;
-        done.push_back(c.model.name());
+    for (const case_spec* c : cases) {
+        if (std::find(done.begin(), done.end(), c->model.name()) != done.end()) continue;
+        done.push_back(c->model.name());
         try {
-            run_case(case_spec{&sleep_workload(), params({{"tasks", 2}, {"wait_ms", 1}}), c.model, {}});
+            run_case(case_spec{&sleep_workload(), params({{"tasks", 2}, {"wait_ms", 1}}), c->model, {}});
         } catch (const case_error&) {
             // A model that cannot start fails its own cases, each saying so.
         }
     }
 }
 
+// A round that auto rounds turned out not to need ends as a skip with this
+// message; rounds_reporter keeps it out of the console and the JSON.
+constexpr std::string_view round_not_needed = "simul: round not needed";
+
+class rounds_reporter final : public benchmark::BenchmarkReporter {
+public:
+    explicit rounds_reporter(benchmark::BenchmarkReporter& inner) : inner_(inner) {}
+    bool ReportContext(const Context& c) override {
+        inner_.SetOutputStream(&GetOutputStream());  // Google Benchmark points ours at --benchmark_out
+        inner_.SetErrorStream(&GetErrorStream());
+        return inner_.ReportContext(c);
+    }
+    void ReportRuns(const std::vector<Run>& runs) override {
+        std::vector<Run> kept;
+        for (const auto& r : runs)
+            if (!r.error_occurred || r.error_message != round_not_needed) kept.push_back(r);
+        if (!kept.empty()) inner_.ReportRuns(kept);
+    }
+    void Finalize() override { inner_.Finalize(); }
+
+private:
+    benchmark::BenchmarkReporter& inner_;
+};
+
+// The sweep as it goes: each case's rounds so far, for auto rounds and for
+// the progress line. Benchmarks run one at a time, so no lock.
+struct sweep {
+    std::vector<case_spec> cases;
+    std::vector<std::string> skips;  // skip_reason of each case
+    std::vector<case_rounds> rounds;
+    round_rule rule;
+    trace_options traces;
+
+    // Seconds the sweep still needs at the most, from the rounds that ran.
+    double seconds_left() const {
+        double left = 0;
+        for (std::size_t i = 0; i < cases.size(); ++i) {
+            const auto& r = rounds[i];
+            if (r.stopped || !skips[i].empty()) continue;
+            const double each = r.expected_s() > 0 ? r.expected_s() : cases[i].predicted_s() + 0.05;
+            const int ran = int(r.makespans_s.size());
+            int more = rule.fixed > 0 ? rule.fixed - ran : std::max(0, rule.least - ran);
+            if (rule.fixed == 0 && each > 0)
+                more += std::min(rule.most - std::max(ran, rule.least), int(rule.share_s / each));
+            left += std::max(0, more) * each;
+        }
+        return left;
+    }
+};
+
+void run_one(benchmark::State& state, sweep& s, std::size_t i, int round, std::size_t position) {
+    const case_spec& c = s.cases[i];
+    case_rounds& rounds = s.rounds[i];
+    if (!rounds.wants(round, s.rule)) {
+        state.SkipWithError(std::string(round_not_needed).c_str());
+        return;
+    }
+    const std::string name = c.name();
+    const int left = int(std::lround(s.seconds_left()));
+    std::fprintf(stderr, "[round %d, %zu/%zu] %s  (about %d min %02d s left)\n", round + 1, position + 1,
+                 s.cases.size(), name.c_str(), left / 60, left % 60);
+    if (!s.skips[i].empty()) {
+        rounds.stopped = true;
+        state.SkipWithError(s.skips[i].c_str());
+        return;
+    }
+    const trace_sink save = s.traces.dir.empty() ? trace_sink{} : trace_sink([&](const trace& tr) {
+        if (round > 0) return;  // one timeline per case: the first round's
+        try {  // a trace that cannot be written costs its timeline, not the result
+            save_trace(s.traces, name, tr);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "simul-bench: trace of %s: %s\n", name.c_str(), e.what());
+        }
+    });
+    case_result result;
+    for (auto _ : state) {
+        const host_sample before = sample_host();
+        const auto begun = std::chrono::steady_clock::now();
+        try {
+            result = run_case(c, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }, save);
+        } catch (const std::exception& e) {  // run_case throws case_error; anything else fails this case too
+            rounds.stopped = true;  // a case that failed once is not run again
+            state.SkipWithError(fmt::format("failed: {}", e.what()).c_str());
+            break;
+        }
+        rounds.wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - begun).count();
+        rounds.makespans_s.push_back(result.makespan_s);
+        result.round = round;
+        result.host = host_between(before, sample_host());
+        state.SetIterationTime(result.makespan_s);
+    }
+    if (!state.error_occurred()) report_counters(state, result);
+}
+
+bool listing_only(int argc, char** argv) {
+    const std::string v = flag_value(argc, argv, "--benchmark_list_tests", "false");
+    for (int i = 1; i < argc; ++i)
+        if (std::string_view(argv[i]) == "--benchmark_list_tests") return true;
+    return v == "true" || v == "1";
+}
+
+void print_list(const std::vector<case_spec>& cases, const options& opt) {
+    for (const auto& c : cases)
+        if (selected(benchmark_name(c), opt.filter))
+            fmt::print("{:<70} ideal {:>9.3f} s{}\n", c.name(), c.ideal_s(),
+                       c.predicted_s() > opt.budget() ? "  (over budget: skipped)"
+                       : over_memory(c)               ? "  (over memory: skipped)"
+                                                      : "");
+}
+
 int run(int argc, char** argv) {
     std::string command_line;
-    for (int i = 0; i < argc; ++i) {
-        if (i > 0) command_line += ' ';
-        command_line += argv[i];
-    }
+    for (int i = 0; i < argc; ++i) command_line += (i > 0 ? " " : "") + std::string(argv[i]);
 
     const options opt = parse_args(argc, argv);
     if (opt.help) {
@@ -81,22 +211,19 @@ int run(int argc, char** argv) {
         return 0;
     }
     if (!opt.data_dir.empty()) set_data_dir(opt.data_dir);
-    const auto cases = make_cases(opt);
-    const std::string& filter = opt.filter;
-    std::size_t total = 0;
-    for (const auto& c : cases) total += selected(c.name(), filter);
-    if (total == 0)
-        throw usage_error(fmt::format("--benchmark_filter: '{}' matches no case (see --list for the names)", filter));
+    static sweep s;  // outlives the benchmarks that refer to it
+    s.rule = opt.rounds;
+    s.traces = opt.traces;
+    for (auto& c : make_cases(opt))
+        if (selected(benchmark_name(c), opt.filter)) s.cases.push_back(std::move(c));
+    if (s.cases.empty())
+        throw usage_error(fmt::format("--benchmark_filter: '{}' matches no case (see --list for the names, or "
+                                      "--benchmark_list_tests for the names the filter is matched against)",
+                                      opt.filter));
     if (opt.list) {
-        for (const auto& c : cases)
-            if (selected(c.name(), filter))
-                fmt::print("{:<70} ideal {:>9.3f} s{}\n", c.name(), c.ideal_s(),
-                           c.predicted_s() > opt.budget()                        ? "  (over budget: skipped)"
-                           : over_memory(c)                                      ? "  (over memory: skipped)"
-                                                                                 : "");
+        print_list(s.cases, opt);
         return 0;
     }
-
     if (!opt.traces.dir.empty()) {
         std::error_code ec;
         std::filesystem::create_directories(opt.traces.dir, ec);
@@ -109,65 +236,18 @@ int run(int argc, char** argv) {
     const std::uint64_t fd_limit = raise_fd_limit();
     ignore_sigpipe();
 
-    const int repetitions = std::max(1, std::atoi(flag_value(argc, argv, "--benchmark_repetitions", "1").c_str()));
-    total *= std::size_t(repetitions);
-    const double budget = opt.budget();
-    auto started = std::make_shared<std::atomic<std::size_t>>(0);
-
-    const trace_options traces = opt.traces;
-    for (const auto& c : cases) {
-        benchmark::RegisterBenchmark(c.name().c_str(), [c, budget, total, started, fd_limit,
-                                                        traces](benchmark::State& state) {
-            const std::string name = c.name();
-            std::fprintf(stderr, "[%zu/%zu] %s\n", ++*started, total, name.c_str());
-            if (c.predicted_s() > budget) {
-                const bool saturated = c.predicted_s() > c.ideal_s();
-                state.SkipWithError(
-                    (saturated ? fmt::format("skipped: saturated: capacity {:.0f} tasks/s is below the rate of {:g}; "
-                                             "working off the backlog would take {:.1f} s, over the budget of {:g} s",
-                                             c.capacity(), c.arrival.per_second, c.predicted_s(), budget)
-                               : fmt::format("skipped: predicted makespan {:.1f} s is over the budget of {:g} s "
-                                             "(--budget)", c.predicted_s(), budget))
-                        .c_str());
-                return;
-            }
-            // Headroom for the process's own descriptors (stdio, epoll, pipes).
-            const std::size_t fds = c.work->descriptors(c.params, c.model.shape(c.tasks())) + 64;
-            if (fds > fd_limit) {
-                state.SkipWithError(fmt::format("skipped: needs about {} file descriptors at once; RLIMIT_NOFILE "
-                                                "is {} (raise it: ulimit -n)", fds, fd_limit)
-                                        .c_str());
-                return;
-            }
-            if (over_memory(c)) {
-                const double need = c.memory_bytes(), have = double(available_memory_bytes());
-                state.SkipWithError(fmt::format("skipped: needs at least {:.3g} MiB for {} tasks; only {:.0f} MiB "
-                                                "of memory is available (MemAvailable)",
-                                                need / 1048576, c.tasks(), have / 1048576)
-                                        .c_str());
-                return;
-            }
-            case_result result;
-            for (auto _ : state) {
-                try {
-                    result = run_case(
-                        c, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); },
-                        traces.dir.empty() ? trace_sink{} : trace_sink([&](const trace& tr) {
-                            // A trace that cannot be written costs its timeline, not the result.
-                            try {
-                                save_trace(traces, name, tr);
-                            } catch (const std::exception& e) {
-                                std::fprintf(stderr, "simul-bench: trace of %s: %s\n", name.c_str(), e.what());
-                            }
-                        }));
-                } catch (const std::exception& e) {  // run_case throws case_error; anything else fails this case too
-                    state.SkipWithError(fmt::format("failed: {}", e.what()).c_str());
-                    break;
-                }
-                state.SetIterationTime(result.makespan_s);
-            }
-            if (!state.error_occurred()) report_counters(state, result);
-        })
+    // Every (case, round) is one benchmark, registered in the order they run.
+    std::vector<bool> single;
+    for (const auto& c : s.cases) {
+        s.skips.push_back(skip_reason(c, opt.budget(), fd_limit));
+        single.push_back(!s.skips.back().empty());
+    }
+    s.rounds.resize(s.cases.size());
+    const int rounds = listing_only(argc, argv) ? 1 : s.rule.rounds_registered();
+    for (const auto& [i, round] : round_order(s.cases.size(), rounds, single)) {
+        const std::size_t position = round % 2 == 0 ? i : s.cases.size() - 1 - i;
+        benchmark::RegisterBenchmark(s.cases[i].name().c_str(),
+                                     [i, round, position](benchmark::State& state) { run_one(state, s, i, round, position); })
             ->Iterations(1)
             ->UseManualTime()
             ->Unit(benchmark::kMillisecond);
@@ -185,11 +265,17 @@ int run(int argc, char** argv) {
     int gb_argc = int(gb_argv.size());
     gb_argv.push_back(nullptr);
 
-    warm_up(cases);
-    add_context(command_line);
+    std::vector<const case_spec*> runnable;
+    for (std::size_t i = 0; i < s.cases.size(); ++i)
+        if (s.skips[i].empty()) runnable.push_back(&s.cases[i]);
+    warm_up(runnable);
+    add_context(command_line, opt.rounds);
     benchmark::Initialize(&gb_argc, gb_argv.data());
     if (benchmark::ReportUnrecognizedArguments(gb_argc, gb_argv.data())) return 2;
-    benchmark::RunSpecifiedBenchmarks(nullptr, out ? &out->reporter() : nullptr);
+    rounds_reporter display(*benchmark::CreateDefaultDisplayReporter());
+    std::optional<rounds_reporter> file;
+    if (out) file.emplace(out->reporter());
+    benchmark::RunSpecifiedBenchmarks(&display, file ? &*file : nullptr);
     benchmark::Shutdown();
     if (out) {
         try {

@@ -43,7 +43,7 @@ std::string slurp(const fs::path& p) {
 outcome bench(const std::string& args) {
     const fs::path dir = fs::temp_directory_path() / ("simul-cli-" + std::to_string(::getpid()));
     fs::create_directories(dir);
-    const std::string cmd = std::string(SIMUL_BENCH_PATH) + " " + args + " >" + (dir / "out").string() + " 2>" +
+    const std::string cmd = std::string(SIMUL_BENCH_PATH) + " --rounds=1 " + args + " >" + (dir / "out").string() + " 2>" +
                             (dir / "err").string() + " </dev/null";
     const int status = std::system(cmd.c_str());
     outcome o{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir / "out"), slurp(dir / "err")};
@@ -177,7 +177,7 @@ TEST(Cli, JsonHasEveryCounterForEveryCaseAndTheContext) {
     for (const char* key : {"kernel", "compiler", "build_type", "boost", "onetbb", "google_benchmark",
                             "rlimit_nproc", "rlimit_nofile", "pid_max"})
         EXPECT_TRUE(context.contains(key)) << key;
-    const std::string last = fmt::format("[{0}/{0}]", cases);
+    const std::string last = fmt::format("[round 1, {0}/{0}]", cases);
     EXPECT_NE(o.err.find(last), std::string::npos) << "progress should count cases: " << o.err;
 }
 

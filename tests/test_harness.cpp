@@ -25,6 +25,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <new>
 #include <sstream>
 #include <stdexcept>
@@ -128,7 +129,8 @@ fs::path scratch(const std::string& what) {
 
 outcome bench(const std::string& args) {
     const fs::path dir = scratch("run");
-    const std::string cmd = std::string(SIMUL_BENCH_PATH) + " " + args + " --benchmark_out=" +
+    // One round per case: these tests check what a run writes, not its spread.
+    const std::string cmd = std::string(SIMUL_BENCH_PATH) + " --rounds=1 " + args + " --benchmark_out=" +
                             (dir / "run.json").string() + " --benchmark_out_format=json >" + (dir / "out").string() +
                             " 2>" + (dir / "err").string() + " </dev/null";
     const int status = std::system(cmd.c_str());
@@ -196,7 +198,7 @@ TEST(KilledRun, TheDelayServerDiesWithSimulBenchAndHoldsNoneOfItsFiles) {
     const std::string out = "--benchmark_out=" + (dir / "run.json").string();
     std::vector<std::string> args = {SIMUL_BENCH_PATH, "--benchmark_filter=^fetch/coroutine_loop/tasks:10/",
                                      "--models=coroutine_loop", "--arrival=burst", "--set=delay_ms:60000",
-                                     "--budget=1000", out};
+                                     "--budget=1000", "--rounds=1", out};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -248,7 +250,7 @@ outcome bench_plain(const std::string& args) {
     return o;
 }
 
-const std::string one_case = "--benchmark_filter=^sleep/sequential/tasks:10/ --arrival=burst --models=sequential "
+const std::string one_case = "--rounds=1 --benchmark_filter=^sleep/sequential/tasks:10/ --arrival=burst --models=sequential "
                              "--set=wait_ms:1";
 
 std::string last_line(const std::string& text) {
@@ -325,7 +327,84 @@ INSTANTIATE_TEST_SUITE_P(
                       "--benchmark_filter=sleep\\d", "--benchmark_filter='(?:sleep)'",
                       // the last filter counts, as in Google Benchmark
                       "--benchmark_filter=sleep --benchmark_filter=nosuchcase", "--benchmark_filter=nosuchcase",
-                      "--data-dir=", "--set=tasks:10 --set=tasks:20"));
+                      "--data-dir=", "--set=tasks:10 --set=tasks:20",
+                      // Google Benchmark's name ends in /iterations:1/manual_time, so this matches nothing
+                      "--benchmark_filter='^sleep/sequential/tasks:10/wait_ms:100$'",
+                      "--rounds=0", "--rounds=few", "--rounds=2.5", "--round-share=-1",
+                      // flags simul cannot honour, and values Google Benchmark cannot parse
+                      "--benchmark_min_time=abc", "--benchmark_min_time=2", "--benchmark_min_warmup_time=1",
+                      "--v=abc", "--benchmark_time_unit=s", "--benchmark_enable_random_interleaving=maybe",
+                      "--benchmark_counters_tabular=perhaps"));
+
+// The rows of a Google Benchmark JSON: (name, round).
+std::vector<std::pair<std::string, int>> rows(const std::string& json) {
+    std::vector<std::pair<std::string, int>> out;
+    const auto run = boost::json::parse(json);
+    for (const auto& b : run.at("benchmarks").as_array()) {
+        const auto& o = b.as_object();
+        out.emplace_back(o.at("run_name").as_string().c_str(),
+                         o.contains("round") ? int(o.at("round").to_number<double>()) : -1);
+    }
+    return out;
+}
+
+TEST(Flags, AFilterIsMatchedAgainstGoogleBenchmarksOwnNames) {
+    for (const char* filter : {"'^sleep/sequential/tasks:10/.*/iterations:1'", "'^sleep/sequential/.*manual_time$'",
+                               "'^sleep/sequential/tasks:10/'"}) {
+        const auto o = bench(std::string("--benchmark_filter=") + filter +
+                             " --arrival=burst --models=sequential --set=wait_ms:1 --set=tasks:10");
+        ASSERT_EQ(o.code, 0) << filter << ": " << o.err;
+        EXPECT_EQ(rows(o.json).size(), 1u) << filter;
+    }
+}
+
+TEST(Rounds, AreInterleavedInAnAbbaOrderAndEachRowSaysItsRound) {
+    const auto o = bench("--rounds=3 --benchmark_filter=^sleep/ --arrival=burst --models=sequential,coroutine_loop "
+                         "--set=tasks:3 --set=wait_ms:1");
+    ASSERT_EQ(o.code, 0) << o.err;
+    const std::string seq = "sleep/sequential/tasks:3/wait_ms:1/iterations:1/manual_time",
+                      loop = "sleep/coroutine_loop/tasks:3/wait_ms:1/iterations:1/manual_time";
+    const std::vector<std::pair<std::string, int>> expected = {{seq, 0}, {loop, 0}, {loop, 1},
+                                                               {seq, 1}, {seq, 2},  {loop, 2}};
+    EXPECT_EQ(rows(o.json), expected);
+    const auto run = boost::json::parse(o.json);
+    for (const auto& b : run.at("benchmarks").as_array()) {
+        for (const char* k : {"host_steal_pct", "host_others_pct"}) {
+            const double v = b.at(k).to_number<double>();
+            EXPECT_TRUE(v == -1 || (v >= 0 && v <= 100)) << k << " = " << v;
+        }
+        EXPECT_GE(b.at("host_load1").to_number<double>(), 0);
+    }
+    EXPECT_EQ(run.at("context").at("simul_rounds").as_string(), "3 per case, interleaved");
+    EXPECT_TRUE(run.at("context").as_object().contains("cpu_governor"));
+}
+
+TEST(Rounds, AutoGivesEachCaseAtLeastThreeAndLeavesNoUnneededRoundInTheOutput) {
+    const auto o = bench("--rounds=auto --benchmark_filter=^sleep/ --arrival=burst --models=sequential,coroutine_loop "
+                         "--set=tasks:2 --set=wait_ms:1");
+    ASSERT_EQ(o.code, 0) << o.err;
+    std::map<std::string, int> count;
+    for (const auto& [name, round] : rows(o.json)) {
+        EXPECT_EQ(round, count[name]) << name << ": rounds in order, none missing";
+        ++count[name];
+    }
+    ASSERT_EQ(count.size(), 2u) << o.json;
+    for (const auto& [name, n] : count) {
+        EXPECT_GE(n, 3) << name;
+        EXPECT_LE(n, 15) << name;
+    }
+    EXPECT_EQ(errors(o.json), std::vector<std::string>(rows(o.json).size(), "")) << "no skipped rounds in the JSON";
+    EXPECT_EQ(o.out.find("round not needed"), std::string::npos) << o.out;
+}
+
+TEST(Rounds, ASkippedCaseIsReportedOnceNotOncePerRound) {
+    const auto o = bench("--rounds=4 --benchmark_filter=^sleep/ --arrival=burst --models=sequential "
+                         "--set=tasks:100 --set=wait_ms:100 --budget=1");
+    ASSERT_EQ(o.code, 0) << o.err;
+    const auto e = errors(o.json);
+    ASSERT_EQ(e.size(), 1u) << o.json;
+    EXPECT_NE(e[0].find("over the budget"), std::string::npos) << e[0];
+}
 
 TEST(Flags, TheLastFilterIsTheOneThatRuns) {
     const auto o = bench("--benchmark_filter=nosuchcase " + one_case);

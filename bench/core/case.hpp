@@ -5,6 +5,7 @@
 #include "bench/core/arrival.hpp"
 #include "bench/core/meter.hpp"
 #include "bench/core/percentiles.hpp"
+#include "bench/core/system.hpp"
 #include "bench/core/workload.hpp"
 #include "models/model.hpp"
 #include "models/trace.hpp"
@@ -62,6 +63,10 @@ struct case_result {
     double capacity = 0;          // predicted tasks/s the model sustains; 0: no bound predicted
     std::uint64_t checksum = 0;   // sum of task checksums, mod 2^52
     std::string label;            // the limit a model hit, or the first task error
+    // Set by the harness around run_case: which round of the case this was
+    // (bench/core/rounds.hpp), and what the machine was doing meanwhile.
+    int round = 0;
+    host_activity host;
     // Figures only some workloads have (serve: the offered and achieved rate).
     std::vector<std::pair<std::string, double>> extra;
 };

@@ -26,7 +26,7 @@ options:
   --set=NAME:V1,V2,...   sweep these values of parameter NAME instead of the
                          grid's, in every workload that has it (repeatable)
   --budget=SECONDS       skip a case whose ideal makespan is over this
-                         (default: 15 for quick, 120 for full); a case whose
+                         (default: 6 for quick, 120 for full); a case whose
                          tasks would not fit in free memory is skipped too
   --data-dir=PATH        where workloads keep data sets (default: data/ in
                          the build folder)
@@ -41,11 +41,23 @@ options:
                          as DIR/<case>.csv, for timelines (bench.sh does)
   --trace-limit=N        trace only cases of at most N tasks (default 2000);
                          larger ones are listed in DIR/not_traced.txt
+  --rounds=auto|N        run each case N times, in interleaved rounds (round
+                         0 of every case, then round 1 in reverse order,
+                         ...); auto (default): at least 3 rounds, then more
+                         while the median makespan's 95% interval is wider
+                         than +-2% and the case has used less than its
+                         share, at most 15. --rounds=1: one quick look
+  --round-share=SECONDS  auto rounds: wall time a case may spend on rounds
+                         past the third (default 2)
   --list                 print the cases with their ideal makespans and exit
   --help                 print this and exit
 
 Google Benchmark flags work as usual, e.g. --benchmark_filter=chess,
---benchmark_out=run.json --benchmark_out_format=json, --benchmark_repetitions=3.
+--benchmark_out=run.json --benchmark_out_format=json. Google Benchmark names
+each case <case>/iterations:1/manual_time, and --benchmark_filter is matched
+against that name, as Google Benchmark matches it.
+--benchmark_repetitions=N repeats each round N times back to back; the
+interleaved repetitions are --rounds.
 The --benchmark_out file is replaced only by a complete one: a failed write
 (a full disk) leaves it as it was, and exits with 1.
 Case names read <workload>/<model>/<param>:<value>/...
@@ -103,9 +115,24 @@ void check_benchmark_flag(std::string_view arg) {
         if (value != "console" && value != "json" && value != "csv")
             throw usage_error(fmt::format("{}: '{}' is not one of console, json, csv", name, value));
     if (take(arg, "--benchmark_repetitions", value)) positive_int(value, "--benchmark_repetitions");
-    // Google Benchmark prints its usage and exits with 0 on a unit it does not know.
-    if (take(arg, "--benchmark_time_unit", value) && value != "ns" && value != "us" && value != "ms" && value != "s")
-        throw usage_error(fmt::format("--benchmark_time_unit: '{}' is not one of ns, us, ms, s", value));
+    // Flags whose meaning simul-bench sets itself: refused rather than ignored.
+    if (name == "--benchmark_min_time" || name == "--benchmark_min_warmup_time")
+        throw usage_error(fmt::format("{}: simul-bench runs each case once per round and warms up each model "
+                                      "itself; for more runs use --rounds=N", name));
+    if (name == "--benchmark_time_unit")
+        throw usage_error("--benchmark_time_unit: simul-bench reports every makespan in ms (the JSON's time_unit)");
+    // Google Benchmark would print an error, then a wrong "unrecognized flag", for these.
+    if (take(arg, "--v", value)) {
+        int v = 0;
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+        if (ec != std::errc{} || end != value.data() + value.size())
+            throw usage_error(fmt::format("--v: '{}' is not a whole number", value));
+    }
+    for (auto flag : {"--benchmark_list_tests", "--benchmark_enable_random_interleaving",
+                      "--benchmark_report_aggregates_only", "--benchmark_display_aggregates_only",
+                      "--benchmark_counters_tabular"})
+        if (take(arg, flag, value) && value != "true" && value != "false" && value != "1" && value != "0")
+            throw usage_error(fmt::format("{}: '{}' is not true or false", flag, value));
 }
 
 }  // namespace
@@ -148,6 +175,14 @@ options parse_args(int& argc, char** argv) {
             opt.poisson = true;
         } else if (take(arg, "--seed", v)) {
             opt.seed = std::uint64_t(positive_int(v, "--seed"));
+        } else if (take(arg, "--rounds", v)) {
+            std::int64_t n = 0;
+            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (v != "auto" && (ec != std::errc{} || end != v.data() + v.size() || n < 1 || n > 1000))
+                throw usage_error(fmt::format("--rounds: '{}' is not auto or a whole number from 1 to 1000", v));
+            opt.rounds.fixed = int(n);
+        } else if (take(arg, "--round-share", v)) {
+            opt.rounds.share_s = in_range(v, "--round-share", 0, 1e6);
         } else if (take(arg, "--trace-dir", v)) {
             opt.traces.dir = v;
         } else if (take(arg, "--trace-limit", v)) {
@@ -213,6 +248,8 @@ bool selected(const std::string& name, const std::string& filter) {
                                       "(e.g. --benchmark_filter='^sleep/')", filter));
     }
 }
+
+std::string benchmark_name(const case_spec& c) { return c.name() + "/iterations:1/manual_time"; }
 
 // The values --set gives a parameter: names of its choices, or positive numbers.
 static std::vector<std::int64_t> resolve(const param_spec& spec, const std::vector<std::string>& texts) {

@@ -3,6 +3,7 @@
 // (--benchmark_filter, --benchmark_out, ...) are left for it to parse.
 
 #include "bench/core/case.hpp"
+#include "bench/core/rounds.hpp"
 #include "bench/core/trace_csv.hpp"
 
 #include <cstdint>
@@ -36,6 +37,7 @@ struct options {
     bool poisson = false;        // --poisson
     std::uint64_t seed = 1;      // --seed
     trace_options traces;        // --trace-dir, --trace-limit
+    round_rule rounds;           // --rounds, --round-share
     // Google Benchmark flags simul-bench acts on too; the last one counts, as
     // in Google Benchmark. --benchmark_out is taken out of argv: main writes
     // it (bench/core/results_file.hpp).
@@ -43,7 +45,7 @@ struct options {
     std::string out_path;        // --benchmark_out; empty: none
     std::string out_format = "json";  // --benchmark_out_format
 
-    double budget() const { return budget_s > 0 ? budget_s : scale == scale::quick ? 15.0 : 120.0; }
+    double budget() const { return budget_s > 0 ? budget_s : scale == scale::quick ? 6.0 : 120.0; }
 };
 
 // Takes simul's flags out of argv (so Google Benchmark sees only its own) and
@@ -64,6 +66,10 @@ std::vector<model_spec> default_models(simul::scale scale);
 // the name, "" or "all" for every case, a leading '-' negates it. Throws
 // usage_error if Google Benchmark would refuse the expression.
 bool selected(const std::string& name, const std::string& filter);
+
+// The name Google Benchmark gives a case, which --benchmark_filter is
+// matched against: "<case>/iterations:1/manual_time".
+std::string benchmark_name(const case_spec& c);
 
 extern const char* const usage_text;
 

@@ -36,7 +36,7 @@ std::string cpu_model() {
 
 }  // namespace
 
-void add_context(const std::string& command_line) {
+void add_context(const std::string& command_line, const round_rule& rounds) {
     utsname u{};
     uname(&u);
     benchmark::AddCustomContext("simul_command", command_line);
@@ -54,6 +54,16 @@ void add_context(const std::string& command_line) {
     benchmark::AddCustomContext("pid_max", read_first_line("/proc/sys/kernel/pid_max"));
     benchmark::AddCustomContext("threads_max", read_first_line("/proc/sys/kernel/threads-max"));
     benchmark::AddCustomContext("max_map_count", read_first_line("/proc/sys/vm/max_map_count"));
+    // A VM often has no cpufreq at all: the host decides the frequency.
+    const std::string governor = read_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+    benchmark::AddCustomContext("cpu_governor", governor == "unknown" ? "none readable (no cpufreq: a VM?)" : governor);
+    benchmark::AddCustomContext(
+        "simul_rounds",
+        rounds.fixed > 0 ? fmt::format("{} per case, interleaved", rounds.fixed)
+                         : fmt::format("auto: {} to {} per case, interleaved; past {} while the median's 95% interval "
+                                       "is wider than +-{:g}% and the case has used under {:g} s",
+                                       rounds.least, rounds.most, rounds.least, rounds.tolerance * 100,
+                                       rounds.share_s));
 }
 
 }  // namespace simul

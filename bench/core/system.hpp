@@ -1,5 +1,6 @@
 #pragma once
-// Process set-up shared by simul-bench and the helper tools.
+// Process set-up shared by simul-bench and the helper tools, and what the
+// machine is doing around a case.
 
 #include <cstdint>
 
@@ -12,5 +13,23 @@ std::uint64_t raise_fd_limit();
 
 // Writing to a socket the peer closed must be an error, not a signal.
 void ignore_sigpipe();
+
+// What the machine was doing, read from /proc: the 1-minute load average,
+// and the CPU time of every CPU (in clock ticks) split as /proc/stat does,
+// with this process's own share and its waited-for children's (/proc/self/stat).
+struct host_sample {
+    double load1 = -1;  // -1: unreadable
+    std::uint64_t total = 0, idle = 0, steal = 0, self = 0;
+};
+host_sample sample_host();
+
+// Between two samples: the load average at the first, the share of all CPU
+// time the hypervisor stole, and the share other processes used (not this
+// one, nor the helpers it started and waited for), in percent; -1 where
+// /proc was unreadable.
+struct host_activity {
+    double load1 = -1, steal_pct = -1, others_pct = -1;
+};
+host_activity host_between(const host_sample& before, const host_sample& after);
 
 }  // namespace simul
