@@ -2,9 +2,11 @@
 # The main job: install what is missing, build a Release build, run the
 # default sweep and write results/<timestamp>/ with the Google Benchmark JSON,
 # the console log, the per-task traces (traces/), the charts and REPORT.md.
+# Each case runs in interleaved rounds (simul-bench --rounds, default auto).
 # Arguments go through to simul-bench, e.g.
 #   scripts/bench.sh --benchmark_filter=chess
 #   scripts/bench.sh --scale=full
+#   scripts/bench.sh --rounds=1          # one quick look, no intervals
 # --list and --help only print (no results folder). A run becomes
 # results/<timestamp>/ and results/latest only when its JSON is complete;
 # otherwise, or when interrupted (SIGINT/SIGTERM go on to simul-bench and its
@@ -27,6 +29,14 @@ fi
 
 for arg in "$@"; do  # commands that only print: no run, no folder
   case "$arg" in --list|--help|-h|--benchmark_list_tests|--benchmark_list_tests=true) exec "$bench" "$@" ;; esac
+done
+for arg in "$@"; do  # bench.sh writes run.json itself, every round of every case
+  case "$arg" in
+    --benchmark_out|--benchmark_out=*|--benchmark_out_format=*|--benchmark_report_aggregates_only*)
+      echo "simul: bench.sh writes the run's JSON itself, with every round: leave out ${arg%%=*}" \
+           "(run build/release/simul-bench directly for other output)" >&2
+      exit 2 ;;
+  esac
 done
 # A filter that matches nothing (or bad flags) stops here, before any folder.
 set +e
@@ -97,8 +107,8 @@ if [ "$status" -ne 0 ]; then
   exit "$status"
 fi
 py=$(simul_python) || { echo "simul: cannot check the results without Python; they are in $work" >&2; exit 1; }
-if ! "$py" scripts/simul_results.py --check "$work/run.json" >/dev/null; then
-  echo "simul: the run's JSON is incomplete or unreadable (a full disk?); not promoted: what it wrote is in $work" >&2
+if ! why=$("$py" scripts/simul_results.py --check "$work/run.json" 2>&1 >/dev/null); then
+  echo "simul: the run's JSON cannot be used (${why#simul: }); not promoted: what it wrote is in $work" >&2
   exit 1
 fi
 mv -T "$work" "$final"

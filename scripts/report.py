@@ -25,6 +25,7 @@ from pathlib import Path
 import baselines
 import anchors
 import simul_results as sr
+import simul_stats as stats
 import simul_style as style
 import timeline
 
@@ -54,8 +55,27 @@ METHODOLOGY = """\
   caches, cold reads are still fast.
 - **Timelines** come from the per-task traces (`simul-bench --trace-dir`):
   due, start and end of each task; cases over the trace limit are not traced.
-- One machine, shared; where the input has repetitions the charts show the
-  median with the range as error bars, otherwise one run per point."""
+- **Rounds and intervals.** Each case runs in several rounds, interleaved
+  across the sweep (round 0 of every case, then round 1 in reverse order,
+  and so on), so slow drift of the machine falls on every model alike. Every
+  figure is the median over the rounds with its 95% interval, from order
+  statistics (the k-th smallest and largest round; no assumption about the
+  distribution). Six rounds are the fewest that give 95%: with fewer, the
+  interval shown is the range of the rounds, marked †, and covers the median
+  with less (75% for 3 rounds). Charts draw the interval as error bars.
+- **Ratios between models** (the `÷` column, the chess story) pair round r
+  of one model with round r of the other, which ran in the same pass of the
+  sweep; the ratio is the median of the paired ratios, with the sign test's
+  interval.
+- **Unstable** marks a case whose makespan interval is wider than ±10% of its
+  median, with the likely cause: too few rounds, other processes on the
+  machine, steal time by the hypervisor, or the case itself.
+- **Percentiles** are shown only where a round has the latencies to resolve
+  them: p99 needs 100, p99.9 1,000; otherwise the percentile is just the
+  largest latency, and the table shows "–".
+- **What the machine was doing**: each case records the load average when it
+  began, the share of the CPUs stolen by the hypervisor, and the share that
+  other processes used (not simul-bench nor its helpers) while it ran."""
 
 
 def model_key(model):
@@ -138,6 +158,34 @@ def finite(v):
     return v is not None and not (isinstance(v, float) and math.isnan(v))
 
 
+RESOLVED_BY = {"lat_p99_ms": 100, "lat_p999_ms": 1000}  # latencies a round needs for the percentile
+
+
+def resolved(case, counter):
+    return case.latencies() >= RESOLVED_BY.get(counter, 0)
+
+
+UNSTABLE = 0.10  # makespan interval wider than ±10% of the median
+
+
+def unstable_causes(case):
+    """Why a case's makespan interval is wide: [] if it is not."""
+    iv = case.interval("makespan_s")
+    if iv.n < 2 or not iv.half_width > UNSTABLE:
+        return []
+    causes = []
+    if iv.n < 6:
+        causes.append(f"too few rounds ({iv.n})")
+    steal, others = case.median("host_steal_pct"), case.median("host_others_pct")
+    if finite(others) and others > 10:
+        causes.append(f"load on the machine (other processes used {others:.0f}% of the CPUs)")
+    if finite(steal) and steal > 2:
+        causes.append(f"steal time ({steal:.0f}% of the CPUs)")
+    if not causes:
+        causes.append("the case itself varies from round to round")
+    return causes
+
+
 # ---- writing files whole, with the umask's modes ---------------------------
 
 def _umask():
@@ -194,7 +242,9 @@ def panels_for(workload):
     panels = [(tput[0], tput[1], True), ("latency", "latency (ms): p99 solid, p50 dashed", True),
               ("memory", "memory per task in flight (bytes)" + (": resident solid, kernel dotted"
                                                                 if has_kernel(workload.cases) else ", resident only"),
-               True)]
+               True),
+              ("mem_total_bytes", "memory in all at the peak (bytes)" + (": resident + kernel"
+                                                                         if has_kernel(workload.cases) else ""), True)]
     if workload.name != "file_read":
         panels.append(("efficiency", "efficiency: ideal makespan ÷ measured (1 = the limit)", False))
     return panels
@@ -218,6 +268,20 @@ def _value(case, ctr, part):
     return case.median(ctr), False
 
 
+def _error(case, ctr, part, y):
+    """[below, above] y: the 95% interval of the median over the rounds, or None."""
+    if part == "kernel" or len(case.runs) < 2:
+        return None
+    iv = case.interval("mem_per_task_bytes" if part == "resident" else ctr)
+    return [max(0.0, y - iv.lo), max(0.0, iv.hi - y)]
+
+
+def _grid(panels):
+    """(rows, columns) of the figure's panels."""
+    cols = 2 if len(panels) <= 4 else 3
+    return math.ceil(len(panels) / cols), cols
+
+
 def files_are_lines(workload):
     """Lines against x, or bars grouped by model where lines would not read:
     one size, or more series than a legend holds; file_read always (cold
@@ -238,7 +302,8 @@ def draw(workload, charts_dir):
         return draw_bars(workload, series, charts_dir)
     styles = style.variant_styles(workload.variant(c) for c in workload.cases)
     panels = panels_for(workload)
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
+    nrows, ncols = _grid(panels)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(6 * ncols, 4.25 * nrows))
     from matplotlib.transforms import blended_transform_factory
     notes = set()
     for ax, (counter, title, log) in zip(axes.flat, panels):
@@ -250,16 +315,15 @@ def draw(workload, charts_dir):
             color = style.model_color(model)
             marker = styles[workload.variant(cases[0])][0]
             for ctr, dash, part in _series_lines(workload, counter):
-                ran = [c for c in cases if c.runs]
+                ran = [c for c in cases if c.runs and resolved(c, ctr)]
                 vals = [(c,) + _value(c, ctr, part) for c in ran]
                 tiny = [c for c, v, small in vals if small]
                 vals = [(c, v) for c, v, small in vals if not small and finite(v) and (v > 0 or not log)]
                 xs = [workload.xvalue(c) for c, _ in vals]
                 ys = [v for _, v in vals]
-                if part or counter == "latency" or not ys:
-                    err = None
-                else:
-                    err = [[y - c.spread(ctr)[0] for c, y in vals], [c.spread(ctr)[1] - y for c, y in vals]]
+                errs = [_error(c, ctr, part, y) for c, y in vals]
+                err = None if all(e is None for e in errs) else \
+                    [[e[0] if e else 0 for e in errs], [e[1] if e else 0 for e in errs]]
                 if ys:
                     line = ax.errorbar(xs, ys, yerr=err, color=color, linestyle=dash, marker=marker, markersize=4,
                                        capsize=3)
@@ -335,8 +399,7 @@ def draw_bars(workload, series, charts_dir):
         rows.append((y, name, c))
         last_model = c.model
         y += 1
-    ncols = 2 if len(panels) == 4 else len(panels)
-    nrows = math.ceil(len(panels) / ncols)
+    nrows, ncols = _grid(panels)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4 + 4 * ncols, 0.9 + nrows * (1.0 + 0.3 * len(rows))),
                              sharey=True, squeeze=False)
     notes = set()
@@ -353,6 +416,11 @@ def draw_bars(workload, series, charts_dir):
             left, small_parts = 0.0, []
             for k, (ctr, _, part) in enumerate(_series_lines(workload, counter)):
                 v, small = _value(c, ctr, part)
+                if not resolved(c, ctr):
+                    if k == 0:
+                        ax.text(0.01, y, "p99 –: under 100 latencies", transform=ax.get_yaxis_transform(),
+                                va="center", fontsize=7, color="#777777")
+                    continue
                 if small or not finite(v) or (log and v <= 0):
                     if small:
                         small_parts.append(part)
@@ -362,17 +430,15 @@ def draw_bars(workload, series, charts_dir):
                     m = ax.plot([v], [y], marker="D", markersize=5, color="black", linestyle="none")
                     m[0].set_gid("p50")
                     continue
-                else:
-                    spread = counter not in ("memory", "latency") and len(c.runs) > 1
-                    b = ax.barh([y], [v], left=[left] if counter == "memory" else None, height=0.8, color=color,
-                                alpha=1 if k == 0 else 0.45, hatch=hatch, edgecolor="white",
-                                xerr=[[v - c.spread(ctr)[0]], [c.spread(ctr)[1] - v]] if spread else None,
-                                capsize=3)
+                error = None if counter == "memory" else _error(c, ctr, part, v)
+                b = ax.barh([y], [v], left=[left] if counter == "memory" else None, height=0.8, color=color,
+                            alpha=1 if k == 0 else 0.45, hatch=hatch, edgecolor="white",
+                            xerr=[[error[0]], [error[1]]] if error else None, capsize=3)
                 if counter == "memory":
                     left += v
                 for patch in b.patches:
                     patch.set_gid(f"model:{c.model}")
-                end = max(v, c.spread(ctr)[1]) if spread else v
+                end = v + error[1] if error else v
                 plotted.append(left if counter == "memory" else end)
                 if counter != "memory":
                     ax.text(end, y, " " + fmt(v), va="center", fontsize=7)
@@ -430,6 +496,40 @@ def fmt_memory(case, part):
     return "< 4 KiB in all" if small else fmt(v)
 
 
+def fmt_interval(iv, digits=3, unit=""):
+    """'median (lo–hi)'; † where fewer than 6 rounds make the interval the range."""
+    if iv.n == 0:
+        return "–"
+    if iv.n == 1:
+        return fmt(iv.median, digits) + unit
+    dagger = "" if iv.full else "†"
+    # Enough digits that the bounds read apart from the median, where they differ.
+    while digits < 6 and ((iv.lo != iv.median and fmt(iv.lo, digits) == fmt(iv.median, digits)) or
+                          (iv.hi != iv.median and fmt(iv.hi, digits) == fmt(iv.median, digits))):
+        digits += 1
+    return f"{fmt(iv.median, digits)}{unit} ({fmt(iv.lo, digits)}–{fmt(iv.hi, digits)}){dagger}"
+
+
+def figure(case, counter, digits=3):
+    """A table cell: the median with its interval, or – where a percentile is not resolved."""
+    if not resolved(case, counter):
+        return "–"
+    if counter == "mem_total_bytes" and case.median(counter) < PAGE:
+        return "< 4 KiB"
+    return fmt_interval(case.interval(counter), digits)
+
+
+def paired(reference, case, counter="makespan_s"):
+    """case ÷ reference over the rounds both ran, each pair from one pass of the sweep."""
+    a, b = reference.by_round(counter), case.by_round(counter)
+    return stats.paired_ratio([(a[r], b[r]) for r in sorted(a.keys() & b.keys())])
+
+
+def reference_model(cases):
+    """The model the ÷ column divides by: the one-thread loop where it ran, else the first."""
+    return next((c for c in cases if c.model == "coroutine_loop"), cases[0])
+
+
 def headline_table(workload):
     x = workload.headline_x()
     rows, absent = [], []
@@ -443,20 +543,28 @@ def headline_table(workload):
         return "No case of this workload ran.\n"
     sums = {c.median("checksum") for _, c in rows}
     kernel = has_kernel(workload.cases)
+    ref = reference_model([c for _, c in rows])
     head = ""
     if x is not None:
         head = f"At {workload.x} = {fmt(x)}, the largest value that the most models ran"
         head += f" (not run there: {', '.join(absent)})." if absent else "."
     mem_head = "memory per task: resident / kernel (B)" if kernel else "memory per task, resident (B)"
     lines = [head, "",
-             f"| model | makespan (s) | throughput | p50 (ms) | p99 (ms) | {mem_head} | threads | efficiency | failed | note |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             f"| model | rounds | makespan (s) | ÷ {ref.model} | throughput | p50 (ms) | p99 (ms) | p99.9 (ms) | "
+             f"{mem_head} | memory in all (B) | threads | efficiency | failed | note |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name, c in rows:
         mem = fmt_memory(c, "resident") + (f" / {fmt_memory(c, 'kernel')}" if kernel else "")
-        lines.append(f"| {name} | {fmt(c.median('makespan_s'))} | {fmt(c.median(workload.throughput))} | "
-                     f"{fmt(c.median('lat_p50_ms'))} | {fmt(c.median('lat_p99_ms'))} | {mem} | "
-                     f"{fmt(c.median('threads_peak'))} | "
-                     f"{fmt(c.median('efficiency'), 2)} | {fmt(c.median('failed'))} | {c.label.replace('|', '/')} |")
+        ratio = "1" if c is ref else fmt_interval(paired(ref, c), 3, "×")
+        note = c.label.replace("|", "/")
+        causes = unstable_causes(c)
+        if causes:
+            note = ("**unstable**: " + ", ".join(causes) + (f"; {note}" if note else ""))
+        lines.append(f"| {name} | {len(c.runs)} | {figure(c, 'makespan_s')} | {ratio} | "
+                     f"{figure(c, workload.throughput)} | {figure(c, 'lat_p50_ms')} | {figure(c, 'lat_p99_ms')} | "
+                     f"{figure(c, 'lat_p999_ms')} | {mem} | {figure(c, 'mem_total_bytes')} | "
+                     f"{fmt(c.median('threads_peak'))} | {figure(c, 'efficiency', 2)} | {fmt(c.median('failed'))} | "
+                     f"{note} |")
     if workload.name != "serve":
         lines += ["", "Checksums agree across these models." if len(sums) == 1 else
                   "**Checksums differ across these models** (see the JSON)."]
@@ -478,26 +586,61 @@ def chess_table(workload):
     boards, moves, think_us = int(p["boards"]), int(p["moves"]), int(p["think_us"])
     story_second = think_us / 5 * 1e-6  # seconds of run per second of story
     seq = next((c for c in cases if c.model == "sequential"), None)
-    seq_s = seq.median("makespan_s") if seq else None
     lines = [f"B = {boards} boards, M = {moves} move pairs, C = {think_us} µs, W = {p['reply_us']} µs: "
-             f"one second of the story is {story_second * 1e3:g} ms here.", "",
-             "| | makespan | in the story | vs. measured sequential |", "| --- | --- | --- | --- |",
+             f"one second of the story is {story_second * 1e3:g} ms here. The last column divides sequential's "
+             "makespan by each model's, round by round (the story: 12).", "",
+             "| | makespan | in the story | sequential ÷ this model |", "| --- | --- | --- | --- |",
              f"| story: one board after another | {boards * moves * 60 * story_second:.3g} s | "
              f"{boards * moves * 60 / 3600:.3g} h | |",
              f"| story: board to board, one master | {boards * moves * 5 * story_second:.3g} s | "
              f"{boards * moves * 5 / 3600:.3g} h | |"]
     for c in sorted(cases, key=lambda c: model_key(c.model)):
-        s = c.median("makespan_s")
-        ratio = f"{seq_s / s:.1f}×" if seq_s else "–"
-        lines.append(f"| {c.model} | {s:.3g} s | {s / story_second / 3600:.3g} h | {ratio} |")
+        iv = c.interval("makespan_s")
+        hours = stats.Interval(*(v / story_second / 3600 for v in (iv.median, iv.lo, iv.hi)), iv.n, iv.coverage)
+        ratio = fmt_interval(paired(c, seq), 3, "×") if seq is not None else "–"  # sequential ÷ this model
+        lines.append(f"| {c.model} | {fmt_interval(iv, 3, ' s')} | {fmt_interval(hours, 3, ' h')} | {ratio} |")
     return "\n".join(lines) + "\n"
+
+
+def activity_section(w):
+    """What the machine was doing while the workload ran, and a warning if it was busy."""
+    ran = [c for c in w.cases if c.runs and any("host_others_pct" in r for r in c.runs)]
+    if not ran:
+        return []
+    def spread(counter):
+        v = [x for c in ran for x in c.values(counter) if x >= 0]
+        return (stats.median(v), max(v)) if v else (math.nan, math.nan)
+    load, steal, others = spread("host_load1"), spread("host_steal_pct"), spread("host_others_pct")
+    lines = [f"The machine meanwhile, over {sum(len(c.runs) for c in ran)} rounds: load average at a case's start "
+             f"{fmt(load[0], 2)} (at most {fmt(load[1], 2)}; simul-bench's own threads count in it); CPU stolen by "
+             f"the hypervisor {fmt(steal[0], 2)}% (at most {fmt(steal[1], 2)}%); CPU used by other processes "
+             f"{fmt(others[0], 2)}% (at most {fmt(others[1], 2)}%).", ""]
+    if others[0] > 10 or steal[0] > 2:
+        lines += [f"**Busy machine**: while {w.name} ran, other processes used a median of {fmt(others[0], 2)}% "
+                  f"of the CPUs and the hypervisor stole {fmt(steal[0], 2)}%. Its figures may be slower and their "
+                  "intervals wider than on a quiet machine: stop other work (builds, tests, browsers) and run it "
+                  "again, e.g. `scripts/bench.sh --benchmark_filter=^" + w.name.removesuffix("_rate") + "/`.", ""]
+    return lines
+
+
+def stability_section(w):
+    unstable = [(c, unstable_causes(c)) for c in w.cases if c.runs]
+    unstable = [(c, why) for c, why in unstable if why]
+    if not unstable:
+        return []
+    lines = [f"Unstable (makespan interval wider than ±{UNSTABLE:.0%} of the median):", ""]
+    for c, why in unstable:
+        iv = c.interval("makespan_s")
+        lines.append(f"- `{c.name}`: {fmt_interval(iv, 3, ' s')} over {iv.n} rounds; likely cause: {', '.join(why)}")
+    return lines + [""]
 
 
 def machine(context):
     keys = [("host", "host_name"), ("CPU", "cpu_model"), ("CPUs", "num_cpus"), ("kernel", "kernel"),
             ("compiler", "compiler"), ("build", "build_type"), ("Boost", "boost"), ("oneTBB", "onetbb"),
             ("Google Benchmark", "google_benchmark"), ("date", "date"),
-            ("RLIMIT_NOFILE", "rlimit_nofile"), ("pid_max", "pid_max")]
+            ("RLIMIT_NOFILE", "rlimit_nofile"), ("pid_max", "pid_max"), ("CPU frequency governor", "cpu_governor"),
+            ("rounds", "simul_rounds"), ("load average at the start", "load_avg")]
     return "\n".join(f"- {label}: {context[k]}" for label, k in keys if k in context)
 
 
@@ -532,6 +675,10 @@ def report(run, out_dir, traces_dir=None):
              "## Machine and build", "", machine(run.context), "",
              "## Command", "", f"```\n{run.context.get('simul_command', '(not recorded)')}\n```", "",
              "## Method", "", METHODOLOGY, ""]
+    most = max((len(c.runs) for c in run.cases.values()), default=0)
+    if most <= 1:
+        lines += ["**One round per case** (`--rounds=1`): the figures below have no intervals, and a difference "
+                  "between two of them may be the machine's noise. Run without `--rounds=1` for intervals.", ""]
     groups, colors = [], {}
     for c in run.cases.values():
         if group(c) not in groups:
@@ -556,6 +703,7 @@ def report(run, out_dir, traces_dir=None):
         lines += [headline_table(w), ""]
         if name == "chess":
             lines += ["### The exhibition in the story's units", "", chess_table(w), ""]
+        lines += stability_section(w) + activity_section(w)
         lines += timeline_section(w, traces_dir, charts, colors)
         skipped = [c for c in w.cases if not c.runs]
         limited = [c for c in w.cases if c.runs and ("limit" in c.label or c.median("failed") > 0)]

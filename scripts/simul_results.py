@@ -9,12 +9,15 @@ import json
 import os
 import math
 import re
+import stat
 import statistics
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import simul_stats
 
 COUNTERS_DEF = Path(__file__).resolve().parent.parent / "bench" / "core" / "counters.def"
 _ADDED_LATER = "// ---- Added later"
@@ -69,6 +72,22 @@ class Case:
         v = self.values(counter)
         return (min(v), max(v)) if v else (math.nan, math.nan)
 
+    def interval(self, counter):
+        """The median over the rounds with its 95% interval (simul_stats)."""
+        return simul_stats.median_interval(self.values(counter))
+
+    def by_round(self, counter):
+        """{round: value}; runs made before rounds count as rounds 0, 1, ... in file order."""
+        out = {}
+        for i, r in enumerate(self.runs):
+            if counter in r:
+                out.setdefault(int(r.get("round", i)), r[counter])
+        return out
+
+    def latencies(self):
+        """How many latencies each round's percentiles come from (the fewest over the rounds)."""
+        return min(self.values("tasks"), default=0)
+
 
 @dataclass
 class Run:
@@ -99,9 +118,20 @@ def parse_name(name):
     return parts[0], parts[1], params
 
 
+MAX_INPUT_BYTES = 256 << 20  # a sweep's JSON is a few MiB
+
+
 def _read(path):
     path = Path(path)
     try:
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{path}: not a regular file (a device or a pipe?): give simul-bench's JSON file")
+        if st.st_size > MAX_INPUT_BYTES:
+            raise InputError(f"{path}: {st.st_size >> 20} MiB is too large for simul-bench JSON "
+                             f"(at most {MAX_INPUT_BYTES >> 20} MiB)")
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         raise InputError(f"{path}: not UTF-8 text (byte {e.start}): not simul-bench JSON")
@@ -130,6 +160,9 @@ def load(paths):
     for path in paths:
         data = _read(path)
         context = context or data.get("context", {})
+        if all(b.get("run_type", "iteration") != "iteration" for b in data["benchmarks"]):
+            raise InputError(f"{path}: holds only aggregate rows (mean, median, stddev): run simul-bench "
+                             "without --benchmark_report_aggregates_only, so that each round is in the JSON")
         for b in data["benchmarks"]:
             if b.get("run_type", "iteration") != "iteration":
                 continue  # aggregates: recomputed here from the repetitions
@@ -154,6 +187,8 @@ def load(paths):
                 case.missing.add("real_time")
                 continue
             run["makespan_s"] = b["real_time"] * _TIME_UNIT_S.get(b.get("time_unit", "ns"), 1e-9)
+            if "mem_peak_bytes" in run:  # memory in all at the peak, beside the per-task figure
+                run["mem_total_bytes"] = run["mem_peak_bytes"] + run.get("mem_kernel_bytes", 0)
             case.runs.append(run)
             case.label = b.get("label", case.label)
     if not any(c.runs or c.skipped for c in cases.values()):
@@ -184,8 +219,8 @@ class CaseRunError(Exception):
 def run_case(build, model, workload, sets, flags=(), repetitions=1):
     """Runs one simul-bench case of `workload` under `model` (burst arrivals,
     the parameters in `sets`, more simul-bench `flags`) and returns its row of
-    the JSON; with repetitions > 1, the case runs that many times in the one
-    process and the row holds the median of each counter. Raises
+    the JSON; the case runs `repetitions` rounds in the one process and the
+    row holds the median of each counter. Raises
     CaseRunError if simul-bench failed, the case was skipped or failed, or a
     task failed."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -193,9 +228,7 @@ def run_case(build, model, workload, sets, flags=(), repetitions=1):
         command = [str(Path(build) / "simul-bench"), f"--models={model}", "--arrival=burst", "--budget=900",
                    f"--benchmark_filter=^{workload}/{re.escape(model)}/",
                    f"--benchmark_out={out_file}", "--benchmark_out_format=json"]
-        command += [f"--set={k}:{v}" for k, v in sets.items()] + list(flags)
-        if repetitions > 1:
-            command.append(f"--benchmark_repetitions={repetitions}")
+        command += [f"--set={k}:{v}" for k, v in sets.items()] + list(flags) + [f"--rounds={repetitions}"]
         out = subprocess.run(command, capture_output=True, text=True, timeout=900)
         if out.returncode != 0 or not out_file.exists():
             raise CaseRunError(f"simul-bench exited {out.returncode}: {out.stderr.strip()[-300:]}")

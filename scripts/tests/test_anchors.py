@@ -225,7 +225,7 @@ def test_a_report_without_anchors_has_no_section_and_a_broken_one_says_so(tmp_pa
 
 def serve_label(cpus=None):
     command = [str(BUILD / "simul-bench"), "--models=coroutine_loop", "--arrival=burst",
-               "--benchmark_filter=^serve/coroutine_loop/", "--set=conns:5", "--set=rate:100",
+               "--benchmark_filter=^serve/coroutine_loop/", "--rounds=1", "--set=conns:5", "--set=rate:100",
                "--set=duration_s:1", "--benchmark_format=json"]
     done = subprocess.run((["taskset", "-c", cpus] if cpus else []) + command, capture_output=True, text=True,
                           timeout=120)

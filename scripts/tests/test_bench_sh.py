@@ -61,11 +61,21 @@ def test_an_incomplete_json_is_not_promoted(env):
     (results / "latest").symlink_to("earlier")
     done = bench(dict(e, FAKE_MODE="truncated"))
     assert done.returncode != 0
-    assert "incomplete" in done.stderr and "not promoted" in done.stderr
+    assert "not valid JSON" in done.stderr and "not promoted" in done.stderr  # the cause, named
     assert os.readlink(results / "latest") == "earlier"
     partial = [n for n in folders(results) if n.endswith(".partial")]
     assert len(partial) == 1 and (results / partial[0] / "run.json").stat().st_size == 4096
     assert folders(results) == sorted(["latest"] + partial)
+
+
+@pytest.mark.parametrize("flag", ["--benchmark_out=x.json", "--benchmark_out_format=csv",
+                                  "--benchmark_report_aggregates_only=true"])
+def test_flags_that_fight_bench_sh_are_refused_with_one_line(env, flag):
+    e, results = env
+    done = bench(e, flag)
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and flag.split("=")[0] in done.stderr
+    assert folders(results) == []
 
 
 def test_runs_started_in_the_same_second_get_their_own_folders(env, tmp_path):

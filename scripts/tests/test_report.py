@@ -1,10 +1,11 @@
 """report.py and compare.py on a small fixture made from a real simul-bench
-run (fixtures/run.json: every workload, 4 models, 2 repetitions, cases
+run (fixtures/run.json: every workload, 4 models, 8 rounds, cases
 skipped by the budget; fixtures/traces/: its per-task traces, made with
 --trace-limit=100, so the 200-task cases are not traced). The command is in
 the JSON's context (simul_command)."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -18,6 +19,10 @@ FIXTURE = SCRIPTS / "tests" / "fixtures" / "run.json"
 sys.path.insert(0, str(SCRIPTS))
 
 import simul_results as sr  # noqa: E402
+import simul_stats as st  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synthetic  # noqa: E402
 
 
 def run_script(name, *args):
@@ -71,22 +76,40 @@ def test_skipped_cases_are_listed_with_their_reason(reported):
         assert f"`{c.name}`: {c.skipped}" in text
 
 
-def test_the_chess_table_shows_the_ratio_from_the_fixture(reported):
+def number_before(text, mark):
+    return float(re.search(r"([\d.,]+)" + re.escape(mark), text).group(1).replace(",", ""))
+
+
+def test_the_chess_table_shows_the_paired_ratio_with_its_interval(reported):
     run = sr.load([FIXTURE])
     chess = [c for c in run.cases.values() if c.workload == "chess" and c.runs and c.params["boards"] == "4"]
-    seq = next(c for c in chess if c.model == "sequential").median("makespan_s")
-    loop = next(c for c in chess if c.model == "coroutine_loop").median("makespan_s")
+    seq = next(c for c in chess if c.model == "sequential").by_round("makespan_s")
+    loop = next(c for c in chess if c.model == "coroutine_loop").by_round("makespan_s")
+    ratios = sorted(seq[r] / loop[r] for r in seq)  # round by round: both ran round r in one pass
     section = (reported / "REPORT.md").read_text().split("story's units")[1]
-    assert f"| coroutine_loop | {loop:.3g} s |" in section
-    assert f"{seq / loop:.1f}×" in section
+    row = next(l for l in section.splitlines() if l.startswith("| coroutine_loop |"))
+    assert number_before(row, "× (") == pytest.approx(st.median(ratios), rel=5e-3)  # 3 digits or more
+    lo, hi = re.search(r"× \(([\d.]+)–([\d.]+)\)", row).groups()
+    interval = st.median_interval(ratios)
+    assert float(lo) == pytest.approx(interval.lo, rel=5e-3) and float(hi) == pytest.approx(interval.hi, rel=5e-3)
 
 
-def test_repetitions_give_a_spread():
+def test_rounds_give_intervals():
     run = sr.load([FIXTURE])
     ran = [c for c in run.cases.values() if c.runs]
-    assert all(len(c.runs) == 2 for c in ran)
-    lo, hi = ran[0].spread("makespan_s")
-    assert lo <= ran[0].median("makespan_s") <= hi
+    assert all(len(c.runs) == 8 for c in ran)
+    assert all(sorted(c.by_round("makespan_s")) == list(range(8)) for c in ran)
+    iv = ran[0].interval("makespan_s")
+    assert iv.full and iv.lo <= iv.median <= iv.hi
+    assert iv.lo == min(ran[0].values("makespan_s")), "8 rounds: the interval is their range (99.2%)"
+
+
+def test_the_tables_give_each_figure_with_its_interval(reported):
+    text = (reported / "REPORT.md").read_text()
+    row = next(l for l in text.splitlines() if l.startswith("| coroutine_loop | 8 |"))
+    cells = [c.strip() for c in row.split("|")[1:-1]]
+    assert re.fullmatch(r"[\d.,]+ \([\d.,]+–[\d.,]+\)", cells[2]), cells  # makespan (lo–hi)
+    assert "Rounds and intervals" in text and "order" in text
 
 
 def test_compare_finds_a_planted_regression(tmp_path):
@@ -100,14 +123,77 @@ def test_compare_finds_a_planted_regression(tmp_path):
     done = run_script("compare.py", FIXTURE, slower)
     assert done.returncode == 0, done.stderr
     line = next(l for l in done.stdout.splitlines() if l.startswith(victim + " "))
-    assert "3.00×!" in line
+    assert "3.000× [" in line and "slower" in line and " ! " in line
 
 
 def test_compare_finds_no_change_between_a_file_and_itself():
     done = run_script("compare.py", FIXTURE, FIXTURE)
     assert done.returncode == 0, done.stderr
-    assert "0 with a change beyond the noise" in done.stdout
-    assert "!" not in "".join(l for l in done.stdout.splitlines() if "×" in l)
+    assert ", 0 with a change" in done.stdout
+    assert " ! " not in "".join(l for l in done.stdout.splitlines() if "×" in l)
+
+
+def synthetic_report(tmp_path, cases):
+    path = synthetic.run(cases, tmp_path / "run.json")
+    done = run_script("report.py", path)
+    assert done.returncode == 0, done.stderr
+    return (tmp_path / "REPORT.md").read_text()
+
+
+def row_of(text, model):
+    return [c.strip() for c in next(l for l in text.splitlines() if l.startswith(f"| {model} |")).split("|")[1:-1]]
+
+
+def test_a_wide_case_is_marked_unstable_with_its_cause(tmp_path):
+    text = synthetic_report(tmp_path, {
+        "sleep/sequential/tasks:10/wait_ms:100": [1.0, 1.3, 0.8, 1.1, 1.2, 0.9],
+        "sleep/coroutine_loop/tasks:10/wait_ms:100": [0.1, 0.1001, 0.1002, 0.1, 0.1001, 0.1002],
+        "sleep/thread_per_task/tasks:10/wait_ms:100": ([0.1, 0.2, 0.15], {"host_others_pct": 40.0})})
+    assert "**unstable**" in row_of(text, "sequential")[-1]
+    assert "the case itself" in row_of(text, "sequential")[-1]
+    assert "unstable" not in row_of(text, "coroutine_loop")[-1]
+    assert "too few rounds (3)" in row_of(text, "thread_per_task")[-1]
+    assert "load on the machine" in row_of(text, "thread_per_task")[-1]
+    assert "`sleep/sequential/tasks:10/wait_ms:100`: " in text.split("Unstable (makespan")[1]
+    assert "**Busy machine**" not in text, "other processes were busy in one case's rounds only"
+
+
+def test_a_workload_that_ran_on_a_busy_machine_gets_a_warning(tmp_path):
+    busy = {"host_others_pct": 30.0, "host_steal_pct": 0.5, "host_load1": 2.5}
+    text = synthetic_report(tmp_path, {"sleep/sequential/tasks:10/wait_ms:100": ([1.0] * 6, busy),
+                                       "sleep/coroutine_loop/tasks:10/wait_ms:100": ([0.1] * 6, busy)})
+    warning = text.split("**Busy machine**")[1].split("\n\n")[0]
+    assert "30%" in warning and "--benchmark_filter=^sleep/" in warning
+
+
+def test_a_percentile_the_sample_cannot_resolve_is_a_dash(tmp_path):
+    tasks = lambda n: {"tasks": float(n), "lat_p99_ms": 5.0, "lat_p999_ms": 6.0}
+    text = synthetic_report(tmp_path, {
+        "sleep/sequential/tasks:10/wait_ms:1": ([0.01] * 6, tasks(10)),
+        "sleep/coroutine_loop/tasks:10/wait_ms:1": ([0.001] * 6, tasks(500)),
+        "sleep/thread_pool:2/tasks:10/wait_ms:1": ([0.005] * 6, tasks(5000))})
+    p99, p999 = 6, 7  # columns
+    assert row_of(text, "sequential")[p99] == "–" and row_of(text, "sequential")[p999] == "–"
+    assert row_of(text, "coroutine_loop")[p99].startswith("5") and row_of(text, "coroutine_loop")[p999] == "–"
+    assert row_of(text, "thread_pool:2")[p999].startswith("6")
+
+
+def test_one_round_says_that_it_has_no_intervals(tmp_path):
+    text = synthetic_report(tmp_path, {"sleep/sequential/tasks:10/wait_ms:100": [1.0],
+                                       "sleep/coroutine_loop/tasks:10/wait_ms:100": [0.1]})
+    assert "**One round per case**" in text and "no intervals" in text
+    assert row_of(text, "sequential")[2] == "1"  # no interval after the figure
+
+
+def test_the_total_memory_stands_beside_the_per_task_figure(tmp_path):
+    many = {"mem_peak_bytes": 8.6e6, "mem_per_task_bytes": 860.0, "mem_kernel_bytes": 0.0,
+            "mem_total_per_task_bytes": 860.0}
+    few = {"mem_peak_bytes": 1.7e6, "mem_per_task_bytes": 70000.0, "mem_kernel_bytes": 0.0,
+           "mem_total_per_task_bytes": 70000.0}
+    text = synthetic_report(tmp_path, {"sleep/coroutine_loop/tasks:10000/wait_ms:1": ([0.01] * 6, many),
+                                       "sleep/thread_pool:24/tasks:10000/wait_ms:1": ([0.5] * 6, few)})
+    assert row_of(text, "coroutine_loop")[9].startswith("8,600,000")
+    assert row_of(text, "thread_pool:24")[9].startswith("1,700,000")
 
 
 def bad_inputs(tmp_path):
@@ -121,7 +207,16 @@ def bad_inputs(tmp_path):
     alien = tmp_path / "alien.json"
     alien.write_text(json.dumps({"benchmarks": [{"name": "sleep/sequential/tasks:1", "run_type": "iteration",
                                                  "real_time": 5, "time_unit": "ns", "tasks": 1}]}))
+    fifo = tmp_path / "fifo.json"
+    if not fifo.exists():
+        os.mkfifo(fifo)  # reading it would block forever
+    aggregates = tmp_path / "aggregates.json"
+    aggregates.write_text(json.dumps({"benchmarks": [
+        dict(b, run_type="aggregate") for b in json.loads(FIXTURE.read_text())["benchmarks"][:3]]}))
     return {
+        fifo: "not a regular file",
+        Path("/dev/zero"): "not a regular file",
+        aggregates: "only aggregate rows",
         tmp_path / "missing.json": "no such file",
         invalid: "not valid JSON",
         empty: "holds no benchmarks",
