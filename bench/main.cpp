@@ -26,17 +26,6 @@ namespace {
 
 using namespace simul;
 
-// The value of a Google Benchmark flag left in argv, or fallback. The last
-// one counts, as in Google Benchmark.
-std::string flag_value(int argc, char** argv, std::string_view flag, std::string fallback) {
-    for (int i = 1; i < argc; ++i) {
-        std::string_view a = argv[i];
-        if (a.starts_with(flag) && a.size() > flag.size() && a[flag.size()] == '=')
-            fallback = std::string(a.substr(flag.size() + 1));
-    }
-    return fallback;
-}
-
 // Every counter of bench/core/counters.def, then the workload's own figures.
 void report_counters(benchmark::State& state, const case_result& r) {
 #define SIMUL_COUNTER(name, value, help) state.counters[#name] = (value);
@@ -185,11 +174,16 @@ void run_one(benchmark::State& state, sweep& s, std::size_t i, int round, std::s
     if (!state.error_occurred()) report_counters(state, result);
 }
 
+// --benchmark_list_tests: Google Benchmark only prints the names, so each
+// case is registered once. The last one counts, as in Google Benchmark.
 bool listing_only(int argc, char** argv) {
-    const std::string v = flag_value(argc, argv, "--benchmark_list_tests", "false");
-    for (int i = 1; i < argc; ++i)
-        if (std::string_view(argv[i]) == "--benchmark_list_tests") return true;
-    return v == "true" || v == "1";
+    bool list = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a.starts_with("--benchmark_list_tests"))
+            list = a == "--benchmark_list_tests" || a == "--benchmark_list_tests=true" || a == "--benchmark_list_tests=1";
+    }
+    return list;
 }
 
 void print_list(const std::vector<case_spec>& cases, const options& opt) {

@@ -31,7 +31,7 @@ TEST(Rounds, AMedianIsPinnedDownOnlyWithSixRoundsInsideTheTolerance) {
 }
 
 TEST(Rounds, AutoRoundsRunTheLeastThenWhileTheShareLastsAndTheMedianIsLoose) {
-    const round_rule rule{};  // 3 to 15, 2 s share, ±2%
+    const round_rule rule{.most = 15, .share_s = 2.0};  // 3 to 15, 2 s share, ±2%
     case_rounds r;
     EXPECT_TRUE(r.wants(0, rule));
     r.makespans_s = {0.1, 0.2, 0.3};

@@ -46,9 +46,9 @@ options:
                          ...); auto (default): at least 3 rounds, then more
                          while the median makespan's 95% interval is wider
                          than +-2% and the case has used less than its
-                         share, at most 15. --rounds=1: one quick look
+                         share, at most 12. --rounds=1: one quick look
   --round-share=SECONDS  auto rounds: wall time a case may spend on rounds
-                         past the third (default 2)
+                         past the third (default 1)
   --list                 print the cases with their ideal makespans and exit
   --help                 print this and exit
 

@@ -22,8 +22,8 @@ namespace simul {
 struct round_rule {
     int fixed = 0;            // --rounds=N; 0: auto
     int least = 3;            // auto: rounds every case gets
-    int most = 15;            // auto: rounds no case exceeds
-    double share_s = 2.0;     // auto: seconds of wall time (set-up included) a case may use for rounds past `least`
+    int most = 12;            // auto: rounds no case exceeds
+    double share_s = 1.0;     // auto: seconds of wall time (set-up included) a case may use for rounds past `least`
     double tolerance = 0.02;  // auto: stop once the median's 95% interval is within ±2%
 
     int rounds_registered() const { return fixed > 0 ? fixed : most; }
