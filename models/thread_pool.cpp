@@ -75,16 +75,28 @@ std::string thread_pool::run(task_source& tasks, arrivals& arrive, trace& tr) {
     const std::size_t n = tasks.size();
     std::latch done(static_cast<std::ptrdiff_t>(n));
     std::string limit;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (!arrive.wait(i)) {
-            limit = tr.abandon_from(i);
-            done.count_down(static_cast<std::ptrdiff_t>(n - i));
-            break;
+    std::size_t counted = 0;  // tasks enqueued or counted down
+    try {
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!arrive.wait(i)) {
+                limit = tr.abandon_from(i);
+                done.count_down(static_cast<std::ptrdiff_t>(n - i));
+                counted = n;
+                break;
+            }
+            arena_->enqueue([&tasks, &tr, &done, i] {
+                tr.run_blocking(tasks, i);
+                done.count_down();
+            });
+            counted = i + 1;
         }
-        arena_->enqueue([&tasks, &tr, &done, i] {
-            tr.run_blocking(tasks, i);
-            done.count_down();
-        });
+    } catch (...) {
+        // An arrival or enqueue that throws (bad_alloc) must not unwind the
+        // latch, the trace and the tasks from under the tasks still running
+        // on the workers: wait for them first.
+        done.count_down(static_cast<std::ptrdiff_t>(n - counted));
+        done.wait();
+        throw;
     }
     done.wait();
     return limit;

@@ -141,4 +141,25 @@ TEST(ThreadLimit, APoolThatCannotStartLeavesNothingBehind) {
     EXPECT_EQ(threads_now(), before);
 }
 
+// Tasks that throw while the pool dispatches (an arrival, or an enqueue's
+// bad_alloc) must not unwind the trace from under the tasks still running.
+class failing_arrivals final : public arrivals {
+public:
+    bool wait(std::size_t i) override {
+        if (i == 5) throw std::runtime_error("arrivals failed");
+        return true;
+    }
+    awaitable<bool> async_wait(std::size_t) override { co_return true; }
+};
+
+TEST(ThreadLimit, APoolWhoseDispatchThrowsWaitsForItsRunningTasks) {
+    auto tasks = sleep_workload().prepare(params({{"tasks", 10}, {"wait_ms", 200}}));
+    trace tr(tasks->size());
+    tr.start(clock::now());
+    failing_arrivals arrive;
+    thread_pool pool(5);
+    EXPECT_THROW(pool.run(*tasks, arrive, tr), std::runtime_error);
+    for (std::size_t i = 0; i < 5; ++i) EXPECT_NE(tr.end_ns(i), trace::not_done) << "task " << i << " still running";
+}
+
 }  // namespace
