@@ -8,6 +8,8 @@
 #include "bench/core/settings.hpp"
 #include "tests/helpers.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -16,6 +18,7 @@
 #include <linux/seccomp.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -283,6 +286,35 @@ TEST(FileRead, ABuildThatFillsTheDiskLeavesNothingBehind) {
     if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot mount a tmpfs here (needs root or user namespaces)";
     EXPECT_EQ(WEXITSTATUS(status), 0) << "1: the build did not fail; 2: not for want of space; 3: files or folders "
                                          "left behind; 4: the smaller set did not fit";
+}
+
+// A FIFO put in a file's place after the set-up: open() blocked for ever,
+// waiting for a writer, and the sweep hung. Each colour now fails that task.
+TEST(FileRead, AFifoInAFilesPlaceFailsItsTaskInsteadOfHanging) {
+    const fs::path dir = use_data_dir();
+    auto tasks = file_read_workload().prepare(params(small(1)));
+    const fs::path victim = data_files(dir).front();
+    const std::size_t i = std::size_t(std::stoul(victim.stem().string().substr(1)));
+    fs::remove(victim);
+    ASSERT_EQ(::mkfifo(victim.c_str(), 0600), 0);
+    try {
+        tasks->blocking(i);
+        ADD_FAILURE() << "the blocking read did not fail";
+    } catch (const std::exception& e) {
+        EXPECT_NE(std::string(e.what()).find("is not a regular file"), std::string::npos) << e.what();
+    }
+    boost::asio::io_context loop(1);
+    std::string error;
+    boost::asio::co_spawn(loop, tasks->async(i), [&](const std::exception_ptr& e, std::uint64_t) {
+        try {
+            if (e) std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+            error = x.what();
+        }
+    });
+    loop.run();
+    EXPECT_NE(error.find("is not a regular file"), std::string::npos) << error;
+    fs::remove(victim);
 }
 
 TEST(FileRead, AnUnusableDataDirectoryIsAClearSetUpError) {

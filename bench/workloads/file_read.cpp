@@ -61,6 +61,29 @@ constexpr std::size_t page = 4096;  // O_DIRECT alignment for buffers, offsets a
     throw std::runtime_error(fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)));
 }
 
+// Opens a file of the set for reading, refusing anything but a regular file:
+// open() of a FIFO put in a file's place blocks until a writer comes, which
+// hung the sweep. O_NONBLOCK makes that open return at once; it is cleared
+// again, though it means nothing for a regular file's reads.
+int open_regular(const fs::path& path, int flags) {
+    const int fd = ::open(path.c_str(), flags | O_NONBLOCK);
+    if (fd < 0) fail(path, "cannot open");
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        const int err = errno;
+        ::close(fd);
+        errno = err;
+        fail(path, "cannot stat");
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw std::runtime_error(fmt::format("{} is not a regular file (a FIFO, a device or a folder is in its place)",
+                                             path.string()));
+    }
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
+
 // ---- The data set: K files of S bytes, each byte known in advance --------
 
 // Word w of file f: every byte of the set is known in advance.
@@ -198,16 +221,14 @@ void ensure(const data_set& d, const std::vector<std::uint64_t>& sums) {
 // ---- Cache state -----------------------------------------------------------
 
 void evict(const fs::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail(path, "cannot open");
+    const int fd = open_regular(path, O_RDONLY | O_CLOEXEC);
     ::fdatasync(fd);  // dirty pages cannot be dropped
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
     ::close(fd);
 }
 
 void read_through(const fs::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail(path, "cannot open");
+    const int fd = open_regular(path, O_RDONLY | O_CLOEXEC);
     std::vector<char> buf(1 << 20);
     while (::read(fd, buf.data(), buf.size()) > 0) {
     }
@@ -414,9 +435,7 @@ public:
 
 private:
     int open_file(std::size_t i) const {
-        const int fd = ::open(set_.file(i).c_str(), O_RDONLY | O_CLOEXEC | (direct_ ? O_DIRECT : 0));
-        if (fd < 0) fail(set_.file(i), "cannot open");
-        return fd;
+        return open_regular(set_.file(i), O_RDONLY | O_CLOEXEC | (direct_ ? O_DIRECT : 0));
     }
 
     // Bytes to ask for at `done`: a chunk, or what is left of the file.
