@@ -221,6 +221,33 @@ TEST(FileRead, AFlippedByteIsNoticedAndTheNextRunRebuildsTheSet) {
     }
 }
 
+double extra(const case_result& r, const std::string& name) {
+    for (const auto& [k, v] : r.extra)
+        if (k == name) return v;
+    return -1;
+}
+
+// mib_per_s counts the files read whole: a case whose every task failed
+// reported the whole set's size over its makespan (mib_per_s=2279 with
+// tasks=0), and the chart drew it.
+TEST(FileRead, ThroughputCountsOnlyTheFilesReadWhole) {
+    const fs::path dir = use_data_dir();
+    const auto intact = run(file_read_workload(), small(1), "sequential");
+    ASSERT_EQ(intact.failed, 0u) << intact.label;
+    EXPECT_GT(extra(intact, "mib_per_s"), 0);
+    const auto files = data_files(dir);
+    for (std::size_t k = 0; k < files.size(); ++k)
+        if (k < 4) change(files[k], 7, 1, [](std::string& b) { b[0] = char(~b[0]); });
+    const auto some = run(file_read_workload(), small(1), "sequential");
+    ASSERT_EQ(some.failed, 4u) << some.label;
+    EXPECT_NEAR(extra(some, "mib_per_s"), 2 * 256.0 / 1024 / some.makespan_s, 1e-6);
+    ASSERT_EQ(run(file_read_workload(), small(1), "sequential").failed, 0u);  // rebuilt
+    for (const auto& f : data_files(dir)) change(f, 7, 1, [](std::string& b) { b[0] = char(~b[0]); });
+    const auto none = run(file_read_workload(), small(1), "sequential");
+    ASSERT_EQ(none.tasks, 0u) << none.label;
+    EXPECT_EQ(extra(none, "mib_per_s"), 0.0);
+}
+
 // Every bit of a word counts, and so does where a word is: one flipped bit
 // anywhere in a word, or two words swapped, or two blocks swapped, is noticed.
 TEST(FileRead, TheChecksumSeesEveryBitAndEveryPosition) {
