@@ -344,6 +344,34 @@ TEST(FileRead, AFifoInAFilesPlaceFailsItsTaskInsteadOfHanging) {
     fs::remove(victim);
 }
 
+// O_DIRECT where the file system has none (ramfs): every task failed with a
+// bare "Invalid argument", and the loop was labelled "io: pread" because the
+// open failed before the path was recorded. In a child, in a mount namespace
+// of its own, with a ramfs.
+TEST(FileRead, ODirectUnsupportedIsNamedAndTheLoopSaysItsPath) {
+    const fs::path dir = use_data_dir() / "ramfs";
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+            _exit(77);
+        fs::create_directories(dir);
+        if (::mount("ramfs", dir.c_str(), "ramfs", 0, nullptr) != 0) _exit(77);
+        set_data_dir(dir);
+        const auto blocking = run(file_read_workload(), small(1, 1), "sequential");
+        if (blocking.failed != 6 || blocking.label.find("O_DIRECT") == std::string::npos) _exit(1);
+        const auto loop = run(file_read_workload(), small(1, 1), "coroutine_loop");
+        if (loop.failed != 6 || loop.label.find("O_DIRECT") == std::string::npos) _exit(2);
+        if (loop.label.rfind("io: io_uring", 0) != 0) _exit(3);
+        _exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot mount a ramfs here (needs root)";
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1, 2: O_DIRECT not named (blocking, loop); 3: the loop's path not said";
+}
+
 TEST(FileRead, AnUnusableDataDirectoryIsAClearSetUpError) {
     set_data_dir("/proc/simul-cannot-be-here");
     try {

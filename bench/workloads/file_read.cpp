@@ -67,6 +67,12 @@ constexpr std::size_t page = 4096;  // O_DIRECT alignment for buffers, offsets a
 // again, though it means nothing for a regular file's reads.
 int open_regular(const fs::path& path, int flags) {
     const int fd = ::open(path.c_str(), flags | O_NONBLOCK);
+    // EINVAL alone said nothing of O_DIRECT (a data dir on ramfs).
+    if (fd < 0 && errno == EINVAL && (flags & O_DIRECT) != 0)
+        throw std::runtime_error(fmt::format("cannot open {} with O_DIRECT (direct:1): its file system does not "
+                                             "support O_DIRECT (ramfs, some FUSE or network file systems); use "
+                                             "direct:0 or another --data-dir",
+                                             path.string()));
     if (fd < 0) fail(path, "cannot open");
     struct stat st {};
     if (::fstat(fd, &st) != 0) {
@@ -395,11 +401,14 @@ public:
 
     awaitable<std::uint64_t> async(std::size_t i) override {
         auto& loop = (co_await asio::this_coro::executor).context();
+        // The path is recorded before the open, so a label says which path
+        // ran even when every open fails.
+        const bool uring = !offload_ && uring_works(loop);
+        paths_ |= uring ? used_uring : used_offload;
         const int fd = open_file(i);
         std::uint64_t sum = 0;
         std::size_t done = 0;
-        if (!offload_ && uring_works(loop)) {
-            paths_ |= used_uring;
+        if (uring) {
             const closing_fd closing{fd};
             auto& reads = uring_reads::of(loop);
             while (done < set_.bytes) {
@@ -413,7 +422,6 @@ public:
             }
             co_return check(i, sum);
         }
-        paths_ |= used_offload;
         auto& pool = offload_pool();
         while (done < set_.bytes) {
             read_slot buf(offload_slots_, co_await offload_slots_.enter());
