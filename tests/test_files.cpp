@@ -20,6 +20,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -370,6 +371,33 @@ TEST(FileRead, ODirectUnsupportedIsNamedAndTheLoopSaysItsPath) {
     ASSERT_TRUE(WIFEXITED(status));
     if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot mount a ramfs here (needs root)";
     EXPECT_EQ(WEXITSTATUS(status), 0) << "1, 2: O_DIRECT not named (blocking, loop); 3: the loop's path not said";
+}
+
+// A read buffer that cannot be had is named with its size, not a bare
+// std::bad_alloc. In a child whose address space has no room for it.
+TEST(FileRead, AReadBufferThatCannotBeHadIsNamed) {
+    use_data_dir();
+    std::vector<std::pair<std::string, std::int64_t>> p = {{"files", 1}, {"file_kib", 4}, {"chunk_kib", 1 << 20},
+                                                           {"cache", 1},  {"direct", 0},  {"io", 0}};
+    file_read_workload().prepare(params(p));  // the set, made before the limit
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        std::ifstream status("/proc/self/status");
+        std::int64_t vm_kib = -1;
+        for (std::string line; std::getline(status, line);)
+            if (line.rfind("VmSize:", 0) == 0) vm_kib = std::stoll(line.substr(7));
+        const rlim_t room = rlim_t(vm_kib * 1024 + (std::int64_t(128) << 20));  // not 1 GiB
+        const rlimit as{room, room};
+        if (vm_kib < 0 || ::setrlimit(RLIMIT_AS, &as) != 0) _exit(10);
+        const auto r = run(file_read_workload(), p, "sequential");
+        _exit(r.failed == 1 && r.label.find("cannot allocate a read buffer of 1048576 KiB") != std::string::npos ? 0
+                                                                                                               : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: not named; 10: could not set the limit";
 }
 
 TEST(FileRead, AnUnusableDataDirectoryIsAClearSetUpError) {

@@ -253,9 +253,13 @@ struct closing_fd {
     ~closing_fd() { ::close(fd); }
 };
 
+// Says what could not be had: a bare std::bad_alloc named neither the
+// buffer nor its size (chunk_kib:1099511627776).
 buffer_ptr aligned_buffer(std::size_t n) {
     void* p = nullptr;
-    if (::posix_memalign(&p, page, n) != 0) throw std::bad_alloc();
+    if (::posix_memalign(&p, page, n) != 0)
+        throw std::runtime_error(fmt::format("cannot allocate a read buffer of {} KiB (chunk_kib): out of memory",
+                                             n >> 10));
     return buffer_ptr(static_cast<char*>(p));
 }
 
