@@ -13,6 +13,7 @@
 // (counters io_uring, offloaded).
 
 #include "bench/core/case.hpp"
+#include "bench/core/cli.hpp"
 #include "bench/core/settings.hpp"
 #include "bench/core/uring_reads.hpp"
 #include "bench/core/workload.hpp"
@@ -537,6 +538,43 @@ double sum_bytes_per_s() {
     return rate;
 }
 
+// Bounds of the size parameters: a file of at most 1 TiB, a read call of at
+// most 1 GiB (what one io_uring read takes), at most 2^20 files (one task
+// each). They keep every product in range: 2^54 KiB wrapped to a chunk of 0
+// bytes, and every task then failed with a false "will be rebuilt".
+constexpr std::int64_t max_file_kib = std::int64_t(1) << 30, max_chunk_kib = std::int64_t(1) << 20,
+                       max_files = std::int64_t(1) << 20;
+
+// The folder nearest to `dir` that exists (dir itself, or the one its
+// folders would be made in), or an error if the path cannot be followed.
+fs::path nearest_existing(const fs::path& dir, std::error_code& ec) {
+    fs::path probe = dir.empty() ? fs::path(".") : dir;
+    for (;;) {
+        const auto st = fs::status(probe, ec);
+        if (ec && ec != std::errc::no_such_file_or_directory) return probe;
+        ec.clear();
+        if (fs::exists(st) || !probe.has_relative_path()) return probe;
+        probe = probe.has_parent_path() && probe.parent_path() != probe ? probe.parent_path() : fs::path(".");
+    }
+}
+
+// --data-dir as chosen by the user: a folder that is there and writable, or
+// one that can be made (its nearest existing folder is writable).
+void check_data_dir(const fs::path& dir) {
+    std::error_code ec;
+    const fs::path there = nearest_existing(dir, ec);
+    if (ec)
+        throw usage_error(fmt::format("--data-dir: cannot use '{}': {} ({})", dir.string(), ec.message(),
+                                      there.string()));
+    if (!fs::is_directory(there, ec))
+        throw usage_error(there == dir ? fmt::format("--data-dir: '{}' is not a folder", dir.string())
+                                       : fmt::format("--data-dir: cannot make '{}': '{}' is not a folder",
+                                                     dir.string(), there.string()));
+    if (::access(there.c_str(), W_OK | X_OK) != 0)
+        throw usage_error(fmt::format("--data-dir: cannot use '{}': cannot write in '{}': {}", dir.string(),
+                                      there.string(), std::strerror(errno)));
+}
+
 class file_read_workload_t final : public workload {
 public:
     std::string_view name() const override { return "file_read"; }
@@ -571,10 +609,25 @@ public:
     // the device, so no capacity is predicted.
     std::string_view count_param() const override { return "files"; }
 
+    void check(const simul::params& p) const override {
+        const auto bounded = [&](const char* name, std::int64_t most, const char* why) {
+            if (p[name] > most)
+                throw usage_error(fmt::format("--set {}: {} is over {} ({})", name, p[name], most, why));
+        };
+        bounded("files", max_files, "one task per file");
+        bounded("file_kib", max_file_kib, "1 TiB per file");
+        bounded("chunk_kib", max_chunk_kib, "1 GiB per read call");
+        for (const char* name : {"file_kib", "chunk_kib"})
+            if (p[name] % std::int64_t(page / 1024) != 0)
+                throw usage_error(fmt::format("--set {}: {} is not a multiple of 4 (O_DIRECT reads whole 4 KiB "
+                                              "pages)",
+                                              name, p[name]));
+        if (data_dir_chosen()) check_data_dir(data_dir());
+    }
+
     std::unique_ptr<task_source> prepare(const simul::params& p) const override {
+        check(p);  // also for callers that made no case_spec
         const std::size_t bytes = std::size_t(p["file_kib"]) * 1024, chunk = std::size_t(p["chunk_kib"]) * 1024;
-        if (bytes % page != 0 || chunk % page != 0)
-            throw std::runtime_error("file_kib and chunk_kib must be multiples of 4 (O_DIRECT alignment)");
         data_set d{data_dir() / "file_read" / fmt::format("{}x{}KiB", p["files"], p["file_kib"]),
                    std::size_t(p["files"]), bytes};
         std::vector<std::uint64_t> sums;
