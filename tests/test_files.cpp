@@ -404,6 +404,36 @@ TEST(FileRead, AReadBufferThatCannotBeHadIsNamed) {
     EXPECT_EQ(WEXITSTATUS(status), 0) << "1: not named; 10: could not set the limit";
 }
 
+// A set larger than the free space is refused before anything is written
+// (or its checksums computed): 192 GiB was admitted and filled the disk. In
+// a child, on a 1 MiB tmpfs of its own.
+TEST(FileRead, ASetLargerThanTheFreeSpaceIsRefusedBeforeItIsBuilt) {
+    const fs::path dir = use_data_dir() / "tmpfs";
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        if (!private_tmpfs(dir, 1024)) _exit(77);
+        set_data_dir(dir);
+        auto p = small(1);
+        p[1].second = 1 << 20;  // 6 files of 1 GiB
+        try {
+            file_read_workload().prepare(params(p));
+            _exit(1);
+        } catch (const std::exception& e) {
+            const std::string what = e.what();
+            if (what.find("the data set needs 6144.0 MiB more") == std::string::npos ||
+                what.find("free") == std::string::npos)
+                _exit(2);
+        }
+        _exit(fs::recursive_directory_iterator(dir) == fs::recursive_directory_iterator() ? 0 : 3);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot mount a tmpfs here (needs root or user namespaces)";
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: not refused; 2: not for want of room; 3: something was written";
+}
+
 TEST(FileRead, AnUnusableDataDirectoryIsAClearSetUpError) {
     set_data_dir("/proc/simul-cannot-be-here");
     try {

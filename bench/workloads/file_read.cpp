@@ -32,6 +32,7 @@
 #include <signal.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -575,6 +576,28 @@ void check_data_dir(const fs::path& dir) {
                                       there.string(), std::strerror(errno)));
 }
 
+std::string mib_text(double bytes) { return fmt::format("{:.1f} MiB", bytes / (1 << 20)); }
+
+// Room for the set: what it needs beyond the files of it already there
+// (they are replaced) against what the folder's file system has free. An
+// error before anything is written, rather than a disk filled to the last
+// block.
+void check_room(const data_set& d) {
+    std::int64_t need = std::int64_t(d.files) * std::int64_t(d.bytes);
+    std::error_code ec;
+    for (std::size_t i = 0; i < d.files && need > 0; ++i)
+        if (const auto have = fs::file_size(d.file(i), ec); !ec) need -= std::int64_t(std::min(have, d.bytes));
+    struct statvfs fs_stat {};
+    const fs::path there = nearest_existing(d.dir, ec);
+    // Unknown (ramfs and /proc report no blocks at all): the build will say.
+    if (ec || ::statvfs(there.c_str(), &fs_stat) != 0 || fs_stat.f_blocks == 0) return;
+    const double free_bytes = double(fs_stat.f_bavail) * double(fs_stat.f_frsize);
+    if (double(need) > free_bytes)
+        throw std::runtime_error(fmt::format("the data set needs {} more and {} has {} free ({}); not built",
+                                             mib_text(double(need)), there.string(), mib_text(free_bytes),
+                                             std::strerror(ENOSPC)));
+}
+
 class file_read_workload_t final : public workload {
 public:
     std::string_view name() const override { return "file_read"; }
@@ -630,6 +653,7 @@ public:
         const std::size_t bytes = std::size_t(p["file_kib"]) * 1024, chunk = std::size_t(p["chunk_kib"]) * 1024;
         data_set d{data_dir() / "file_read" / fmt::format("{}x{}KiB", p["files"], p["file_kib"]),
                    std::size_t(p["files"]), bytes};
+        check_room(d);  // before the checksums, which read as much as the set holds
         std::vector<std::uint64_t> sums;
         for (std::size_t i = 0; i < d.files; ++i) sums.push_back(expected_sum(i, bytes));
         ensure(d, sums);
