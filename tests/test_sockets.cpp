@@ -44,11 +44,12 @@ namespace {
 const tcp::endpoint local(unsigned short port) { return {asio::ip::make_address_v4("127.0.0.1"), port}; }
 
 // Sends raw bytes on a new connection and returns everything the server sends
-// back until it closes (or 5 s pass).
-std::string exchange_raw(unsigned short port, const std::string& bytes) {
+// back until it closes (or `within` passes).
+std::string exchange_raw(unsigned short port, const std::string& bytes,
+                         std::chrono::milliseconds within = std::chrono::seconds(5)) {
     asio::io_context io;
     deadline_socket s(tcp::socket{io});
-    s.expires_after(5s);
+    s.expires_after(within);
     s.connect(local(port));
     asio::write(s, asio::buffer(bytes));
     std::string got;
@@ -88,6 +89,21 @@ TEST(DelayServer, AnswersAfterTheDelayWithTheBodyOfTheSeed) {
     EXPECT_GE(clock::now() - begun, 50ms);
     EXPECT_NE(reply.find("HTTP/1.1 200 OK"), std::string::npos) << reply;
     EXPECT_NE(reply.find(http::body(300, 9)), std::string::npos);
+}
+
+// A request whose backend waits longer than the idle timeout (30 s): the
+// loop's idle timer counted the wait as idleness and closed the connection,
+// an empty reply after 30.9 s, and every fetch case with delay_ms >= 30,000
+// failed. The delay server runs the coroutine colour (serve_async).
+TEST(DelayServer, ARequestThatWaitsLongerThanTheIdleTimeoutIsAnswered) {
+    delay_server server;
+    const auto wait = http::idle_timeout + 1s;
+    const std::string reply =
+        exchange_raw(server.port,
+                     fmt::format("GET /delay?ms={}&bytes=10 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                 wait.count()),
+                     wait + 30s);
+    EXPECT_NE(reply.find("HTTP/1.1 200 OK"), std::string::npos) << "reply: '" << reply << "'";
 }
 
 TEST(DelayServer, MalformedRequestsGet400AndTheServerGoesOn) {
