@@ -401,23 +401,29 @@ TEST(SimulServe, SaysASignalStoppedIt) {
         << serve.output();
 }
 
-// Out of descriptors, accept fails and the server cannot go on: it says so
-// and exits with 1, where it used to end with 0 and nothing said.
+// Out of descriptors, accept fails and the server cannot go on: it says so,
+// naming EMFILE and the limit, and exits with 1, where it used to end with 0
+// and nothing said (and then with 1 and no word of EMFILE).
 TEST(SimulServe, SaysWhyItCouldNotGoOnAndFails) {
-    serve_process serve({"--model=thread_per_task", "--conns=100"}, 24);
-    const auto port = serve.port();
-    ASSERT_NE(port, 0) << serve.output();
-    {
-        asio::io_context io;
-        std::vector<tcp::socket> held;
-        for (int i = 0; i < 40; ++i) {  // more than it has descriptors for, all held open
-            held.emplace_back(io);
-            held.back().connect(local(port));
+    for (const char* model : {"--model=thread_per_task", "--model=coroutine_loop"}) {
+        SCOPED_TRACE(model);
+        serve_process serve({model, "--conns=100"}, 24);
+        const auto port = serve.port();
+        ASSERT_NE(port, 0) << serve.output();
+        {
+            asio::io_context io;
+            std::vector<tcp::socket> held;
+            for (int i = 0; i < 40; ++i) {  // more than it has descriptors for, all held open
+                held.emplace_back(io);
+                held.back().connect(local(port));
+            }
+            std::this_thread::sleep_for(500ms);
         }
-        std::this_thread::sleep_for(500ms);
+        EXPECT_EQ(serve.wait(), 1) << serve.output();
+        EXPECT_NE(serve.output().find("simul-serve: stopped after serving "), std::string::npos) << serve.output();
+        EXPECT_NE(serve.output().find("accept: Too many open files (EMFILE"), std::string::npos) << serve.output();
+        EXPECT_NE(serve.output().find("RLIMIT_NOFILE 24"), std::string::npos) << serve.output();
     }
-    EXPECT_EQ(serve.wait(), 1) << serve.output();
-    EXPECT_NE(serve.output().find("simul-serve: stopped after serving "), std::string::npos) << serve.output();
 }
 
 // simul-load with its exit code: its JSON report on stdout, and the code.
