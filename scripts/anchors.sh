@@ -48,8 +48,27 @@ fi
 py=$(simul_python)
 cmake --preset release >/dev/null
 cmake --build --preset release >/dev/null
+# anchors.py runs in a session of its own, in the background, so that INT and
+# TERM to this script reach it, as bench.sh passes them on: run in the
+# foreground, SIGTERM killed only this shell and left anchors.py, nginx, wrk
+# and fio running for up to 15 minutes, and bash held SIGINT until the run
+# ended. anchors.py stops its servers and says so in one line.
+setsid -w "$py" scripts/anchors.py --build build/release --out "$out" "${args[@]}" &
+child=$!
+signal=""
+forward() { signal=$1; kill -TERM -- "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null || true; }
+trap 'forward INT' INT
+trap 'forward TERM' TERM
 status=0
-"$py" scripts/anchors.py --build build/release --out "$out" "${args[@]}" || status=$?
+wait "$child" || status=$?
+while kill -0 "$child" 2>/dev/null; do  # wait was cut short by a signal: wait again
+  status=0
+  wait "$child" || status=$?
+done
+trap - INT TERM
+if [ -n "$signal" ]; then
+  [ "$signal" = INT ] && exit 130 || exit 143
+fi
 if [ -f "$out/anchors.json" ] && [ -f "$out/run.json" ]; then
   "$py" scripts/report.py "$out/run.json" >/dev/null && echo "simul: the tables are in $out/REPORT.md"
 fi
