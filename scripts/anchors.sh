@@ -48,6 +48,10 @@ fi
 py=$(simul_python)
 cmake --preset release >/dev/null
 cmake --build --preset release >/dev/null
+# anchors.json as it was: only a table this run wrote goes into REPORT.md
+# (with its port taken, anchors.py writes nothing, and the file there is an
+# older run's).
+before=$(stat -c '%i %y' "$out/anchors.json" 2>/dev/null || true)
 # anchors.py runs in a session of its own, in the background, so that INT and
 # TERM to this script reach it, as bench.sh passes them on: run in the
 # foreground, SIGTERM killed only this shell and left anchors.py, nginx, wrk
@@ -69,7 +73,8 @@ trap - INT TERM
 if [ -n "$signal" ]; then
   [ "$signal" = INT ] && exit 130 || exit 143
 fi
-if [ -f "$out/anchors.json" ] && [ -f "$out/run.json" ]; then
+after=$(stat -c '%i %y' "$out/anchors.json" 2>/dev/null || true)
+if [ -n "$after" ] && [ "$after" != "$before" ] && [ -f "$out/run.json" ]; then
   "$py" scripts/report.py "$out/run.json" >/dev/null && echo "simul: the tables are in $out/REPORT.md"
 fi
 exit "$status"

@@ -331,3 +331,22 @@ def test_a_signal_to_anchors_sh_stops_anchors_py_and_its_servers(tmp_path, sig):
         time.sleep(0.05)
     assert alive(under) == [], "left running"
     assert leftovers([nginx_port, simul_port]) == []
+
+
+@pytest.mark.skipif(not (REPO_BUILD / "simul-serve").exists(), reason=f"no build in {REPO_BUILD}")
+def test_anchors_sh_with_its_port_taken_does_not_point_at_an_older_report(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copy(SCRIPTS / "tests" / "fixtures" / "run.json", out / "run.json")
+    shutil.copy(SCRIPTS / "tests" / "fixtures" / "anchors.json", out / "anchors.json")  # an older run's
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        taken = s.getsockname()[1]
+        done = subprocess.run(["bash", str(SCRIPTS / "anchors.sh"), "--out", str(out), "--quick",
+                               f"--nginx-port={taken}"],
+                              capture_output=True, text=True, timeout=120, env=quiet_env(tmp_path))
+    assert done.returncode == 2
+    assert f"port {taken} is taken" in done.stderr and done.stderr.count("\n") == 1, done.stderr
+    assert "REPORT.md" not in done.stdout + done.stderr
+    assert not (out / "REPORT.md").exists()
