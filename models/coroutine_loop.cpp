@@ -2,7 +2,6 @@
 
 #include "models/loop_dispatch.hpp"
 
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
 namespace asio = boost::asio;
@@ -19,7 +18,7 @@ std::string coroutine_loop::run(task_source& tasks, arrivals& arrive, trace& tr)
     asio::io_context io(1);
     std::string limit;
     const auto here = [ex = io.get_executor()](std::size_t) { return ex; };
-    asio::co_spawn(io, dispatch(tasks, arrive, tr, limit, here), asio::detached);
+    asio::co_spawn(io, dispatch(tasks, arrive, tr, limit, here), rethrow_failure);
     io.run();
     return limit;
 }

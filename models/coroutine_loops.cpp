@@ -2,12 +2,10 @@
 
 #include "models/loop_dispatch.hpp"
 
-#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <deque>
-#include <thread>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -35,11 +33,10 @@ std::string coroutine_loops::run(task_source& tasks, arrivals& arrive, trace& tr
     for (int k = 0; k < threads_; ++k) busy.push_back(asio::make_work_guard(loops.emplace_back(1)));
 
     std::string limit;
-    asio::co_spawn(loops[0], deal(tasks, arrive, tr, limit, loops, busy), asio::detached);
-    std::vector<std::jthread> others;
-    for (int k = 1; k < threads_; ++k) others.emplace_back([&loop = loops[std::size_t(k)]] { loop.run(); });
-    loops[0].run();  // this thread is loop 0
-    others.clear();  // joins
+    asio::co_spawn(loops[0], deal(tasks, arrive, tr, limit, loops, busy), rethrow_failure);
+    std::vector<asio::io_context*> on_thread;
+    for (auto& loop : loops) on_thread.push_back(&loop);
+    run_loops(on_thread);  // this thread is loop 0
     return limit;
 }
 

@@ -9,12 +9,15 @@
 #include "models/trace.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 
 #include <algorithm>
 #include <exception>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -75,6 +78,48 @@ awaitable<void> dispatch(task_source& tasks, arrivals& arrive, trace& tr, std::s
         if (b->second.size() == batch_size) send(*b);
     }
     for (auto& b : batches) send(b);
+}
+
+// The dispatcher's completion handler: an exception that ends the dispatcher
+// leaves its loop's run() (asio::detached would drop it, and the loops would
+// wait forever for tasks that never come).
+inline void rethrow_failure(const std::exception_ptr& error) {
+    if (error) std::rethrow_exception(error);
+}
+
+// Runs on_thread[k] on thread k; this thread runs on_thread[0]. Whatever a
+// loop thread throws (or a thread that cannot be made) stops every loop, so
+// the others return although the dispatcher still holds their work guards;
+// once all are joined, the first exception is rethrown, as the case's failure.
+// No exception leaves a loop thread: that was std::terminate.
+inline void run_loops(const std::vector<boost::asio::io_context*>& on_thread) {
+    std::mutex m;
+    std::exception_ptr first;
+    const auto failed = [&] {
+        {
+            const std::lock_guard lock(m);
+            if (!first) first = std::current_exception();
+        }
+        for (auto* io : on_thread) io->stop();
+    };
+    const auto run_one = [&](boost::asio::io_context* io) {
+        try {
+            io->run();
+        } catch (...) {
+            failed();
+        }
+    };
+    {
+        std::vector<std::jthread> others;
+        try {
+            others.reserve(on_thread.size());
+            for (std::size_t k = 1; k < on_thread.size(); ++k) others.emplace_back(run_one, on_thread[k]);
+        } catch (...) {
+            failed();
+        }
+        run_one(on_thread[0]);
+    }  // joins
+    if (first) std::rethrow_exception(first);
 }
 
 }  // namespace simul

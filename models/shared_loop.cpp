@@ -2,10 +2,8 @@
 
 #include "models/loop_dispatch.hpp"
 
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include <thread>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -23,11 +21,8 @@ std::string shared_loop::run(task_source& tasks, arrivals& arrive, trace& tr) {
     asio::io_context io(threads_);  // the hint: this many threads run it
     std::string limit;
     const auto anywhere = [ex = io.get_executor()](std::size_t) { return ex; };
-    asio::co_spawn(io, dispatch(tasks, arrive, tr, limit, anywhere), asio::detached);
-    std::vector<std::jthread> others;
-    for (int k = 1; k < threads_; ++k) others.emplace_back([&io] { io.run(); });
-    io.run();  // this thread is one of the P
-    others.clear();  // joins
+    asio::co_spawn(io, dispatch(tasks, arrive, tr, limit, anywhere), rethrow_failure);
+    run_loops(std::vector<asio::io_context*>(std::size_t(threads_), &io));  // this thread is one of the P
     return limit;
 }
 

@@ -3,6 +3,7 @@
 // ENOMEM) whichever limit it hit, so the limits are read and the one that
 // is (nearly) reached is named, with its value and what raises it.
 
+#include <cstdint>
 #include <string>
 #include <system_error>
 
@@ -11,5 +12,13 @@ namespace simul {
 // e.g. "kernel.pid_max (32768) reached: 32750 threads on the system (raise
 // it with sysctl)"; the error's own message when no limit is near.
 std::string thread_limit_reason(const std::error_code& error);
+
+// Whether `threads` more threads, each with a stack of `stack_bytes`, fit in
+// what the limits leave now: an empty string, or which limit would refuse them
+// ("RLIMIT_NPROC (200) leaves room for 31 more threads of this user, not
+// 100 (raise it: ulimit -u)"). For oneTBB, whose workers are made on its own
+// threads, where a refused pthread_create is std::terminate: the pool asks
+// before it makes them.
+std::string thread_room_refusal(std::int64_t threads, std::int64_t stack_bytes);
 
 }  // namespace simul

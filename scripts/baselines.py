@@ -12,6 +12,7 @@ Usage: baselines.py --build DIR --out DIR [--repetitions K] [--quick]
 
 import argparse
 import json
+import signal
 import statistics
 import subprocess
 import sys
@@ -207,7 +208,17 @@ def main(argv):
     if args.quick:  # the sizes collapse, so drop the rows that repeat
         rows = [(m, w, {k: QUICK[k] for k in p}) for m, w, p in ROWS]
         rows = [r for i, r in enumerate(rows) if rows.index(r) == i]
-    results = measure(args.build, rows, args.repetitions)
+    def interrupted(signum, _frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    # TERM as INT: both stop the run with one line, no traceback; the
+    # program measuring at that moment is killed by subprocess.run.
+    signal.signal(signal.SIGTERM, interrupted)
+    try:
+        results = measure(args.build, rows, args.repetitions)
+    except KeyboardInterrupt:
+        print("baselines: interrupted; nothing was written", file=sys.stderr)
+        return 130
     doc = {"repetitions": args.repetitions, "quick": args.quick, "rows": results}
     sr.write_atomic(args.out / "baselines.json", json.dumps(doc, indent=1) + "\n")
     sr.write_atomic(args.out / "baselines.md", markdown(results, args.repetitions))

@@ -31,7 +31,30 @@ simul_install_deps
 py=$(simul_python)
 cmake --preset release >/dev/null
 cmake --build --preset release >/dev/null
-"$py" scripts/baselines.py --build build/release --out "$out" "${args[@]}"
-if [ -f "$out/run.json" ]; then
+before=$(stat -c '%i %y' "$out/baselines.json" 2>/dev/null || true)
+# baselines.py runs in a session of its own, in the background, so that INT
+# and TERM to this script reach it and the simul-bench it runs, as bench.sh
+# passes them on (in the foreground, SIGTERM left both running, and Ctrl-C
+# ended in a traceback). baselines.py says in one line that it stopped.
+setsid -w "$py" scripts/baselines.py --build build/release --out "$out" "${args[@]}" &
+child=$!
+signal=""
+forward() { signal=$1; kill -TERM -- "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null || true; }
+trap 'forward INT' INT
+trap 'forward TERM' TERM
+status=0
+wait "$child" || status=$?
+while kill -0 "$child" 2>/dev/null; do  # wait was cut short by a signal: wait again
+  status=0
+  wait "$child" || status=$?
+done
+trap - INT TERM
+if [ -n "$signal" ]; then
+  [ "$signal" = INT ] && exit 130 || exit 143
+fi
+# Only a table this run wrote goes into REPORT.md.
+after=$(stat -c '%i %y' "$out/baselines.json" 2>/dev/null || true)
+if [ -n "$after" ] && [ "$after" != "$before" ] && [ -f "$out/run.json" ]; then
   "$py" scripts/report.py "$out/run.json" >/dev/null && echo "simul: the table is in $out/REPORT.md"
 fi
+exit "$status"

@@ -72,6 +72,34 @@ INSTANTIATE_TEST_SUITE_P(Cli, BadInput,
                                            "--rate=100 --duration=0", "--arrival=sideways", "--arrival=rate",
                                            "--arrival=burst --rate=10", "--poisson", "--rate=10 --seed=0"));
 
+// file_read's sizes: not whole 4 KiB pages, or out of bounds (2^54 KiB
+// wrapped to a chunk of 0 bytes; 2^40 KiB was a bare std::bad_alloc). Each
+// failed every case at set-up with exit code 0.
+INSTANTIATE_TEST_SUITE_P(FileReadSizes, BadInput,
+                         ::testing::Values("--set=file_kib:1", "--set=chunk_kib:3", "--set=file_kib:6",
+                                           "--set=chunk_kib:18014398509481984", "--set=chunk_kib:1099511627776",
+                                           "--set=file_kib:1099511627776", "--set=files:2000000",
+                                           "--set=files:1 --set=file_kib:4,5"));
+
+// An unusable --data-dir: a file, /dev/null, a symlink loop, a folder under
+// a file. A usage error before anything runs, as an unusable --trace-dir is.
+TEST(Cli, AnUnusableDataDirIsAUsageError) {
+    const fs::path dir = fs::temp_directory_path() / ("simul-cli-dirs-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    std::ofstream(dir / "a-file") << "x";
+    fs::create_symlink(dir / "loop-b", dir / "loop-a");
+    fs::create_symlink(dir / "loop-a", dir / "loop-b");
+    for (const fs::path& bad : {dir / "a-file", fs::path("/dev/null"), dir / "loop-a", dir / "a-file" / "sub"}) {
+        SCOPED_TRACE(bad.string());
+        const auto o = bench("--data-dir=" + bad.string() + " --benchmark_filter=^file_read/sequential/");
+        EXPECT_EQ(o.code, 2) << o.err;
+        EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
+        EXPECT_NE(o.err.find("--data-dir"), std::string::npos) << o.err;
+        EXPECT_TRUE(o.out.empty()) << "nothing should have run: " << o.out;
+    }
+    fs::remove_all(dir);
+}
+
 TEST(Cli, HelpAndListSucceed) {
     const auto help = bench("--help");
     EXPECT_EQ(help.code, 0);

@@ -8,6 +8,8 @@
 #include "bench/core/settings.hpp"
 #include "tests/helpers.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -16,7 +18,9 @@
 #include <linux/seccomp.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -218,6 +222,33 @@ TEST(FileRead, AFlippedByteIsNoticedAndTheNextRunRebuildsTheSet) {
     }
 }
 
+double extra(const case_result& r, const std::string& name) {
+    for (const auto& [k, v] : r.extra)
+        if (k == name) return v;
+    return -1;
+}
+
+// mib_per_s counts the files read whole: a case whose every task failed
+// reported the whole set's size over its makespan (mib_per_s=2279 with
+// tasks=0), and the chart drew it.
+TEST(FileRead, ThroughputCountsOnlyTheFilesReadWhole) {
+    const fs::path dir = use_data_dir();
+    const auto intact = run(file_read_workload(), small(1), "sequential");
+    ASSERT_EQ(intact.failed, 0u) << intact.label;
+    EXPECT_GT(extra(intact, "mib_per_s"), 0);
+    const auto files = data_files(dir);
+    for (std::size_t k = 0; k < files.size(); ++k)
+        if (k < 4) change(files[k], 7, 1, [](std::string& b) { b[0] = char(~b[0]); });
+    const auto some = run(file_read_workload(), small(1), "sequential");
+    ASSERT_EQ(some.failed, 4u) << some.label;
+    EXPECT_NEAR(extra(some, "mib_per_s"), 2 * 256.0 / 1024 / some.makespan_s, 1e-6);
+    ASSERT_EQ(run(file_read_workload(), small(1), "sequential").failed, 0u);  // rebuilt
+    for (const auto& f : data_files(dir)) change(f, 7, 1, [](std::string& b) { b[0] = char(~b[0]); });
+    const auto none = run(file_read_workload(), small(1), "sequential");
+    ASSERT_EQ(none.tasks, 0u) << none.label;
+    EXPECT_EQ(extra(none, "mib_per_s"), 0.0);
+}
+
 // Every bit of a word counts, and so does where a word is: one flipped bit
 // anywhere in a word, or two words swapped, or two blocks swapped, is noticed.
 TEST(FileRead, TheChecksumSeesEveryBitAndEveryPosition) {
@@ -283,6 +314,124 @@ TEST(FileRead, ABuildThatFillsTheDiskLeavesNothingBehind) {
     if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot mount a tmpfs here (needs root or user namespaces)";
     EXPECT_EQ(WEXITSTATUS(status), 0) << "1: the build did not fail; 2: not for want of space; 3: files or folders "
                                          "left behind; 4: the smaller set did not fit";
+}
+
+// A FIFO put in a file's place after the set-up: open() blocked for ever,
+// waiting for a writer, and the sweep hung. Each colour now fails that task.
+TEST(FileRead, AFifoInAFilesPlaceFailsItsTaskInsteadOfHanging) {
+    const fs::path dir = use_data_dir();
+    auto tasks = file_read_workload().prepare(params(small(1)));
+    const fs::path victim = data_files(dir).front();
+    const std::size_t i = std::size_t(std::stoul(victim.stem().string().substr(1)));
+    fs::remove(victim);
+    ASSERT_EQ(::mkfifo(victim.c_str(), 0600), 0);
+    try {
+        tasks->blocking(i);
+        ADD_FAILURE() << "the blocking read did not fail";
+    } catch (const std::exception& e) {
+        EXPECT_NE(std::string(e.what()).find("is not a regular file"), std::string::npos) << e.what();
+    }
+    boost::asio::io_context loop(1);
+    std::string error;
+    boost::asio::co_spawn(loop, tasks->async(i), [&](const std::exception_ptr& e, std::uint64_t) {
+        try {
+            if (e) std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+            error = x.what();
+        }
+    });
+    loop.run();
+    EXPECT_NE(error.find("is not a regular file"), std::string::npos) << error;
+    fs::remove(victim);
+}
+
+// O_DIRECT where the file system has none (ramfs): every task failed with a
+// bare "Invalid argument", and the loop was labelled "io: pread" because the
+// open failed before the path was recorded. In a child, in a mount namespace
+// of its own, with a ramfs.
+TEST(FileRead, ODirectUnsupportedIsNamedAndTheLoopSaysItsPath) {
+    const fs::path dir = use_data_dir() / "ramfs";
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+            _exit(77);
+        fs::create_directories(dir);
+        if (::mount("ramfs", dir.c_str(), "ramfs", 0, nullptr) != 0) _exit(77);
+        set_data_dir(dir);
+        try {
+            const auto blocking = run(file_read_workload(), small(1, 1), "sequential");
+            if (blocking.failed != 6 || blocking.label.find("O_DIRECT") == std::string::npos) _exit(1);
+            const auto loop = run(file_read_workload(), small(1, 1), "coroutine_loop");
+            if (loop.failed != 6 || loop.label.find("O_DIRECT") == std::string::npos) _exit(2);
+            if (loop.label.rfind("io: io_uring", 0) != 0) _exit(3);
+        } catch (...) {
+            _exit(4);
+        }
+        _exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot mount a ramfs here (needs root)";
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1, 2: O_DIRECT not named (blocking, loop); 3: the loop's path not said; 4: the case failed";
+}
+
+// A read buffer that cannot be had is named with its size, not a bare
+// std::bad_alloc. In a child whose address space has no room for it.
+TEST(FileRead, AReadBufferThatCannotBeHadIsNamed) {
+    use_data_dir();
+    std::vector<std::pair<std::string, std::int64_t>> p = {{"files", 1}, {"file_kib", 4}, {"chunk_kib", 1 << 20},
+                                                           {"cache", 1},  {"direct", 0},  {"io", 0}};
+    file_read_workload().prepare(params(p));  // the set, made before the limit
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        std::ifstream status("/proc/self/status");
+        std::int64_t vm_kib = -1;
+        for (std::string line; std::getline(status, line);)
+            if (line.rfind("VmSize:", 0) == 0) vm_kib = std::stoll(line.substr(7));
+        const rlim_t room = rlim_t(vm_kib * 1024 + (std::int64_t(128) << 20));  // not 1 GiB
+        const rlimit as{room, room};
+        if (vm_kib < 0 || ::setrlimit(RLIMIT_AS, &as) != 0) _exit(10);
+        const auto r = run(file_read_workload(), p, "sequential");
+        _exit(r.failed == 1 && r.label.find("cannot allocate a read buffer of 1048576 KiB") != std::string::npos ? 0
+                                                                                                               : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: not named; 10: could not set the limit";
+}
+
+// A set larger than the free space is refused before anything is written
+// (or its checksums computed): 192 GiB was admitted and filled the disk. In
+// a child, on a 1 MiB tmpfs of its own.
+TEST(FileRead, ASetLargerThanTheFreeSpaceIsRefusedBeforeItIsBuilt) {
+    const fs::path dir = use_data_dir() / "tmpfs";
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        if (!private_tmpfs(dir, 1024)) _exit(77);
+        set_data_dir(dir);
+        auto p = small(1);
+        p[1].second = 1 << 20;  // 6 files of 1 GiB
+        try {
+            file_read_workload().prepare(params(p));
+            _exit(1);
+        } catch (const std::exception& e) {
+            const std::string what = e.what();
+            if (what.find("the data set needs 6144.0 MiB more") == std::string::npos ||
+                what.find("free") == std::string::npos)
+                _exit(2);
+        }
+        _exit(fs::recursive_directory_iterator(dir) == fs::recursive_directory_iterator() ? 0 : 3);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot mount a tmpfs here (needs root or user namespaces)";
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: not refused; 2: not for want of room; 3: something was written";
 }
 
 TEST(FileRead, AnUnusableDataDirectoryIsAClearSetUpError) {

@@ -7,6 +7,9 @@
 #include "bench/core/workload.hpp"
 #include "tests/helpers.hpp"
 
+#include "bench/core/results_file.hpp"
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -285,6 +288,28 @@ TEST(ResultsFile, AFullDiskLeavesTheOldResultsAsTheyWere) {
         << o.err;
     EXPECT_EQ(kept, "the last run");
     EXPECT_EQ(left, 1) << "the partial file must go";
+}
+
+// A killed simul-bench leaves its ".F.PID.partial" (no destructor runs); the
+// next run with the same target removes those whose process is gone, and
+// keeps one whose process still runs (another simul-bench writing F).
+TEST(ResultsFile, StalePartialFilesOfDeadRunsAreRemoved) {
+    const fs::path dir = scratch("stale");
+    const pid_t gone = ::fork();
+    if (gone == 0) _exit(0);
+    ASSERT_GT(gone, 0);
+    ASSERT_EQ(::waitpid(gone, nullptr, 0), gone);  // reaped: that pid is free
+    const fs::path dead = dir / fmt::format(".run.json.{}.partial", gone);
+    const fs::path alive = dir / fmt::format(".run.json.{}.partial", ::getppid());
+    const fs::path other = dir / fmt::format(".other.json.{}.partial", gone);
+    for (const auto& p : {dead, alive, other}) std::ofstream(p) << "partial";
+    {
+        simul::results_file out((dir / "run.json").string(), "json");
+    }
+    EXPECT_FALSE(fs::exists(dead));
+    EXPECT_TRUE(fs::exists(alive));
+    EXPECT_TRUE(fs::exists(other)) << "another target's";
+    fs::remove_all(dir);
 }
 
 TEST(ResultsFile, IsWholeAndKeepsTheUmasksMode) {

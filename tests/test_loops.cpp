@@ -4,9 +4,15 @@
 // Debian's oneTBB is not built with ThreadSanitizer, and every pool test
 // reports its internal synchronisation as races.
 
+#include "bench/core/uring_reads.hpp"
 #include "tests/helpers.hpp"
 
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <gtest/gtest.h>
+
+#include <stdexcept>
 
 using namespace simul;
 using namespace simul::testing;
@@ -53,6 +59,65 @@ TEST(Loops, TheNamesParseAndTheShapesSayWhatRunsAtOnce) {
     EXPECT_THROW(parse_model("shared_loop"), model_error);  // one loop on one thread is coroutine_loop
     EXPECT_THROW(parse_model("coroutine_loop:0"), model_error);
     EXPECT_THROW(parse_model("shared_loop:x"), model_error);
+}
+
+// Tasks whose loop thread throws: task `bad` posts a handler that throws out
+// of io_context::run on whichever loop runs it; the others wait 50 ms.
+class throwing_tasks final : public task_source {
+public:
+    throwing_tasks(std::size_t n, std::size_t bad) : n_(n), bad_(bad) {}
+    std::size_t size() const override { return n_; }
+    std::uint64_t blocking(std::size_t) override { return 0; }
+    awaitable<std::uint64_t> async(std::size_t i) override {
+        const auto ex = co_await boost::asio::this_coro::executor;
+        if (i == bad_) boost::asio::post(ex, [] { throw std::runtime_error("a loop thread threw"); });
+        steady_timer t(ex, std::chrono::milliseconds(50));
+        co_await t.async_wait(boost::asio::deferred);
+        co_return 1;
+    }
+
+private:
+    std::size_t n_, bad_;
+};
+
+// Whatever a loop thread throws, on the dispatcher's loop or another, every
+// loop stops and is joined, and the model reports the failure: before, a
+// loop thread other than the caller's died with std::terminate, and a throw
+// on the caller's loop left it joining loops that never ended.
+TEST(Loops, WhatALoopThreadThrowsStopsEveryLoopAndIsTheCasesFailure) {
+    for (const char* many : {"coroutine_loop:2", "coroutine_loop:3", "shared_loop:2"}) {
+        for (std::size_t bad : {0u, 1u, 2u}) {
+            SCOPED_TRACE(std::string(many) + ", task " + std::to_string(bad));
+            throwing_tasks tasks(200, bad);
+            trace tr(tasks.size());
+            tr.start(clock::now());
+            scheduled_arrivals burst(tr);
+            const auto model = parse_model(many).make();
+            try {
+                model->run(tasks, burst, tr);
+                ADD_FAILURE() << "no exception";
+            } catch (const std::runtime_error& e) {
+                EXPECT_STREQ(e.what(), "a loop thread threw");
+            }
+        }
+    }
+}
+
+// io_uring_enter refusing a submit (EAGAIN) on any loop thread: the reads
+// are retried, so every task of file_read completes.
+TEST(Loops, ARefusedIoUringSubmitIsRetriedOnEveryLoopModel) {
+    const workload& w = *find_workload("file_read");
+    auto p = small_params(w);
+    for (auto& [k, v] : p)
+        if (k == "io") v = 0;  // native: the loop's own io_uring
+    for (const char* m : {"coroutine_loop", "coroutine_loop:2", "shared_loop:2"}) {
+        SCOPED_TRACE(m);
+        uring_reads::refuse_submits_for_tests = 2;
+        const auto r = run(w, p, m);
+        uring_reads::refuse_submits_for_tests = 0;
+        EXPECT_EQ(r.failed, 0u) << r.label;
+        EXPECT_EQ(r.tasks, 8u);
+    }
 }
 
 }  // namespace

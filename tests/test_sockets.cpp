@@ -44,11 +44,12 @@ namespace {
 const tcp::endpoint local(unsigned short port) { return {asio::ip::make_address_v4("127.0.0.1"), port}; }
 
 // Sends raw bytes on a new connection and returns everything the server sends
-// back until it closes (or 5 s pass).
-std::string exchange_raw(unsigned short port, const std::string& bytes) {
+// back until it closes (or `within` passes).
+std::string exchange_raw(unsigned short port, const std::string& bytes,
+                         std::chrono::milliseconds within = std::chrono::seconds(5)) {
     asio::io_context io;
     deadline_socket s(tcp::socket{io});
-    s.expires_after(5s);
+    s.expires_after(within);
     s.connect(local(port));
     asio::write(s, asio::buffer(bytes));
     std::string got;
@@ -88,6 +89,21 @@ TEST(DelayServer, AnswersAfterTheDelayWithTheBodyOfTheSeed) {
     EXPECT_GE(clock::now() - begun, 50ms);
     EXPECT_NE(reply.find("HTTP/1.1 200 OK"), std::string::npos) << reply;
     EXPECT_NE(reply.find(http::body(300, 9)), std::string::npos);
+}
+
+// A request whose backend waits longer than the idle timeout (30 s): the
+// loop's idle timer counted the wait as idleness and closed the connection,
+// an empty reply after 30.9 s, and every fetch case with delay_ms >= 30,000
+// failed. The delay server runs the coroutine colour (serve_async).
+TEST(DelayServer, ARequestThatWaitsLongerThanTheIdleTimeoutIsAnswered) {
+    delay_server server;
+    const auto wait = http::idle_timeout + 1s;
+    const std::string reply =
+        exchange_raw(server.port,
+                     fmt::format("GET /delay?ms={}&bytes=10 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                 wait.count()),
+                     wait + 30s);
+    EXPECT_NE(reply.find("HTTP/1.1 200 OK"), std::string::npos) << "reply: '" << reply << "'";
 }
 
 TEST(DelayServer, MalformedRequestsGet400AndTheServerGoesOn) {
@@ -385,23 +401,29 @@ TEST(SimulServe, SaysASignalStoppedIt) {
         << serve.output();
 }
 
-// Out of descriptors, accept fails and the server cannot go on: it says so
-// and exits with 1, where it used to end with 0 and nothing said.
+// Out of descriptors, accept fails and the server cannot go on: it says so,
+// naming EMFILE and the limit, and exits with 1, where it used to end with 0
+// and nothing said (and then with 1 and no word of EMFILE).
 TEST(SimulServe, SaysWhyItCouldNotGoOnAndFails) {
-    serve_process serve({"--model=thread_per_task", "--conns=100"}, 24);
-    const auto port = serve.port();
-    ASSERT_NE(port, 0) << serve.output();
-    {
-        asio::io_context io;
-        std::vector<tcp::socket> held;
-        for (int i = 0; i < 40; ++i) {  // more than it has descriptors for, all held open
-            held.emplace_back(io);
-            held.back().connect(local(port));
+    for (const char* model : {"--model=thread_per_task", "--model=coroutine_loop"}) {
+        SCOPED_TRACE(model);
+        serve_process serve({model, "--conns=100"}, 24);
+        const auto port = serve.port();
+        ASSERT_NE(port, 0) << serve.output();
+        {
+            asio::io_context io;
+            std::vector<tcp::socket> held;
+            for (int i = 0; i < 40; ++i) {  // more than it has descriptors for, all held open
+                held.emplace_back(io);
+                held.back().connect(local(port));
+            }
+            std::this_thread::sleep_for(500ms);
         }
-        std::this_thread::sleep_for(500ms);
+        EXPECT_EQ(serve.wait(), 1) << serve.output();
+        EXPECT_NE(serve.output().find("simul-serve: stopped after serving "), std::string::npos) << serve.output();
+        EXPECT_NE(serve.output().find("accept: Too many open files (EMFILE"), std::string::npos) << serve.output();
+        EXPECT_NE(serve.output().find("RLIMIT_NOFILE 24"), std::string::npos) << serve.output();
     }
-    EXPECT_EQ(serve.wait(), 1) << serve.output();
-    EXPECT_NE(serve.output().find("simul-serve: stopped after serving "), std::string::npos) << serve.output();
 }
 
 // simul-load with its exit code: its JSON report on stdout, and the code.

@@ -147,4 +147,28 @@ TEST(UringReads, ALoopDestroyedMidReadLeavesCleanly) {
     SUCCEED();
 }
 
+// io_uring_enter may refuse a submit with EAGAIN under memory pressure. That
+// used to throw out of the loop's thread (std::terminate); the reads are
+// retried instead, on one loop thread and on several.
+TEST(UringReads, ARefusedSubmitIsRetried) {
+    for (int threads : {1, 3}) {
+        SCOPED_TRACE(threads);
+        uring_reads::refuse_submits_for_tests = 3;
+        const auto ok = read_whole("uring-refused.dat", 300, 0, threads);
+        uring_reads::refuse_submits_for_tests = 0;
+        ASSERT_TRUE(ok);
+        expect_all_read(*ok);
+    }
+}
+
+// Refused for longer than the pause: every read ends with the error, and the
+// loop ends (no retry timer keeps it alive).
+TEST(UringReads, SubmitsRefusedForLongFailTheirReads) {
+    uring_reads::refuse_submits_for_tests = 1 << 30;
+    const auto ok = read_whole("uring-refused-long.dat", 100, 0, 2);
+    uring_reads::refuse_submits_for_tests = 0;
+    ASSERT_TRUE(ok);
+    for (std::size_t i = 0; i < ok->size(); ++i) EXPECT_EQ((*ok)[i], 0) << "page " << i;
+}
+
 }  // namespace

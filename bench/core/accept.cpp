@@ -10,10 +10,12 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
@@ -65,6 +67,22 @@ awaitable<std::uint64_t> connection_server::async(std::size_t i) {
     co_return co_await http::serve_async(socket);
 }
 
+// Named, as the delay server names it: out of descriptors the server said
+// only how many connections it had served.
+void connection_server::accept_failed(int error) {
+    if (!accept_error_.empty()) return;
+    accept_error_ = fmt::format("accept: {}", std::strerror(error));
+    if (error == EMFILE) {
+        rlimit nofile{};
+        ::getrlimit(RLIMIT_NOFILE, &nofile);
+        accept_error_ += fmt::format(" (EMFILE: this process is out of descriptors, RLIMIT_NOFILE {}; raise it: "
+                                     "ulimit -n)",
+                                     std::uint64_t(nofile.rlim_cur));
+    } else if (error == ENFILE) {
+        accept_error_ += " (ENFILE: the system is out of descriptors, fs.file-max)";
+    }
+}
+
 // The two colours of the accept arrival.
 
 bool connection_server::accept_arrivals::wait(std::size_t i) {
@@ -77,7 +95,10 @@ bool connection_server::accept_arrivals::wait(std::size_t i) {
             s_.fds_[i] = fd;
             return true;
         }
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED) return false;
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED) {
+            s_.accept_failed(errno);
+            return false;
+        }
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(s_.deadline() - clock::now()).count();
         if (left <= 0) return false;
         ::poll(&p, 1, int(std::min<long long>(left, 1000)));
@@ -101,6 +122,7 @@ awaitable<bool> connection_server::accept_arrivals::async_wait(std::size_t i) {
                                                          deadline_->async_wait(asio::deferred))
             .async_wait(asio::experimental::wait_for_one(), asio::deferred);
     const bool accepted = order[0] == 0 && !ec;
+    if (order[0] == 0 && ec) s_.accept_failed(ec.value());
     if (!accepted || i + 1 == s_.size()) {
         deadline_.reset();
         acceptor_.reset();

@@ -19,6 +19,8 @@
 #include <optional>
 #include <vector>
 
+#include <string>
+
 namespace simul {
 
 class connection_server final : public task_source {
@@ -33,6 +35,11 @@ public:
 
     // Connections that have not arrived by then never will.
     void accept_until(clock::time_point deadline) { deadline_ns_ = deadline.time_since_epoch().count(); }
+
+    // Why accepting stopped before every connection arrived, if accept itself
+    // failed ("accept: Too many open files (EMFILE: ...)"); empty otherwise.
+    // Read after the run.
+    const std::string& accept_error() const { return accept_error_; }
 
     std::size_t size() const override { return fds_.size(); }
     std::uint64_t blocking(std::size_t i) override;
@@ -54,6 +61,7 @@ private:
 
     clock::time_point deadline() const { return clock::time_point(clock::duration(deadline_ns_.load())); }
     int take(std::size_t i);  // the accepted socket of connection i, now owned by the caller
+    void accept_failed(int error);
 
     int listen_fd_ = -1;
     unsigned short port_ = 0;
@@ -61,6 +69,7 @@ private:
     std::atomic<clock::rep> deadline_ns_{clock::time_point::max().time_since_epoch().count()};
     boost::asio::io_context blocking_io_;  // owns the blocking colour's sockets; never run
     accept_arrivals arrivals_{*this};
+    std::string accept_error_;  // written by the one dispatching thread
 };
 
 }  // namespace simul

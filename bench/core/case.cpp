@@ -14,6 +14,11 @@
 
 namespace simul {
 
+case_spec::case_spec(const workload* w, simul::params p, model_spec m, simul::arrival a)
+    : work(w), params(std::move(p)), model(std::move(m)), arrival(a) {
+    if (work != nullptr) work->check(params);
+}
+
 std::string case_spec::name() const {
     return fmt::format("{}/{}/{}{}", work->name(), model.name(), params.name(), arrival.name());
 }

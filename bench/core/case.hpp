@@ -20,6 +20,11 @@
 namespace simul {
 
 struct case_spec {
+    case_spec() = default;
+    // Checks the parameters (workload::check): values no case can run with
+    // are a usage error when the sweep is made, not a failure of every case.
+    case_spec(const workload* w, simul::params p, model_spec m, simul::arrival a = {});
+
     const workload* work = nullptr;
     simul::params params;
     model_spec model;

@@ -217,7 +217,13 @@ public:
         s_->timer.cancel();
     }
 
-    void touch() { s_->deadline.store((clock::now() + idle_timeout).time_since_epoch().count(), std::memory_order_relaxed); }
+    // The connection is busy until now + working (the backend's wait), then
+    // idle: the timeout counts from then. Not counting the work was a
+    // request of 30 s or more dropped with an empty reply.
+    void touch(std::chrono::milliseconds working = {}) {
+        s_->deadline.store((clock::now() + working + idle_timeout).time_since_epoch().count(),
+                           std::memory_order_relaxed);
+    }
 
 private:
     struct state {
@@ -326,6 +332,7 @@ awaitable<std::uint64_t> serve_async(tcp_socket& socket) {
             break;
         }
         if (d->ms > 0) {  // the backend's work
+            idle.touch(std::chrono::milliseconds(d->ms));
             if (!backend) backend.emplace(socket.get_executor());
             backend->expires_after(std::chrono::milliseconds(d->ms));
             co_await backend->async_wait(asio::deferred);

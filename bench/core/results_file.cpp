@@ -3,6 +3,7 @@
 #include "bench/core/cli.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -82,6 +83,26 @@ std::optional<std::string> verdict(benchmark::BenchmarkReporter& r) {
 }
 #pragma GCC diagnostic pop
 
+// Temporary files of earlier runs for this target, ".F.PID.partial", whose
+// process is gone (killed: no destructor ran): no one will finish or remove
+// them, and they piled up beside F. One whose process still runs is its own.
+void remove_stale_partials(const std::filesystem::path& target) {
+    namespace fs = std::filesystem;
+    const std::string prefix = "." + target.filename().string() + ".", suffix = ".partial";
+    const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const std::string name = e.path().filename().string();
+        if (name.size() <= prefix.size() + suffix.size() || !name.starts_with(prefix) || !name.ends_with(suffix))
+            continue;
+        const std::string pid_text = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+        if (pid_text.find_first_not_of("0123456789") != std::string::npos || pid_text.size() > 9) continue;
+        const pid_t pid = pid_t(std::stol(pid_text));
+        std::error_code ignored;
+        if (pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove(e.path(), ignored);
+    }
+}
+
 }  // namespace
 
 results_file::results_file(std::string target, const std::string& format)
@@ -94,6 +115,7 @@ results_file::results_file(std::string target, const std::string& format)
     write_path_ = in_place_ ? target_
                             : (at.parent_path() / fmt::format(".{}.{}.partial", at.filename().string(), ::getpid()))
                                   .string();
+    if (!in_place_) remove_stale_partials(at);
     // Made now, so that a target we cannot write is a usage error before
     // anything runs. 0666: the umask decides, as for any new file.
     const int fd = ::open(write_path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (in_place_ ? 0 : O_TRUNC), 0666);

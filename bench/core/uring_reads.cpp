@@ -27,7 +27,7 @@ constexpr unsigned ring_entries = 64;
 }  // namespace
 
 uring_reads::uring_reads(asio::io_context& ctx)
-    : asio::execution_context::service(ctx), ctx_(ctx), wake_(ctx) {
+    : asio::execution_context::service(ctx), ctx_(ctx), wake_(ctx), retry_(ctx) {
     if (const int r = ::io_uring_queue_init(ring_entries, &ring_, 0); r < 0) fail(r, "io_uring_queue_init");
     const int efd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     const int r = efd < 0 ? -errno : ::io_uring_register_eventfd(&ring_, efd);
@@ -55,8 +55,14 @@ void uring_reads::shutdown() {
     finished done;
     {
         std::lock_guard lock(mutex_);
-        if (queued_ > 0) ::io_uring_submit(&ring_);
-        in_kernel_ += std::exchange(queued_, 0);
+        if (queued_ > 0) {
+            // Only what the kernel took is in it; the rest is never read.
+            if (const int r = ::io_uring_submit(&ring_); r > 0) {
+                queued_ -= std::size_t(r);
+                in_kernel_ += std::size_t(r);
+            }
+            take_queued(done, ECANCELED);
+        }
         while (in_kernel_ > 0) {
             io_uring_cqe* cqe = nullptr;
             if (::io_uring_wait_cqe(&ring_, &cqe) < 0) break;
@@ -121,8 +127,9 @@ void uring_reads::turn() {
     for (int round = 0; round < rounds; ++round) {
         {
             std::lock_guard lock(mutex_);
-            submit();
+            const int error = submit();
             reap(done);
+            if (error != 0) refused(error, done);
             refill();
             if (done.empty()) break;
         }
@@ -131,7 +138,12 @@ void uring_reads::turn() {
     }
     std::lock_guard lock(mutex_);
     turn_posted_ = false;
-    if (queued_ > 0) {
+    if (refusals_ > 0 && queued_ > 0) {
+        // Refused: reads that end free what the kernel lacked, so retry when
+        // one does; with none out, after a pause.
+        if (in_kernel_ > 0) wait_for_kernel();
+        else retry_later();
+    } else if (queued_ > 0) {
         turn_posted_ = true;
         asio::post(ctx_, [this] { turn(); });
     } else if (in_kernel_ > 0) {
@@ -139,14 +151,72 @@ void uring_reads::turn() {
     }
 }
 
-void uring_reads::submit() {
+// Submits what is queued: 0, or the error of a submit the kernel refused
+// (the refused reads stay queued in the ring).
+int uring_reads::submit() {
     while (queued_ > 0) {
-        const int r = ::io_uring_submit(&ring_);
+        int r = 0;
+        if (refuse_submits_for_tests.load(std::memory_order_relaxed) > 0 &&
+            refuse_submits_for_tests.fetch_sub(1, std::memory_order_relaxed) > 0)
+            r = -EAGAIN;
+        else
+            r = ::io_uring_submit(&ring_);
         if (r == -EINTR) continue;
-        if (r < 0) fail(r, "io_uring_submit");
+        if (r == 0) r = -EAGAIN;  // took none: as good as refused, and no endless loop
+        if (r < 0) return -r;
         queued_ -= std::size_t(r);
         in_kernel_ += std::size_t(r);
     }
+    refusals_ = 0;
+    return 0;
+}
+
+// The kernel refused the queued reads: keep them for a retry while the error
+// is one that passes, else end them with it.
+void uring_reads::refused(int error, finished& done) {
+    const auto now = std::chrono::steady_clock::now();
+    if (refusals_++ == 0) refused_at_ = now;
+    const bool passes = error == EAGAIN || error == ENOMEM || error == EBUSY;
+    if (passes && now - refused_at_ < give_up_after) return;
+    // Past the pause, or an error that does not pass: the reads end with it.
+    // refusals_ stays, so reads queued later fail at once until a submit
+    // goes in.
+    take_queued(done, error);
+}
+
+// Ends every queued read with `error` and takes its entry back out of the
+// submission ring: without SQPOLL the kernel reads the ring's tail only inside
+// io_uring_enter, so under the lock the tail may be rewound to the kernel's
+// head.
+void uring_reads::take_queued(finished& done, int error) {
+    const unsigned tail = ring_.sq.sqe_tail, from = tail - unsigned(queued_);
+    for (unsigned k = from; k != tail; ++k) {
+        io_uring_sqe* sqe = &ring_.sq.sqes[ring_.sq.array[k & ring_.sq.ring_mask]];
+        auto* op = reinterpret_cast<read_op*>(sqe->user_data);
+        done.emplace_back(std::move(op->done), -error);
+        spare_.push_back(op);
+    }
+    ring_.sq.sqe_tail = ring_.sq.sqe_head = from;
+    io_uring_smp_store_release(ring_.sq.ktail, from);
+    queued_ = 0;
+}
+
+// Nothing is in the kernel to wake the loop: try again after a pause that
+// doubles with each refusal (1 ms to 64 ms).
+void uring_reads::retry_later() {
+    if (retry_armed_) return;
+    retry_armed_ = true;
+    retry_.expires_after(std::chrono::milliseconds(1 << std::min(refusals_ - 1, 6)));
+    retry_.async_wait([this](error_code ec) {
+        if (ec) return;  // shut down
+        {
+            std::lock_guard lock(mutex_);
+            retry_armed_ = false;
+            if (turn_posted_) return;
+            turn_posted_ = true;
+        }
+        turn();
+    });
 }
 
 void uring_reads::reap(finished& done) {

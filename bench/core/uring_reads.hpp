@@ -24,14 +24,24 @@
 // wait for it forever); more wait in a backlog here. Several threads may run
 // one io_context (shared_loop): the ring is under a mutex, and handlers run
 // outside it.
+//
+// A submit the kernel refuses (io_uring_enter: EAGAIN or ENOMEM under memory
+// pressure, EBUSY) never leaves the loop as an exception: that killed the
+// loop's thread. The reads stay queued and go in again once reads in the
+// kernel end, or after a short pause if none are out; refused for longer
+// than `give_up_after`, or with any other error, the queued reads end with
+// the error, so their tasks fail and the case goes on.
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 #include <liburing.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -53,6 +63,13 @@ public:
 
     // The reads of `ctx`'s loop: made at the first call.
     static uring_reads& of(boost::asio::io_context& ctx) { return boost::asio::use_service<uring_reads>(ctx); }
+
+    // How long the kernel may refuse submits before the queued reads fail.
+    static constexpr std::chrono::milliseconds give_up_after{2000};
+
+    // For tests: the next this-many submits are refused with EAGAIN, as the
+    // kernel refuses them under memory pressure.
+    static inline std::atomic<int> refuse_submits_for_tests{0};
 
     // Reads up to n bytes at offset into buf; completes with the bytes read
     // (0 at the end of the file) or the error.
@@ -77,7 +94,10 @@ private:
     void turn();
     void prepare(read_op* op);
     void refill();
-    void submit();
+    int submit();
+    void refused(int error, finished& done);
+    void take_queued(finished& done, int error);
+    void retry_later();
     void reap(finished& done);
     void wait_for_kernel();
     void woken();
@@ -89,7 +109,10 @@ private:
     std::mutex mutex_;
     std::size_t queued_ = 0;     // prepared, not yet submitted
     std::size_t in_kernel_ = 0;  // submitted, not yet reaped
-    bool turn_posted_ = false, waiting_ = false;
+    bool turn_posted_ = false, waiting_ = false, retry_armed_ = false;
+    int refusals_ = 0;                                  // submits refused in a row
+    std::chrono::steady_clock::time_point refused_at_;  // the first of them
+    boost::asio::steady_timer retry_;
     std::deque<read_op*> backlog_;  // reads past the ring's room, in order
     std::vector<read_op*> spare_;   // ops not in use, reused
 };

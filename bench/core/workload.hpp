@@ -99,6 +99,12 @@ public:
     // skips a case that needs more than RLIMIT_NOFILE allows.
     virtual std::size_t descriptors(const simul::params& /*p*/, const model_shape& /*shape*/) const { return 0; }
 
+    // Refuses parameter values no case can run with (sizes out of bounds,
+    // products that overflow, an unusable folder): throws usage_error
+    // (bench/core/cli.hpp), so the run ends with one line and exit code 2
+    // before anything runs. Called when a case_spec is made.
+    virtual void check(const simul::params& /*p*/) const {}
+
     // Set-up: returns the tasks, ready to run. Not timed and not metered.
     virtual std::unique_ptr<task_source> prepare(const simul::params& p) const = 0;
 

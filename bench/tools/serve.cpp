@@ -115,8 +115,8 @@ int main(int argc, char** argv) {
             started += tr.start_ns(i) != simul::trace::not_done;
         }
         if (!limit.empty()) {  // a thread limit, or accept failing: the server cannot go on
-            fmt::print(stderr, "simul-serve: stopped after serving {} of --conns={} connections: {}\n", started, conns,
-                       limit);
+            fmt::print(stderr, "simul-serve: stopped after serving {} of --conns={} connections: {}{}\n", started,
+                       conns, limit, server.accept_error().empty() ? "" : "; " + server.accept_error());
             return 1;
         }
         const std::string errors =

@@ -13,6 +13,7 @@
 // (counters io_uring, offloaded).
 
 #include "bench/core/case.hpp"
+#include "bench/core/cli.hpp"
 #include "bench/core/settings.hpp"
 #include "bench/core/uring_reads.hpp"
 #include "bench/core/workload.hpp"
@@ -31,6 +32,7 @@
 #include <signal.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -59,6 +61,35 @@ constexpr std::size_t page = 4096;  // O_DIRECT alignment for buffers, offsets a
 
 [[noreturn]] void fail(const fs::path& path, const char* what) {
     throw std::runtime_error(fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)));
+}
+
+// Opens a file of the set for reading, refusing anything but a regular file:
+// open() of a FIFO put in a file's place blocks until a writer comes, which
+// hung the sweep. O_NONBLOCK makes that open return at once; it is cleared
+// again, though it means nothing for a regular file's reads.
+int open_regular(const fs::path& path, int flags) {
+    const int fd = ::open(path.c_str(), flags | O_NONBLOCK);
+    // EINVAL alone said nothing of O_DIRECT (a data dir on ramfs).
+    if (fd < 0 && errno == EINVAL && (flags & O_DIRECT) != 0)
+        throw std::runtime_error(fmt::format("cannot open {} with O_DIRECT (direct:1): its file system does not "
+                                             "support O_DIRECT (ramfs, some FUSE or network file systems); use "
+                                             "direct:0 or another --data-dir",
+                                             path.string()));
+    if (fd < 0) fail(path, "cannot open");
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        const int err = errno;
+        ::close(fd);
+        errno = err;
+        fail(path, "cannot stat");
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw std::runtime_error(fmt::format("{} is not a regular file (a FIFO, a device or a folder is in its place)",
+                                             path.string()));
+    }
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
 }
 
 // ---- The data set: K files of S bytes, each byte known in advance --------
@@ -198,16 +229,14 @@ void ensure(const data_set& d, const std::vector<std::uint64_t>& sums) {
 // ---- Cache state -----------------------------------------------------------
 
 void evict(const fs::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail(path, "cannot open");
+    const int fd = open_regular(path, O_RDONLY | O_CLOEXEC);
     ::fdatasync(fd);  // dirty pages cannot be dropped
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
     ::close(fd);
 }
 
 void read_through(const fs::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail(path, "cannot open");
+    const int fd = open_regular(path, O_RDONLY | O_CLOEXEC);
     std::vector<char> buf(1 << 20);
     while (::read(fd, buf.data(), buf.size()) > 0) {
     }
@@ -226,9 +255,13 @@ struct closing_fd {
     ~closing_fd() { ::close(fd); }
 };
 
+// Says what could not be had: a bare std::bad_alloc named neither the
+// buffer nor its size (chunk_kib:1099511627776).
 buffer_ptr aligned_buffer(std::size_t n) {
     void* p = nullptr;
-    if (::posix_memalign(&p, page, n) != 0) throw std::bad_alloc();
+    if (::posix_memalign(&p, page, n) != 0)
+        throw std::runtime_error(fmt::format("cannot allocate a read buffer of {} KiB (chunk_kib): out of memory",
+                                             n >> 10));
     return buffer_ptr(static_cast<char*>(p));
 }
 
@@ -374,11 +407,14 @@ public:
 
     awaitable<std::uint64_t> async(std::size_t i) override {
         auto& loop = (co_await asio::this_coro::executor).context();
+        // The path is recorded before the open, so a label says which path
+        // ran even when every open fails.
+        const bool uring = !offload_ && uring_works(loop);
+        paths_ |= uring ? used_uring : used_offload;
         const int fd = open_file(i);
         std::uint64_t sum = 0;
         std::size_t done = 0;
-        if (!offload_ && uring_works(loop)) {
-            paths_ |= used_uring;
+        if (uring) {
             const closing_fd closing{fd};
             auto& reads = uring_reads::of(loop);
             while (done < set_.bytes) {
@@ -392,7 +428,6 @@ public:
             }
             co_return check(i, sum);
         }
-        paths_ |= used_offload;
         auto& pool = offload_pool();
         while (done < set_.bytes) {
             read_slot buf(offload_slots_, co_await offload_slots_.enter());
@@ -410,13 +445,11 @@ public:
 
     int paths() const { return paths_.load(); }
     const std::string& uring_error() const { return uring_error_; }
-    std::size_t total_bytes() const { return set_.files * set_.bytes; }
+    std::size_t file_bytes() const { return set_.bytes; }
 
 private:
     int open_file(std::size_t i) const {
-        const int fd = ::open(set_.file(i).c_str(), O_RDONLY | O_CLOEXEC | (direct_ ? O_DIRECT : 0));
-        if (fd < 0) fail(set_.file(i), "cannot open");
-        return fd;
+        return open_regular(set_.file(i), O_RDONLY | O_CLOEXEC | (direct_ ? O_DIRECT : 0));
     }
 
     // Bytes to ask for at `done`: a chunk, or what is left of the file.
@@ -506,6 +539,65 @@ double sum_bytes_per_s() {
     return rate;
 }
 
+// Bounds of the size parameters: a file of at most 1 TiB, a read call of at
+// most 1 GiB (what one io_uring read takes), at most 2^20 files (one task
+// each). They keep every product in range: 2^54 KiB wrapped to a chunk of 0
+// bytes, and every task then failed with a false "will be rebuilt".
+constexpr std::int64_t max_file_kib = std::int64_t(1) << 30, max_chunk_kib = std::int64_t(1) << 20,
+                       max_files = std::int64_t(1) << 20;
+
+// The folder nearest to `dir` that exists (dir itself, or the one its
+// folders would be made in), or an error if the path cannot be followed.
+fs::path nearest_existing(const fs::path& dir, std::error_code& ec) {
+    fs::path probe = dir.empty() ? fs::path(".") : dir;
+    for (;;) {
+        const auto st = fs::status(probe, ec);
+        if (ec && ec != std::errc::no_such_file_or_directory) return probe;
+        ec.clear();
+        if (fs::exists(st) || !probe.has_relative_path()) return probe;
+        probe = probe.has_parent_path() && probe.parent_path() != probe ? probe.parent_path() : fs::path(".");
+    }
+}
+
+// --data-dir as chosen by the user: a folder that is there and writable, or
+// one that can be made (its nearest existing folder is writable).
+void check_data_dir(const fs::path& dir) {
+    std::error_code ec;
+    const fs::path there = nearest_existing(dir, ec);
+    if (ec)
+        throw usage_error(fmt::format("--data-dir: cannot use '{}': {} ({})", dir.string(), ec.message(),
+                                      there.string()));
+    if (!fs::is_directory(there, ec))
+        throw usage_error(there == dir ? fmt::format("--data-dir: '{}' is not a folder", dir.string())
+                                       : fmt::format("--data-dir: cannot make '{}': '{}' is not a folder",
+                                                     dir.string(), there.string()));
+    if (::access(there.c_str(), W_OK | X_OK) != 0)
+        throw usage_error(fmt::format("--data-dir: cannot use '{}': cannot write in '{}': {}", dir.string(),
+                                      there.string(), std::strerror(errno)));
+}
+
+std::string mib_text(double bytes) { return fmt::format("{:.1f} MiB", bytes / (1 << 20)); }
+
+// Room for the set: what it needs beyond the files of it already there
+// (they are replaced) against what the folder's file system has free. An
+// error before anything is written, rather than a disk filled to the last
+// block.
+void check_room(const data_set& d) {
+    std::int64_t need = std::int64_t(d.files) * std::int64_t(d.bytes);
+    std::error_code ec;
+    for (std::size_t i = 0; i < d.files && need > 0; ++i)
+        if (const auto have = fs::file_size(d.file(i), ec); !ec) need -= std::int64_t(std::min(have, d.bytes));
+    struct statvfs fs_stat {};
+    const fs::path there = nearest_existing(d.dir, ec);
+    // Unknown (ramfs and /proc report no blocks at all): the build will say.
+    if (ec || ::statvfs(there.c_str(), &fs_stat) != 0 || fs_stat.f_blocks == 0) return;
+    const double free_bytes = double(fs_stat.f_bavail) * double(fs_stat.f_frsize);
+    if (double(need) > free_bytes)
+        throw std::runtime_error(fmt::format("the data set needs {} more and {} has {} free ({}); not built",
+                                             mib_text(double(need)), there.string(), mib_text(free_bytes),
+                                             std::strerror(ENOSPC)));
+}
+
 class file_read_workload_t final : public workload {
 public:
     std::string_view name() const override { return "file_read"; }
@@ -540,12 +632,28 @@ public:
     // the device, so no capacity is predicted.
     std::string_view count_param() const override { return "files"; }
 
+    void check(const simul::params& p) const override {
+        const auto bounded = [&](const char* name, std::int64_t most, const char* why) {
+            if (p[name] > most)
+                throw usage_error(fmt::format("--set {}: {} is over {} ({})", name, p[name], most, why));
+        };
+        bounded("files", max_files, "one task per file");
+        bounded("file_kib", max_file_kib, "1 TiB per file");
+        bounded("chunk_kib", max_chunk_kib, "1 GiB per read call");
+        for (const char* name : {"file_kib", "chunk_kib"})
+            if (p[name] % std::int64_t(page / 1024) != 0)
+                throw usage_error(fmt::format("--set {}: {} is not a multiple of 4 (O_DIRECT reads whole 4 KiB "
+                                              "pages)",
+                                              name, p[name]));
+        if (data_dir_chosen()) check_data_dir(data_dir());
+    }
+
     std::unique_ptr<task_source> prepare(const simul::params& p) const override {
+        check(p);  // also for callers that made no case_spec
         const std::size_t bytes = std::size_t(p["file_kib"]) * 1024, chunk = std::size_t(p["chunk_kib"]) * 1024;
-        if (bytes % page != 0 || chunk % page != 0)
-            throw std::runtime_error("file_kib and chunk_kib must be multiples of 4 (O_DIRECT alignment)");
         data_set d{data_dir() / "file_read" / fmt::format("{}x{}KiB", p["files"], p["file_kib"]),
                    std::size_t(p["files"]), bytes};
+        check_room(d);  // before the checksums, which read as much as the set holds
         std::vector<std::uint64_t> sums;
         for (std::size_t i = 0; i < d.files; ++i) sums.push_back(expected_sum(i, bytes));
         ensure(d, sums);
@@ -561,7 +669,11 @@ public:
         const int paths = t.paths();
         r.extra = {{"io_uring", (paths & file_tasks::used_uring) ? 1.0 : 0.0},
                    {"offloaded", (paths & file_tasks::used_offload) ? 1.0 : 0.0},
-                   {"mib_per_s", r.makespan_s > 0 ? double(t.total_bytes()) / r.makespan_s / (1 << 20) : 0.0}};
+                   // Only the files read whole count: a failed task's bytes
+                   // were not all read, and a case whose tasks all failed read
+                   // nothing (it reported the whole set's size as if read).
+                   {"mib_per_s", r.makespan_s > 0 ? double(r.tasks) * double(t.file_bytes()) / r.makespan_s / (1 << 20)
+                                                  : 0.0}};
         std::string io = (paths & file_tasks::used_uring)      ? "io: io_uring"
                          : (paths & file_tasks::used_offload) ? "io: offload pool"
                                                                 : "io: pread";

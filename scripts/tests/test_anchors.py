@@ -247,3 +247,106 @@ def test_the_serve_workload_splits_load_and_server_and_says_where():
     label, pinned = serve_label()
     first = min(os.sched_getaffinity(0))
     assert label.startswith("pinned: server on CPU ") and f"load on CPU {first}" in label and pinned == 1
+
+
+# ---- anchors.sh, the script: signals and what it points at ------------------
+
+REPO_BUILD = SCRIPTS.parent / "build" / "release"  # what anchors.sh runs
+
+
+def quiet_env(tmp_path):
+    """PATH with a dpkg-query that finds every package installed and a cmake
+    that does nothing: the script's own steps, without apt-get or a build."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "dpkg-query").write_text('#!/bin/sh\nprintf "install ok installed"\n')
+    (fake / "cmake").write_text("#!/bin/sh\nexit 0\n")
+    for f in fake.iterdir():
+        f.chmod(0o755)
+    return dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}")
+
+
+def descendants(pid):
+    """Live processes under pid (children, theirs, ...), whatever their session."""
+    parent = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                fields = (d / "stat").read_text().rsplit(") ", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if fields[0] != "Z":
+                parent[int(d.name)] = int(fields[1])
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parent.items() if pp == p]
+        found += kids
+        todo += kids
+    return found
+
+
+def alive(pids):
+    out = []
+    for p in pids:
+        try:
+            if (Path("/proc") / str(p) / "stat").read_text().rsplit(") ", 1)[1][:1] != "Z":
+                out.append(p)
+        except OSError:
+            pass
+    return out
+
+
+@pytest.mark.skipif(not (REPO_BUILD / "simul-serve").exists(), reason=f"no build in {REPO_BUILD}")
+@have_nginx
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_anchors_sh_stops_anchors_py_and_its_servers(tmp_path, sig):
+    # Before, SIGTERM killed only the shell (anchors.py, nginx and wrk ran on
+    # for minutes) and SIGINT waited for the whole run.
+    out = tmp_path / "out"
+    out.mkdir()
+    nginx_port, simul_port = free_ports(2)
+    p = subprocess.Popen(["bash", str(SCRIPTS / "anchors.sh"), "--out", str(out), "--no-fio",
+                          "--models=coroutine_loop", "--duration=30", "--repetitions=1",
+                          f"--nginx-port={nginx_port}", f"--simul-port={simul_port}"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=quiet_env(tmp_path))
+    try:
+        deadline = time.monotonic() + 60
+        while not port_listening(nginx_port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert port_listening(nginx_port), "nginx never listened"
+        time.sleep(0.5)
+        under = descendants(p.pid)
+        assert under, "anchors.py is not running"
+        p.send_signal(sig)
+        p.wait(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    err = p.stderr.read()
+    assert p.returncode == (130 if sig == signal.SIGINT else 143), err
+    assert "interrupted" in err.splitlines()[-1] and "Traceback" not in err, err  # progress, then one line
+    deadline = time.monotonic() + 10
+    while alive(under) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert alive(under) == [], "left running"
+    assert leftovers([nginx_port, simul_port]) == []
+
+
+@pytest.mark.skipif(not (REPO_BUILD / "simul-serve").exists(), reason=f"no build in {REPO_BUILD}")
+def test_anchors_sh_with_its_port_taken_does_not_point_at_an_older_report(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copy(SCRIPTS / "tests" / "fixtures" / "run.json", out / "run.json")
+    shutil.copy(SCRIPTS / "tests" / "fixtures" / "anchors.json", out / "anchors.json")  # an older run's
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        taken = s.getsockname()[1]
+        done = subprocess.run(["bash", str(SCRIPTS / "anchors.sh"), "--out", str(out), "--quick",
+                               f"--nginx-port={taken}"],
+                              capture_output=True, text=True, timeout=120, env=quiet_env(tmp_path))
+    assert done.returncode == 2
+    assert f"port {taken} is taken" in done.stderr and done.stderr.count("\n") == 1, done.stderr
+    assert "REPORT.md" not in done.stdout + done.stderr
+    assert not (out / "REPORT.md").exists()

@@ -7,8 +7,10 @@ runs and that the table says what the runs measured, not how fast anything is.
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -82,3 +84,83 @@ def test_no_table_no_section(tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "The harness, checked" not in (tmp_path / "REPORT.md").read_text()
+
+
+REPO_BUILD = SCRIPTS.parent / "build" / "release"  # what baselines.sh runs
+
+
+@pytest.mark.skipif(not (REPO_BUILD / "simul-bench").exists(), reason=f"no build in {REPO_BUILD}")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_to_baselines_sh_stops_the_run_in_one_line(tmp_path, sig):
+    # Before, SIGTERM killed only the shell (baselines.py and simul-bench ran
+    # on), SIGINT waited for the whole run, and Ctrl-C printed a traceback.
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "dpkg-query").write_text('#!/bin/sh\nprintf "install ok installed"\n')
+    (fake / "cmake").write_text("#!/bin/sh\nexit 0\n")
+    for f in fake.iterdir():
+        f.chmod(0o755)
+    out = tmp_path / "out"
+    out.mkdir()
+    p = subprocess.Popen(["bash", str(SCRIPTS / "baselines.sh"), "--out", str(out), "--repetitions", "3"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}"))
+    try:
+        deadline = time.monotonic() + 60
+        under = []
+        while time.monotonic() < deadline and not any("simul-bench" in cmdline(q) or "bare-" in cmdline(q)
+                                                      for q in under):
+            time.sleep(0.1)
+            under = descendants(p.pid)
+        assert under, "baselines.py never started a run"
+        p.send_signal(sig)
+        p.wait(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    err = p.stderr.read()
+    assert p.returncode == (130 if sig == signal.SIGINT else 143), err
+    assert "interrupted" in err.splitlines()[-1] and "Traceback" not in err, err  # progress, then one line
+    deadline = time.monotonic() + 10
+    while alive(under) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert alive(under) == [], [cmdline(q) for q in alive(under)]
+    assert not (out / "baselines.json").exists()
+
+
+def cmdline(pid):
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def descendants(pid):
+    """Live processes under pid (children, theirs, ...), whatever their session."""
+    parent = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                fields = (d / "stat").read_text().rsplit(") ", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if fields[0] != "Z":
+                parent[int(d.name)] = int(fields[1])
+    found, todo = [], [pid]
+    while todo:
+        q = todo.pop()
+        kids = [c for c, pp in parent.items() if pp == q]
+        found += kids
+        todo += kids
+    return found
+
+
+def alive(pids):
+    out = []
+    for q in pids:
+        try:
+            if (Path("/proc") / str(q) / "stat").read_text().rsplit(") ", 1)[1][:1] != "Z":
+                out.append(q)
+        except OSError:
+            pass
+    return out
