@@ -13,6 +13,7 @@
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -67,11 +68,16 @@ std::string skip_reason(const case_spec& c, double budget, std::uint64_t fd_limi
 // Runs each model of the selected cases once on a trivial case, unreported,
 // so that one-time initialisation (oneTBB's scheduler, Asio's services,
 // first-touch of the code) is not charged to whichever case comes first.
+// Only those models: one the filter left out may not even start here.
 void warm_up(const std::vector<const case_spec*>& cases) {
-    std::vector<std::string> done;
+    std::vector<std::string> models;
+    for (const case_spec* c : cases)
+        if (std::find(models.begin(), models.end(), c->model.name()) == models.end()) models.push_back(c->model.name());
+    std::fprintf(stderr, "warming up: %s\n", fmt::format("{}", fmt::join(models, ", ")).c_str());
     for (const case_spec* c : cases) {
-        if (std::find(done.begin(), done.end(), c->model.name()) != done.end()) continue;
-        done.push_back(c->model.name());
+        const auto pending = std::find(models.begin(), models.end(), c->model.name());
+        if (pending == models.end()) continue;
+        models.erase(pending);
         try {
             run_case(case_spec{&sleep_workload(), params({{"tasks", 2}, {"wait_ms", 1}}), c->model, {}});
         } catch (const case_error&) {
@@ -262,8 +268,9 @@ int run(int argc, char** argv) {
     std::vector<const case_spec*> runnable;
     for (std::size_t i = 0; i < s.cases.size(); ++i)
         if (s.skips[i].empty()) runnable.push_back(&s.cases[i]);
+    s.rule.share_s = s.rule.share_for(runnable.size());
     warm_up(runnable);
-    add_context(command_line, opt.rounds);
+    add_context(command_line, s.rule);
     benchmark::Initialize(&gb_argc, gb_argv.data());
     if (benchmark::ReportUnrecognizedArguments(gb_argc, gb_argv.data())) return 2;
     rounds_reporter display(*benchmark::CreateDefaultDisplayReporter());

@@ -68,6 +68,7 @@ work="$results/.$name.partial"  # renamed to $final only when the run is complet
   echo "pid_max $(cat /proc/sys/kernel/pid_max), threads-max $(cat /proc/sys/kernel/threads-max)," \
        "max_map_count $(cat /proc/sys/vm/max_map_count), nofile $(ulimit -Sn)/$(ulimit -Hn)"
   df -hT "$work" | tail -1
+  echo; echo "before the sweep: load average $(cut -d' ' -f1-3 /proc/loadavg); $(grep '^cpu ' /proc/stat)"
 } > "$work/machine.txt" 2>&1
 
 echo "simul: running the sweep; progress on the way, results in $final" >&2
@@ -91,6 +92,8 @@ while kill -0 "$child" 2>/dev/null; do  # wait was cut short by a signal: wait a
   wait "$child" || status=$?
 done
 trap - INT TERM
+echo "after the sweep:  load average $(cut -d' ' -f1-3 /proc/loadavg); $(grep '^cpu ' /proc/stat)" \
+  >> "$work/machine.txt" 2>&1 || true
 wait "$tee_pid" || true
 rm -f "$work/.console"
 

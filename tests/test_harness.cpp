@@ -422,6 +422,23 @@ TEST(Rounds, AutoGivesEachCaseAtLeastThreeAndLeavesNoUnneededRoundInTheOutput) {
     EXPECT_EQ(o.out.find("round not needed"), std::string::npos) << o.out;
 }
 
+TEST(Harness, WarmsUpOnlyTheModelsOfTheSelectedCases) {
+    // A pool the filter leaves out is not started: under a thread limit it
+    // once took the whole run down before the first selected case.
+    const auto o = bench("--benchmark_filter=^sleep/sequential/ --arrival=burst --models=sequential,thread_pool:64 "
+                         "--set=tasks:2 --set=wait_ms:1");
+    ASSERT_EQ(o.code, 0) << o.err;
+    EXPECT_NE(o.err.find("warming up: sequential\n"), std::string::npos) << o.err;
+}
+
+TEST(Rounds, ASmallSweepSharesMoreTimePerCase) {
+    const auto o = bench("--rounds=auto --benchmark_filter=^sleep/sequential/ --arrival=burst --models=sequential "
+                         "--set=tasks:2 --set=wait_ms:1");
+    ASSERT_EQ(o.code, 0) << o.err;
+    const std::string rule(boost::json::parse(o.json).at("context").at("simul_rounds").as_string());
+    EXPECT_NE(rule.find("under 120 s"), std::string::npos) << rule << ": 120 s shared out among one case";
+}
+
 TEST(Rounds, ListingNamesEachCaseOnce) {
     const auto o = bench_plain("--benchmark_list_tests --rounds=5 --benchmark_filter=^sleep/ --arrival=burst "
                                "--models=sequential,coroutine_loop --set=tasks:3");

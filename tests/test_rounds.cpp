@@ -55,6 +55,13 @@ TEST(Rounds, AutoRoundsRunTheLeastThenWhileTheShareLastsAndTheMedianIsLoose) {
     EXPECT_FALSE(f.wants(4, fixed));
 }
 
+TEST(Rounds, TheShareIsTheSweepsExtraTimeOverItsCasesAndAtLeastOneSecond) {
+    const round_rule rule{};
+    EXPECT_DOUBLE_EQ(rule.share_for(12), 10.0);
+    EXPECT_DOUBLE_EQ(rule.share_for(500), 1.0);
+    EXPECT_DOUBLE_EQ(round_rule{.share_s = 3}.share_for(500), 3.0) << "--round-share wins";
+}
+
 TEST(Rounds, TheOrderIsRoundMajorAndEveryOtherRoundReversed) {
     using step = std::pair<std::size_t, int>;
     EXPECT_EQ(round_order(3, 3), (std::vector<step>{{0, 0}, {1, 0}, {2, 0}, {2, 1}, {1, 1}, {0, 1}, {0, 2}, {1, 2},

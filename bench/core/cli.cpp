@@ -48,7 +48,8 @@ options:
                          than +-2% and the case has used less than its
                          share, at most 12. --rounds=1: one quick look
   --round-share=SECONDS  auto rounds: wall time a case may spend on rounds
-                         past the third (default 1)
+                         past the third (default: 120 s shared out among
+                         the cases that run, at least 1 s each)
   --list                 print the cases with their ideal makespans and exit
   --help                 print this and exit
 
@@ -182,7 +183,7 @@ options parse_args(int& argc, char** argv) {
                 throw usage_error(fmt::format("--rounds: '{}' is not auto or a whole number from 1 to 1000", v));
             opt.rounds.fixed = int(n);
         } else if (take(arg, "--round-share", v)) {
-            opt.rounds.share_s = in_range(v, "--round-share", 0, 1e6);
+            opt.rounds.share_s = in_range(v, "--round-share", 0.001, 1e6);
         } else if (take(arg, "--trace-dir", v)) {
             opt.traces.dir = v;
         } else if (take(arg, "--trace-limit", v)) {

@@ -13,6 +13,7 @@
 // its time share; at most `most`. Short cases thus get more rounds than long
 // ones, and a stable case stops early.
 
+#include <algorithm>
 #include <cstddef>
 #include <utility>
 #include <vector>
@@ -23,9 +24,17 @@ struct round_rule {
     int fixed = 0;            // --rounds=N; 0: auto
     int least = 3;            // auto: rounds every case gets
     int most = 12;            // auto: rounds no case exceeds
-    double share_s = 1.0;     // auto: seconds of wall time (set-up included) a case may use for rounds past `least`
+    // auto: seconds of wall time (set-up included) a case may use for rounds
+    // past `least`; 0: share_for(cases), so that a small sweep gives its
+    // long cases the rounds a test needs and the whole default sweep stays
+    // within its time.
+    double share_s = 0;
     double tolerance = 0.02;  // auto: stop once the median's 95% interval is within ±2%
 
+    static constexpr double extra_s = 120;  // shared out among the cases of a sweep
+    double share_for(std::size_t cases) const {
+        return share_s > 0 ? share_s : std::max(1.0, extra_s / double(std::max<std::size_t>(cases, 1)));
+    }
     int rounds_registered() const { return fixed > 0 ? fixed : most; }
 };
 
