@@ -2,9 +2,11 @@
 # Regenerates results/reference/, the committed run the README quotes: the
 # default sweep on this machine (scripts/bench.sh), the harness checked
 # against the bare programs (scripts/baselines.sh), with the machine
-# description, charts and report. Takes about 10 minutes on the 2-core
-# development VM. Arguments go through to simul-bench (e.g. --scale=full, for
-# the full grid: 590 cases, several times longer).
+# description, charts and report. Takes about 11 minutes on the 2-core
+# development VM (the sweep 8, its rounds included; the baselines 2.5). The
+# committed reference also has scripts/anchors.sh --out results/reference
+# (another 10 minutes). Arguments go through to simul-bench (e.g.
+# --scale=full, for the full grid: several times longer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bench.sh "$@"

@@ -166,6 +166,14 @@ def resolved(case, counter):
 
 
 UNSTABLE = 0.10  # makespan interval wider than ±10% of the median
+# /proc/stat counts in 10 ms ticks: a round shorter than this cannot tell a
+# busy machine from a quiet one.
+SEES_LOAD_S = 0.25
+
+
+def host_rounds(case):
+    """The rounds long enough for their load and steal figures to mean something."""
+    return [r for r in case.runs if r.get("makespan_s", 0) >= SEES_LOAD_S and r.get("host_others_pct", -1) >= 0]
 
 
 def unstable_causes(case):
@@ -177,13 +185,17 @@ def unstable_causes(case):
     if iv.n < 6:
         causes.append(f"too few rounds ({iv.n})")
     # One busy round is enough to widen the interval: the worst round counts.
-    steal, others = max(case.values("host_steal_pct"), default=-1), max(case.values("host_others_pct"), default=-1)
+    seen = host_rounds(case)
+    steal = max((r["host_steal_pct"] for r in seen), default=-1)
+    others = max((r["host_others_pct"] for r in seen), default=-1)
     if others > 10:
         causes.append(f"load on the machine (other processes used up to {others:.0f}% of the CPUs in a round)")
     if steal > 2:
         causes.append(f"steal time (up to {steal:.0f}% of the CPUs in a round)")
     if not causes:
-        causes.append("the case itself varies from round to round")
+        causes.append("the case itself varies from round to round" if seen else
+                      f"the case itself, or the machine: its rounds are too short (under {SEES_LOAD_S:g} s) for "
+                      "/proc/stat's 10 ms ticks to say whether other processes were busy")
     return causes
 
 
@@ -505,7 +517,7 @@ def fmt_interval(iv, digits=3, unit=""):
         return fmt(iv.median, digits) + unit
     dagger = "" if iv.full else "†"
     # Enough digits that the bounds read apart from the median, where they differ.
-    while digits < 6 and ((iv.lo != iv.median and fmt(iv.lo, digits) == fmt(iv.median, digits)) or
+    while digits < 4 and ((iv.lo != iv.median and fmt(iv.lo, digits) == fmt(iv.median, digits)) or
                           (iv.hi != iv.median and fmt(iv.hi, digits) == fmt(iv.median, digits))):
         digits += 1
     return f"{fmt(iv.median, digits)}{unit} ({fmt(iv.lo, digits)}–{fmt(iv.hi, digits)}){dagger}"
@@ -605,14 +617,14 @@ def chess_table(workload):
 
 def activity_section(w):
     """What the machine was doing while the workload ran, and a warning if it was busy."""
-    ran = [c for c in w.cases if c.runs and any("host_others_pct" in r for r in c.runs)]
-    if not ran:
+    seen = [r for c in w.cases for r in host_rounds(c)]
+    if not seen:
         return []
     def spread(counter):
-        v = [x for c in ran for x in c.values(counter) if x >= 0]
+        v = [r[counter] for r in seen if r.get(counter, -1) >= 0]
         return (stats.median(v), max(v)) if v else (math.nan, math.nan)
     load, steal, others = spread("host_load1"), spread("host_steal_pct"), spread("host_others_pct")
-    lines = [f"The machine meanwhile, over {sum(len(c.runs) for c in ran)} rounds: load average at a case's start "
+    lines = [f"The machine meanwhile, over the {len(seen)} rounds of at least {SEES_LOAD_S:g} s: load average at a case's start "
              f"{fmt(load[0], 2)} (at most {fmt(load[1], 2)}; simul-bench's own threads count in it); CPU stolen by "
              f"the hypervisor {fmt(steal[0], 2)}% (at most {fmt(steal[1], 2)}%); CPU used by other processes "
              f"{fmt(others[0], 2)}% (at most {fmt(others[1], 2)}%).", ""]

@@ -148,14 +148,17 @@ def test_a_wide_case_is_marked_unstable_with_its_cause(tmp_path):
     text = synthetic_report(tmp_path, {
         "sleep/sequential/tasks:10/wait_ms:100": [1.0, 1.3, 0.8, 1.1, 1.2, 0.9],
         "sleep/coroutine_loop/tasks:10/wait_ms:100": [0.1, 0.1001, 0.1002, 0.1, 0.1001, 0.1002],
-        "sleep/thread_per_task/tasks:10/wait_ms:100": ([0.1, 0.2, 0.15], {"host_others_pct": 40.0}),
-        "sleep/thread_pool:2/tasks:10/wait_ms:100": [0.5, 0.55, 0.6, 0.5, 0.5, 0.7]})
+        "sleep/thread_per_task/tasks:10/wait_ms:100": ([1.0, 2.0, 1.5], {"host_others_pct": 40.0}),
+        "sleep/thread_pool:2/tasks:10/wait_ms:100": [0.5, 0.55, 0.6, 0.5, 0.5, 0.7],
+        # 10 ms rounds: too short for /proc/stat's ticks to tell whether the machine was busy
+        "sleep/thread_pool:24/tasks:10/wait_ms:100": ([0.01, 0.02, 0.01, 0.01, 0.012, 0.011], {"host_others_pct": 50.0})})
     assert "**unstable**" in row_of(text, "sequential")[-1]
     assert "the case itself" in row_of(text, "sequential")[-1]
     assert "unstable" not in row_of(text, "coroutine_loop")[-1]
     assert "too few rounds (3)" in row_of(text, "thread_per_task")[-1]
     assert "load on the machine" in row_of(text, "thread_per_task")[-1]
     assert "load on the machine" not in row_of(text, "thread_pool:2")[-1]
+    assert "too short" in row_of(text, "thread_pool:24")[-1] and "load on" not in row_of(text, "thread_pool:24")[-1]
     assert "`sleep/sequential/tasks:10/wait_ms:100`: " in text.split("Unstable (makespan")[1]
     assert "**Busy machine**" not in text, "other processes were busy in one case's rounds only"
 
