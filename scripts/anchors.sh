@@ -19,6 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
+source scripts/session.sh
 
 out=results/latest
 args=()
@@ -52,26 +53,12 @@ cmake --build --preset release >/dev/null
 # (with its port taken, anchors.py writes nothing, and the file there is an
 # older run's).
 before=$(stat -c '%i %y' "$out/anchors.json" 2>/dev/null || true)
-# anchors.py runs in a session of its own, in the background, so that INT and
-# TERM to this script reach it, as bench.sh passes them on: run in the
-# foreground, SIGTERM killed only this shell and left anchors.py, nginx, wrk
-# and fio running for up to 15 minutes, and bash held SIGINT until the run
-# ended. anchors.py stops its servers and says so in one line.
-setsid -w "$py" scripts/anchors.py --build build/release --out "$out" "${args[@]}" &
-child=$!
-signal=""
-forward() { signal=$1; kill -TERM -- "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null || true; }
-trap 'forward INT' INT
-trap 'forward TERM' TERM
+# In a session of its own, so that INT and TERM reach it and all it runs
+# (scripts/session.sh); it says in one line that it stopped.
 status=0
-wait "$child" || status=$?
-while kill -0 "$child" 2>/dev/null; do  # wait was cut short by a signal: wait again
-  status=0
-  wait "$child" || status=$?
-done
-trap - INT TERM
-if [ -n "$signal" ]; then
-  [ "$signal" = INT ] && exit 130 || exit 143
+simul_run_in_session "$py" scripts/anchors.py --build build/release --out "$out" "${args[@]}" || status=$?
+if [ -n "$simul_signal" ]; then
+  [ "$simul_signal" = INT ] && exit 130 || exit 143
 fi
 after=$(stat -c '%i %y' "$out/anchors.json" 2>/dev/null || true)
 if [ -n "$after" ] && [ "$after" != "$before" ] && [ -f "$out/run.json" ]; then

@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
+source scripts/session.sh
 
 out=results/latest
 args=()
@@ -32,25 +33,12 @@ py=$(simul_python)
 cmake --preset release >/dev/null
 cmake --build --preset release >/dev/null
 before=$(stat -c '%i %y' "$out/baselines.json" 2>/dev/null || true)
-# baselines.py runs in a session of its own, in the background, so that INT
-# and TERM to this script reach it and the simul-bench it runs, as bench.sh
-# passes them on (in the foreground, SIGTERM left both running, and Ctrl-C
-# ended in a traceback). baselines.py says in one line that it stopped.
-setsid -w "$py" scripts/baselines.py --build build/release --out "$out" "${args[@]}" &
-child=$!
-signal=""
-forward() { signal=$1; kill -TERM -- "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null || true; }
-trap 'forward INT' INT
-trap 'forward TERM' TERM
+# In a session of its own, so that INT and TERM reach it and all it runs
+# (scripts/session.sh); it says in one line that it stopped.
 status=0
-wait "$child" || status=$?
-while kill -0 "$child" 2>/dev/null; do  # wait was cut short by a signal: wait again
-  status=0
-  wait "$child" || status=$?
-done
-trap - INT TERM
-if [ -n "$signal" ]; then
-  [ "$signal" = INT ] && exit 130 || exit 143
+simul_run_in_session "$py" scripts/baselines.py --build build/release --out "$out" "${args[@]}" || status=$?
+if [ -n "$simul_signal" ]; then
+  [ "$simul_signal" = INT ] && exit 130 || exit 143
 fi
 # Only a table this run wrote goes into REPORT.md.
 after=$(stat -c '%i %y' "$out/baselines.json" 2>/dev/null || true)

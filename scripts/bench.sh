@@ -17,6 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
+source scripts/session.sh
 
 results=${SIMUL_RESULTS:-results}
 bench=${SIMUL_BENCH:-}
@@ -72,26 +73,17 @@ work="$results/.$name.partial"  # renamed to $final only when the run is complet
 } > "$work/machine.txt" 2>&1
 
 echo "simul: running the sweep; progress on the way, results in $final" >&2
-# simul-bench runs in its own process group (setsid), so that a signal to
-# bench.sh can be passed on to it and every helper it started; its output
-# goes through a FIFO to tee, so that $child is simul-bench itself.
+# simul-bench runs in its own process group (scripts/session.sh), so that a
+# signal to bench.sh is passed on to it and every helper it started; its
+# output goes through a FIFO to tee, so that the process in the session is
+# simul-bench itself.
 mkfifo "$work/.console"
 tee "$work/console.log" < "$work/.console" &
 tee_pid=$!
-setsid -w "$bench" --benchmark_out="$work/run.json" --benchmark_out_format=json \
-  --trace-dir="$work/traces" "$@" > "$work/.console" 2>&1 < /dev/null &
-child=$!
-signal=""
-forward() { signal=$1; kill -TERM -- "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null || true; }
-trap 'forward INT' INT
-trap 'forward TERM' TERM
 status=0
-wait "$child" || status=$?
-while kill -0 "$child" 2>/dev/null; do  # wait was cut short by a signal: wait again
-  status=0
-  wait "$child" || status=$?
-done
-trap - INT TERM
+simul_run_in_session "$bench" --benchmark_out="$work/run.json" --benchmark_out_format=json \
+  --trace-dir="$work/traces" "$@" > "$work/.console" 2>&1 < /dev/null || status=$?
+signal=$simul_signal
 echo "after the sweep:  load average $(cut -d' ' -f1-3 /proc/loadavg); $(grep '^cpu ' /proc/stat)" \
   >> "$work/machine.txt" 2>&1 || true
 wait "$tee_pid" || true
