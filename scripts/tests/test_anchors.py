@@ -18,8 +18,10 @@ import pytest
 SCRIPTS = Path(__file__).resolve().parents[1]
 BUILD = Path(os.environ.get("SIMUL_BUILD_DIR", SCRIPTS.parent / "build" / "release")).resolve()
 sys.path.insert(0, str(SCRIPTS))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import anchors  # noqa: E402
+from processes import alive, descendants  # noqa: E402
 
 have_build = pytest.mark.skipif(not (BUILD / "simul-serve").exists(), reason=f"no build in {BUILD}")
 have_nginx = pytest.mark.skipif(shutil.which("nginx") is None or shutil.which("wrk") is None
@@ -264,37 +266,6 @@ def quiet_env(tmp_path):
     for f in fake.iterdir():
         f.chmod(0o755)
     return dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}")
-
-
-def descendants(pid):
-    """Live processes under pid (children, theirs, ...), whatever their session."""
-    parent = {}
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                fields = (d / "stat").read_text().rsplit(") ", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if fields[0] != "Z":
-                parent[int(d.name)] = int(fields[1])
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        kids = [c for c, pp in parent.items() if pp == p]
-        found += kids
-        todo += kids
-    return found
-
-
-def alive(pids):
-    out = []
-    for p in pids:
-        try:
-            if (Path("/proc") / str(p) / "stat").read_text().rsplit(") ", 1)[1][:1] != "Z":
-                out.append(p)
-        except OSError:
-            pass
-    return out
 
 
 @pytest.mark.skipif(not (REPO_BUILD / "simul-serve").exists(), reason=f"no build in {REPO_BUILD}")

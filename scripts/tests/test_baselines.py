@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from processes import alive, descendants  # noqa: E402
+
 SCRIPTS = Path(__file__).resolve().parents[1]
 BUILD = Path(os.environ.get("SIMUL_BUILD_DIR", SCRIPTS.parent / "build" / "release")).resolve()
 
@@ -133,34 +136,3 @@ def cmdline(pid):
         return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return ""
-
-
-def descendants(pid):
-    """Live processes under pid (children, theirs, ...), whatever their session."""
-    parent = {}
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                fields = (d / "stat").read_text().rsplit(") ", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if fields[0] != "Z":
-                parent[int(d.name)] = int(fields[1])
-    found, todo = [], [pid]
-    while todo:
-        q = todo.pop()
-        kids = [c for c, pp in parent.items() if pp == q]
-        found += kids
-        todo += kids
-    return found
-
-
-def alive(pids):
-    out = []
-    for q in pids:
-        try:
-            if (Path("/proc") / str(q) / "stat").read_text().rsplit(") ", 1)[1][:1] != "Z":
-                out.append(q)
-        except OSError:
-            pass
-    return out
