@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 SCRIPTS = Path(__file__).resolve().parents[1]
-SHELL = [SCRIPTS / n for n in ("bench.sh", "test.sh", "reference.sh", "deps.sh")]
+SHELL = [SCRIPTS / n for n in ("bench.sh", "test.sh", "reference.sh", "deps.sh", "session.sh")]
 # Programs the shell scripts run (the test below checks each is really named
 # in a script), and the build tool that CMake's preset runs.
 COMMANDS = ["cmake", "ctest", "g++", "setsid", "mkfifo", "tee", "dpkg-query", "apt-get", "df", "nproc", "python3"]
