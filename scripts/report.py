@@ -620,10 +620,10 @@ def activity_section(w):
     seen = [r for c in w.cases for r in host_rounds(c)]
     if not seen:
         return []
-    def spread(counter):
+    def median_and_most(counter):
         v = [r[counter] for r in seen if r.get(counter, -1) >= 0]
         return (stats.median(v), max(v)) if v else (math.nan, math.nan)
-    load, steal, others = spread("host_load1"), spread("host_steal_pct"), spread("host_others_pct")
+    load, steal, others = (median_and_most(k) for k in ("host_load1", "host_steal_pct", "host_others_pct"))
     lines = [f"The machine meanwhile, over the {len(seen)} rounds of at least {SEES_LOAD_S:g} s: load average at a case's start "
              f"{fmt(load[0], 2)} (at most {fmt(load[1], 2)}; simul-bench's own threads count in it); CPU stolen by "
              f"the hypervisor {fmt(steal[0], 2)}% (at most {fmt(steal[1], 2)}%); CPU used by other processes "

@@ -67,11 +67,6 @@ class Case:
         v = self.values(counter)
         return statistics.median(v) if v else math.nan
 
-    def spread(self, counter):
-        """(min, max) over repetitions."""
-        v = self.values(counter)
-        return (min(v), max(v)) if v else (math.nan, math.nan)
-
     def interval(self, counter):
         """The median over the rounds with its 95% interval (simul_stats)."""
         return simul_stats.median_interval(self.values(counter))

@@ -1,6 +1,8 @@
 """Processes a test started, found through /proc: for the tests that a
 script, however it is stopped, leaves nothing running."""
 
+import signal
+import time
 from pathlib import Path
 
 
@@ -39,3 +41,24 @@ def alive(pids):
         except (OSError, IndexError):
             pass
     return out
+
+
+def cmdline(pid):
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def check_interrupted(p, under, sig):
+    """After sig was sent to the script p: it ended with 128 + sig and one
+    last line (no traceback), and none of `under`, what it had started, is
+    still running 10 s later. Returns its stderr."""
+    err = p.stderr.read()
+    assert p.returncode == (130 if sig == signal.SIGINT else 143), err
+    assert "interrupted" in err.splitlines()[-1] and "Traceback" not in err, err  # progress, then one line
+    deadline = time.monotonic() + 10
+    while alive(under) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert alive(under) == [], [cmdline(q) for q in alive(under)]
+    return err

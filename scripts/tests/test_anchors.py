@@ -21,7 +21,7 @@ sys.path.insert(0, str(SCRIPTS))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import anchors  # noqa: E402
-from processes import alive, descendants  # noqa: E402
+from processes import check_interrupted, descendants  # noqa: E402
 
 have_build = pytest.mark.skipif(not (BUILD / "simul-serve").exists(), reason=f"no build in {BUILD}")
 have_nginx = pytest.mark.skipif(shutil.which("nginx") is None or shutil.which("wrk") is None
@@ -294,13 +294,7 @@ def test_a_signal_to_anchors_sh_stops_anchors_py_and_its_servers(tmp_path, sig):
     finally:
         if p.poll() is None:
             p.kill()
-    err = p.stderr.read()
-    assert p.returncode == (130 if sig == signal.SIGINT else 143), err
-    assert "interrupted" in err.splitlines()[-1] and "Traceback" not in err, err  # progress, then one line
-    deadline = time.monotonic() + 10
-    while alive(under) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert alive(under) == [], "left running"
+    check_interrupted(p, under, sig)
     assert leftovers([nginx_port, simul_port]) == []
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from processes import alive, descendants  # noqa: E402
+from processes import check_interrupted, cmdline, descendants  # noqa: E402
 
 SCRIPTS = Path(__file__).resolve().parents[1]
 BUILD = Path(os.environ.get("SIMUL_BUILD_DIR", SCRIPTS.parent / "build" / "release")).resolve()
@@ -121,18 +121,5 @@ def test_a_signal_to_baselines_sh_stops_the_run_in_one_line(tmp_path, sig):
     finally:
         if p.poll() is None:
             p.kill()
-    err = p.stderr.read()
-    assert p.returncode == (130 if sig == signal.SIGINT else 143), err
-    assert "interrupted" in err.splitlines()[-1] and "Traceback" not in err, err  # progress, then one line
-    deadline = time.monotonic() + 10
-    while alive(under) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert alive(under) == [], [cmdline(q) for q in alive(under)]
+    check_interrupted(p, under, sig)
     assert not (out / "baselines.json").exists()
-
-
-def cmdline(pid):
-    try:
-        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
