@@ -6,7 +6,7 @@
 // Both return false when task i will never arrive (the source has closed):
 // the model then stops handing out tasks and marks the rest not started.
 //
-// Implementations live with the arrival patterns in bench/core: schedules
+// Implementations live with the arrival patterns in bench/case/arrival.* and bench/net/accept.*: schedules
 // (burst, rate) and accepted connections.
 
 #include "models/task.hpp"

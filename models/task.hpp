@@ -9,6 +9,13 @@
 // must be the same under every model: that is how "identical work" is checked
 // rather than assumed.
 
+// Asio's io_context differs in layout with and without io_uring: a unit
+// built without the flag that simul_tasks sets would break the One Definition
+// Rule silently (it did once, as a crash at exit), so it is refused here.
+#ifndef BOOST_ASIO_HAS_IO_URING
+#error "link the CMake target simul_tasks: Asio must be built with BOOST_ASIO_HAS_IO_URING everywhere"
+#endif
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>

@@ -79,7 +79,7 @@ RunError = sr.CaseRunError
 
 def cpu_split():
     """(load CPUs, server CPUs, description); both None on one CPU. The same
-    split as the serve workload (bench/core/pinning.hpp): the first allowed
+    split as the serve workload (bench/net/pinning.hpp): the first allowed
     CPU for the load, the rest for the server."""
     allowed = sorted(os.sched_getaffinity(0))
     if len(allowed) < 2:

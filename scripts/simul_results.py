@@ -19,7 +19,7 @@ from pathlib import Path
 
 import simul_stats
 
-COUNTERS_DEF = Path(__file__).resolve().parent.parent / "bench" / "core" / "counters.def"
+COUNTERS_DEF = Path(__file__).resolve().parent.parent / "bench" / "harness" / "counters.def"
 _ADDED_LATER = "// ---- Added later"
 
 
@@ -36,7 +36,7 @@ def read_counters(path=COUNTERS_DEF):
     return counters, required
 
 
-# Every counter (bench/core/counters.def); every case that ran carries REQUIRED.
+# Every counter (bench/harness/counters.def); every case that ran carries REQUIRED.
 COUNTERS, REQUIRED = read_counters()
 
 _TIME_UNIT_S = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}

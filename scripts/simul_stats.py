@@ -8,7 +8,7 @@ distribution.
   the k-th smallest and k-th largest bound the median with probability
   1 - 2 P(Bin(n, 1/2) < k). n = 6 is the fewest rounds that reach 95%; with
   fewer, the interval is the range, and its coverage (75% for 3 rounds) says
-  so. bench/core/rounds.cpp computes the same ranks.
+  so. bench/harness/rounds.cpp computes the same ranks.
 - Two runs of a case are compared with the Mann-Whitney U test (as Google
   Benchmark's tools/compare.py does), exact for small samples. The ratio
   NEW / OLD is the Hodges-Lehmann estimate (the median of all pairwise

@@ -1,7 +1,7 @@
 """Task timelines (Gantt charts) from simul-bench's per-task traces.
 
 `simul-bench --trace-dir=DIR` writes DIR/<case>.csv for every case of at most
---trace-limit tasks (the format is documented in bench/core/trace_csv.hpp)
+--trace-limit tasks (the format is documented in bench/harness/trace_csv.hpp)
 and lists larger cases in DIR/not_traced.txt. This draws one panel per model,
 one row per task and a shared time axis, so the panels compare directly.
 
@@ -19,7 +19,7 @@ import simul_style as style
 
 
 def trace_file_name(case_name):
-    """As bench/core/trace_csv.cpp names them."""
+    """As bench/harness/trace_csv.cpp names them."""
     return case_name.replace("/", "__").replace(":", "-") + ".csv"
 
 

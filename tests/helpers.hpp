@@ -1,8 +1,9 @@
 #pragma once
 // Small helpers shared by the tests.
 
-#include "bench/core/case.hpp"
-#include "bench/core/workload.hpp"
+#include "bench/case/case.hpp"
+#include "bench/case/workload.hpp"
+#include "bench/workloads/registry.hpp"
 #include "models/model.hpp"
 
 #include <string>

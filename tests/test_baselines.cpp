@@ -3,8 +3,8 @@
 // scripts/baselines.sh sets beside it. How fast they are is the script's
 // business, not a test's.
 
-#include "bench/core/helper.hpp"
-#include "bench/core/settings.hpp"
+#include "bench/net/helper.hpp"
+#include "support/settings.hpp"
 #include "tests/helpers.hpp"
 
 #include <gtest/gtest.h>

@@ -1,9 +1,10 @@
 // simul-bench as a user meets it: bad input gets one clear line and exit code
-// 2, and a run's JSON carries every counter (bench/core/counters.def) for
+// 2, and a run's JSON carries every counter (bench/harness/counters.def) for
 // every case, with values that hold together.
 
-#include "bench/core/cli.hpp"
-#include "bench/core/workload.hpp"
+#include "bench/workloads/registry.hpp"
+#include "bench/harness/cli.hpp"
+#include "bench/case/workload.hpp"
 
 #include <boost/json.hpp>
 
@@ -115,10 +116,10 @@ TEST(Cli, ListMarksCasesOverTheBudget) {
     EXPECT_NE(list.out.find("over budget"), std::string::npos) << list.out;
 }
 
-// The counters every case reports: the list bench/main.cpp reports from.
+// The counters every case reports: the list bench/harness/main.cpp reports from.
 const std::vector<std::string> counters = {
 #define SIMUL_COUNTER(name, value, help) #name,
-#include "bench/core/counters.def"
+#include "bench/harness/counters.def"
 #undef SIMUL_COUNTER
 };
 

@@ -5,7 +5,7 @@
 // fills the disk leaves nothing behind, and a missing directory is a clear
 // error.
 
-#include "bench/core/settings.hpp"
+#include "support/settings.hpp"
 #include "tests/helpers.hpp"
 
 #include <boost/asio/co_spawn.hpp>

@@ -3,11 +3,11 @@
 // written. Each must end as one case's failure or one clear line, never as a
 // crash, a lost result or a helper left running.
 
-#include "bench/core/case.hpp"
-#include "bench/core/workload.hpp"
+#include "bench/case/case.hpp"
+#include "bench/case/workload.hpp"
 #include "tests/helpers.hpp"
 
-#include "bench/core/results_file.hpp"
+#include "bench/harness/results_file.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>

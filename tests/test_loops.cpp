@@ -4,7 +4,7 @@
 // Debian's oneTBB is not built with ThreadSanitizer, and every pool test
 // reports its internal synchronisation as races.
 
-#include "bench/core/uring_reads.hpp"
+#include "bench/io/uring_reads.hpp"
 #include "tests/helpers.hpp"
 
 #include <boost/asio/deferred.hpp>

@@ -1,4 +1,4 @@
-#include "bench/core/percentiles.hpp"
+#include "support/percentiles.hpp"
 
 #include <gtest/gtest.h>
 

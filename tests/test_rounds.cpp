@@ -1,7 +1,7 @@
 // Rounds: the interval of the median, when a case needs another round, and
-// the interleaved order (bench/core/rounds.hpp).
+// the interleaved order (bench/harness/rounds.hpp).
 
-#include "bench/core/rounds.hpp"
+#include "bench/harness/rounds.hpp"
 
 #include <gtest/gtest.h>
 

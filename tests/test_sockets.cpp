@@ -2,11 +2,11 @@
 // keep a dead peer from hanging a case, and the load generator's open-loop
 // schedule against a server that stalls.
 
-#include "bench/core/accept.hpp"
-#include "bench/core/arrival.hpp"
-#include "bench/core/deadline_socket.hpp"
-#include "bench/core/helper.hpp"
-#include "bench/core/http.hpp"
+#include "bench/net/accept.hpp"
+#include "bench/case/arrival.hpp"
+#include "bench/net/deadline_socket.hpp"
+#include "bench/net/helper.hpp"
+#include "bench/net/http.hpp"
 #include "tests/helpers.hpp"
 
 #include <gtest/gtest.h>

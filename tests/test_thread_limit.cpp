@@ -2,7 +2,7 @@
 // could not start are counted as failed, the ones it started complete, and the
 // label says what happened.
 
-#include "bench/core/arrival.hpp"
+#include "bench/case/arrival.hpp"
 #include "models/thread_per_task.hpp"
 #include "models/thread_pool.hpp"
 #include "tests/helpers.hpp"

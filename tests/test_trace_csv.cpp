@@ -1,7 +1,7 @@
 // The per-task trace files (--trace-dir): what a case writes, what it does
 // over the limit, and that a failure to write is an error naming the file.
 
-#include "bench/core/trace_csv.hpp"
+#include "bench/harness/trace_csv.hpp"
 #include "tests/helpers.hpp"
 
 #include <gtest/gtest.h>

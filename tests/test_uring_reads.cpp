@@ -1,10 +1,10 @@
-// The loop's own io_uring reads (bench/core/uring_reads.hpp): the bytes a
+// The loop's own io_uring reads (bench/io/uring_reads.hpp): the bytes a
 // pread returns, errors as error codes, reads the kernel cannot finish at
 // submit (O_DIRECT) woken through the eventfd, more reads at once than the
 // ring has entries, and one ring shared by the threads of one io_context.
 // No oneTBB, so the tsan preset runs these too.
 
-#include "bench/core/uring_reads.hpp"
+#include "bench/io/uring_reads.hpp"
 
 #include <gtest/gtest.h>
 

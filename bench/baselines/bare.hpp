@@ -1,7 +1,7 @@
 #pragma once
 // What every bare program shares, and nothing else: its two numbers from the
 // command line, and the one JSON line it prints. Memory is measured the way
-// simul's meter does it (bench/core/meter.cpp): give free heap back, reset the
+// simul's meter does it (bench/case/meter.cpp): give free heap back, reset the
 // kernel's resident high-water mark, and report the peak above that mark, so
 // a bare figure and simul's compare like for like. Like the meter, it first
 // makes the program's file mappings resident, so that faulting in library code

@@ -7,7 +7,7 @@
 // scripts/baselines.py takes the median of simul's.
 
 #include "bench/baselines/bare.hpp"
-#include "bench/workloads/file_hash.hpp"
+#include "support/file_hash.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -3,9 +3,9 @@
 // that depend only on (B, S). One thread, one coroutine per connection, so it
 // holds tens of thousands of connections without becoming the bottleneck.
 
-#include "bench/core/helper.hpp"
-#include "bench/core/http.hpp"
-#include "bench/core/system.hpp"
+#include "bench/net/helper.hpp"
+#include "bench/net/http.hpp"
+#include "support/system.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

@@ -13,10 +13,10 @@
 //
 // Prints one JSON object on stdout.
 
-#include "bench/core/helper.hpp"
-#include "bench/core/http.hpp"
-#include "bench/core/percentiles.hpp"
-#include "bench/core/system.hpp"
+#include "bench/net/helper.hpp"
+#include "bench/net/http.hpp"
+#include "support/percentiles.hpp"
+#include "support/system.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

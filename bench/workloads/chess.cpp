@@ -7,9 +7,9 @@
 //   moving from board to board:     B × M × C       = 24 × 30 × .5 ms = 0.36 s (1 h)
 // A task is one board's whole game.
 
-#include "bench/core/case.hpp"
-#include "bench/core/workload.hpp"
-#include "bench/workloads/util.hpp"
+#include "bench/case/result.hpp"
+#include "bench/case/workload.hpp"
+#include "support/mix64.hpp"
 
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/deferred.hpp>

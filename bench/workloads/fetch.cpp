@@ -4,9 +4,9 @@
 // and closes: "download a hundred pages". Sequential takes N × D; the others
 // should approach one D.
 
-#include "bench/core/helper.hpp"
-#include "bench/core/http.hpp"
-#include "bench/core/workload.hpp"
+#include "bench/net/helper.hpp"
+#include "bench/net/http.hpp"
+#include "bench/case/workload.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>

@@ -3,7 +3,7 @@
 // simul-load, in its own process, offers R requests/s over C keep-alive
 // connections for T seconds. Each request does the same backend work: wait
 // D ms, reply with B bytes. A task is one connection (it arrives when
-// accepted; see bench/core/accept.hpp for both colours).
+// accepted; see bench/net/accept.hpp for both colours).
 //
 // Latency, completed requests, errors and the achieved rate come from the
 // load generator, measured from each request's scheduled time; memory, CPU
@@ -14,11 +14,11 @@
 // process (the server under test) on the others, from the case's set-up to
 // its teardown; the label says where each ran, or that nothing was pinned.
 
-#include "bench/core/accept.hpp"
-#include "bench/core/case.hpp"
-#include "bench/core/helper.hpp"
-#include "bench/core/pinning.hpp"
-#include "bench/core/workload.hpp"
+#include "bench/net/accept.hpp"
+#include "bench/case/result.hpp"
+#include "bench/net/helper.hpp"
+#include "bench/net/pinning.hpp"
+#include "bench/case/workload.hpp"
 
 #include <boost/json.hpp>
 #include <fmt/format.h>

@@ -1,8 +1,8 @@
 // sleep: N tasks, each waits D and does nothing else. The purest measure of
 // what a model costs per waiting task: threads, stacks, switches, timers.
 
-#include "bench/core/workload.hpp"
-#include "bench/workloads/util.hpp"
+#include "bench/case/workload.hpp"
+#include "support/mix64.hpp"
 
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/deferred.hpp>

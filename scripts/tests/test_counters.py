@@ -1,5 +1,5 @@
 """The scripts read the counter list that simul-bench reports from
-(bench/core/counters.def): every entry, with its help, and a run that lacks
+(bench/harness/counters.def): every entry, with its help, and a run that lacks
 one of the required counters is refused."""
 
 import json

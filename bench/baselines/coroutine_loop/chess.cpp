@@ -2,7 +2,7 @@
 // thinking (CPU) then a reply wait of W µs on a steady_timer.
 // Usage: bare-coroutine_loop-chess BOARDS MOVES STEPS REPLY_US
 #include "bench/baselines/bare.hpp"
-#include "bench/workloads/util.hpp"
+#include "support/mix64.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>

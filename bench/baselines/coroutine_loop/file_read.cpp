@@ -2,7 +2,7 @@
 // and Asio's own random_access_file on io_uring. K reader coroutines, each
 // with one buffer, take the files in turn; K holds about 512 KiB in flight,
 // 2 to 16 reads, as simul's loop does. simul's loop reads through its own
-// ring instead (bench/core/uring_reads.hpp says why): this program is what
+// ring instead (bench/io/uring_reads.hpp says why): this program is what
 // that saves.
 // Usage: bare-coroutine_loop-file_read DIR FILES FILE_KIB CHUNK_KIB PASSES
 #include "bench/baselines/files.hpp"

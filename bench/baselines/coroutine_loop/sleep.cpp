@@ -2,7 +2,7 @@
 // N coroutines, each waits D on a steady_timer and returns its checksum.
 // Usage: bare-coroutine_loop-sleep TASKS WAIT_MS
 #include "bench/baselines/bare.hpp"
-#include "bench/workloads/util.hpp"
+#include "support/mix64.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>

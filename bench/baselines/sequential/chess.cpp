@@ -2,7 +2,7 @@
 // of STEPS thinking (CPU) then a reply wait of W µs.
 // Usage: bare-sequential-chess BOARDS MOVES STEPS REPLY_US
 #include "bench/baselines/bare.hpp"
-#include "bench/workloads/util.hpp"
+#include "support/mix64.hpp"
 
 #include <thread>
 

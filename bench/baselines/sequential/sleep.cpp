@@ -1,7 +1,7 @@
 // The bare sequential program: N waits of D, one after another.
 // Usage: bare-sequential-sleep TASKS WAIT_MS
 #include "bench/baselines/bare.hpp"
-#include "bench/workloads/util.hpp"
+#include "support/mix64.hpp"
 
 #include <thread>
 

@@ -3,7 +3,7 @@
 // is made), and main returns once every thread has exited.
 // Usage: bare-thread_per_task-sleep TASKS WAIT_MS
 #include "bench/baselines/bare.hpp"
-#include "bench/workloads/util.hpp"
+#include "support/mix64.hpp"
 
 #include <algorithm>
 #include <atomic>

@@ -3,7 +3,7 @@
 // and each waiting D; main waits on a latch.
 // Usage: bare-thread_pool-sleep TASKS WAIT_MS THREADS
 #include "bench/baselines/bare.hpp"
-#include "bench/workloads/util.hpp"
+#include "support/mix64.hpp"
 
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>

@@ -1,0 +1,70 @@
+#pragma once
+// A case: one workload with one parameter set, run under one model with one
+// arrival pattern. Running it yields one result row.
+
+#include "bench/case/arrival.hpp"
+#include "bench/case/result.hpp"
+#include "bench/case/workload.hpp"
+#include "models/model.hpp"
+#include "models/trace.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace simul {
+
+struct case_spec {
+    case_spec() = default;
+    // Checks the parameters (workload::check): values no case can run with
+    // are a usage error when the sweep is made, not a failure of every case.
+    case_spec(const workload* w, simul::params p, model_spec m, simul::arrival a = {});
+
+    const workload* work = nullptr;
+    simul::params params;
+    model_spec model;
+    simul::arrival arrival;
+
+    // "<workload>/<model>/<param>:<value>/...", e.g. sleep/thread_pool:24/tasks:1000/wait_ms:100,
+    // then the arrival for rate cases: .../arrival:rate/rate:1000
+    std::string name() const;
+    std::size_t tasks() const { return work->tasks(params); }
+    // The physical limit; for rate arrivals no earlier than the last arrival
+    // plus one task's service. With the prepared tasks, from what their
+    // calibrated work costs now (workload::ideal_s_measured).
+    double ideal_s(const task_source* prepared = nullptr) const;
+    double capacity() const { return simul::capacity(*work, params, model.shape(tasks())); }
+    // What the budget is checked against: the ideal, or, for a rate above
+    // the model's capacity, the time to work off the backlog.
+    double predicted_s() const;
+    // Memory the case needs at the least: the harness's records of every
+    // task, and each in-flight task's thread stack or coroutine frames. The
+    // harness skips a case whose need is over what the machine has free, as
+    // the time budget skips one that would take too long.
+    double memory_bytes() const;
+};
+
+// MemAvailable from /proc/meminfo in bytes; -1 if it cannot be read.
+std::int64_t available_memory_bytes();
+
+// The case could not run (set-up failed, the pool could not start, a helper
+// failed, memory ran out). run_case turns every exception into one of these.
+struct case_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Prints a progress line about once a second for long runs: ended tasks of all.
+using progress_sink = std::function<void(const std::string& line)>;
+
+// Called with the finished trace, e.g. to save it (--trace-dir).
+using trace_sink = std::function<void(const trace& tr)>;
+
+case_result run_case(const case_spec& c, const progress_sink& progress = {}, const trace_sink& on_trace = {});
+
+// Tasks in flight at the most, from the start/end slots of a finished trace.
+std::size_t in_flight_peak(const trace& tr);
+
+}  // namespace simul

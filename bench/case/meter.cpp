@@ -1,0 +1,215 @@
+#include "bench/case/meter.hpp"
+
+#include <malloc.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <latch>
+#include <mutex>
+
+namespace simul {
+namespace {
+
+double seconds(const timeval& tv) { return double(tv.tv_sec) + double(tv.tv_usec) / 1e6; }
+
+// Exact CPU time. Both clocks read the scheduler's own account of each
+// thread's run time (sum_exec_runtime, in ns, accumulated at every switch),
+// the process clock summed over its live and exited threads. getrusage's
+// user/sys split, in contrast, divides that total by where timer ticks
+// happened to land, so a short case's split is a sample.
+double cpu_seconds(clockid_t clock) {
+    timespec ts{};
+    clock_gettime(clock, &ts);
+    return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+}
+
+// The value after "key:" in one line of a /proc status file, or -1.
+std::int64_t status_value(const char* line, const char* key) {
+    const std::size_t len = std::strlen(key);
+    if (std::strncmp(line, key, len) != 0 || line[len] != ':') return -1;
+    long long v = 0;
+    if (std::sscanf(line + len + 1, "%lld", &v) != 1) return -1;
+    return std::strstr(line, "kB") != nullptr ? v * 1024 : v;
+}
+
+void reset_peak_rss() {
+    // "5" resets the peak resident set size (Linux >= 4.0).
+    if (std::FILE* f = std::fopen("/proc/self/clear_refs", "w")) {
+        std::fputs("5", f);
+        std::fclose(f);
+    }
+}
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22  // Linux 5.14; older kernels say EINVAL and we go on
+#endif
+
+// Resident memory counts mapped file pages too, and the first case to run a
+// library's code path would be charged for faulting that code in. So, once per
+// process, every file mapping (libraries, the executable) is made resident
+// before the first baseline.
+void prefault_mapped_files() {
+    std::FILE* maps = std::fopen("/proc/self/maps", "r");
+    if (maps == nullptr) return;
+    char line[512];
+    while (std::fgets(line, sizeof line, maps) != nullptr) {
+        unsigned long begin = 0, end = 0;
+        char perms[5] = {};
+        if (std::sscanf(line, "%lx-%lx %4s", &begin, &end, perms) != 3) continue;
+        if (perms[0] != 'r' || std::strchr(line, '/') == nullptr) continue;
+        madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_READ);
+    }
+    std::fclose(maps);
+}
+
+}  // namespace
+
+std::int64_t proc_status_field(const char* key) {
+    std::FILE* f = std::fopen("/proc/self/status", "r");
+    if (f == nullptr) return -1;
+    char line[256];
+    std::int64_t value = -1;
+    while (value < 0 && std::fgets(line, sizeof line, f) != nullptr) value = status_value(line, key);
+    std::fclose(f);
+    return value;
+}
+
+std::int64_t socket_buffer_bytes() {
+    // "TCP: inuse 3 orphan 0 tw 0 alloc 5 mem 151" and "UDP: inuse 0 mem 0",
+    // in pages. TCPv6 shares TCP's account, so these two lines are all of it.
+    std::FILE* f = std::fopen("/proc/net/sockstat", "r");
+    if (f == nullptr) return -1;
+    char line[256];
+    std::int64_t pages = 0;
+    bool found = false;
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+        if (std::strncmp(line, "TCP:", 4) != 0 && std::strncmp(line, "UDP:", 4) != 0) continue;
+        const char* mem = std::strstr(line, " mem ");
+        long long v = 0;
+        if (mem != nullptr && std::sscanf(mem + 5, "%lld", &v) == 1) {
+            pages += v;
+            found = true;
+        }
+    }
+    std::fclose(f);
+    return found ? pages * sysconf(_SC_PAGESIZE) : -1;
+}
+
+meter::kernel_sample meter::sample_kernel() {
+    kernel_sample s;
+    if (std::FILE* f = std::fopen("/proc/self/status", "r")) {
+        char line[256];
+        while (std::fgets(line, sizeof line, f) != nullptr) {
+            if (const auto v = status_value(line, "Threads"); v >= 0) s.threads = v - 1;  // not the sampler
+            if (const auto v = status_value(line, "VmPTE"); v >= 0) s.pte = v;
+        }
+        std::fclose(f);
+    }
+    s.sock = std::max<std::int64_t>(0, socket_buffer_bytes());
+    return s;
+}
+
+void meter::record(const kernel_sample& s) {
+    most_.pte = std::max(most_.pte, s.pte);
+    most_.threads = std::max(most_.threads, s.threads);
+    most_.sock = std::max(most_.sock, s.sock);
+    most_total_ = std::max(most_total_, s.total());
+}
+
+meter::~meter() {
+    if (sampler_.joinable()) sampler_.request_stop();
+}
+
+void meter::start() {
+    static std::once_flag prefaulted;
+    std::call_once(prefaulted, prefault_mapped_files);
+    // The sampler starts, and takes its first sample, before the baseline, so
+    // its own stack and buffers are not charged to the model.
+    std::latch sampling(1);
+    sampler_ = std::jthread([this, &sampling](std::stop_token stop) { sample_loop(stop, sampling); });
+    sampling.wait();
+    malloc_trim(0);
+    reset_peak_rss();
+    // The high-water mark right after the reset is the baseline: were RSS
+    // still falling (threads of the last case exiting), a VmRSS baseline
+    // would sit below the mark the reset just set, and show a phantom peak.
+    rss_start_ = proc_status_field("VmHWM");
+    start_kernel_ = sample_kernel();
+    most_ = start_kernel_;
+    most_total_ = start_kernel_.total();
+    cpu_start_ = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    user_start_ = seconds(ru.ru_utime);
+    sys_start_ = seconds(ru.ru_stime);
+    vol_start_ = ru.ru_nvcsw;
+    invol_start_ = ru.ru_nivcsw;
+    recording_.store(true, std::memory_order_release);  // publishes the baselines and most_
+}
+
+void meter::sample_loop(std::stop_token stop, std::latch& sampling) {
+    using std::chrono::steady_clock;
+    const auto begun = steady_clock::now();
+    auto next_report = begun + std::chrono::seconds(1);
+    bool started = false;
+    rusage before{};
+    double cpu_before = 0;
+    while (!stop.stop_requested()) {
+        if (recording_.load(std::memory_order_acquire)) record(sample_kernel());
+        const auto now = steady_clock::now();
+        if (progress_ && now >= next_report) {
+            progress_(now - begun);
+            next_report += std::chrono::seconds(1);
+        }
+        if (!started) {
+            getrusage(RUSAGE_THREAD, &before);  // what it used before the baseline is not in the delta
+            cpu_before = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+            sampling.count_down();
+            started = true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    // The state at the end: a case shorter than one period still gets a sample.
+    if (recording_.load(std::memory_order_acquire)) record(sample_kernel());
+    sampler_cpu_ = cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - cpu_before;
+    rusage own{};
+    getrusage(RUSAGE_THREAD, &own);
+    sampler_user_ = seconds(own.ru_utime) - seconds(before.ru_utime);
+    sampler_sys_ = seconds(own.ru_stime) - seconds(before.ru_stime);
+    sampler_vol_ = own.ru_nvcsw - before.ru_nvcsw;
+    sampler_invol_ = own.ru_nivcsw - before.ru_nivcsw;
+}
+
+meter_reading meter::stop() {
+    sampler_.request_stop();
+    sampler_.join();  // publishes the sampler's own usage
+    meter_reading r;
+    r.mem_peak_bytes = std::max<std::int64_t>(0, proc_status_field("VmHWM") - rss_start_);
+    r.mem_pte_bytes = std::max<std::int64_t>(0, most_.pte - start_kernel_.pte);
+    r.mem_kstack_bytes = std::max<std::int64_t>(0, most_.threads - start_kernel_.threads) * kernel_stack_bytes;
+    r.mem_sock_bytes = std::max<std::int64_t>(0, most_.sock - start_kernel_.sock);
+    r.mem_kernel_bytes = std::max<std::int64_t>(0, most_total_ - start_kernel_.total());
+    // The sampler's CPU is read by its own clock and subtracted; it exited
+    // before this reading, so its time is in the process clock. What is left
+    // inexact is the microseconds it spends between its clock readings and
+    // the baselines.
+    r.cpu_total_s = std::max(0.0, cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start_ - sampler_cpu_);
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    r.cpu_user_s = std::max(0.0, seconds(ru.ru_utime) - user_start_ - sampler_user_);
+    r.cpu_sys_s = std::max(0.0, seconds(ru.ru_stime) - sys_start_ - sampler_sys_);
+    r.ctx_voluntary = std::max<std::int64_t>(0, ru.ru_nvcsw - vol_start_ - sampler_vol_);
+    r.ctx_involuntary = std::max<std::int64_t>(0, ru.ru_nivcsw - invol_start_ - sampler_invol_);
+    // The threads the case added, plus the one that runs it: a thread the
+    // harness keeps for the whole process (the one that starts helpers) is
+    // not the model's.
+    r.threads_peak = int(most_.threads - start_kernel_.threads + 1);
+    return r;
+}
+
+}  // namespace simul

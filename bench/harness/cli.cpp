@@ -1,0 +1,387 @@
+#include "bench/harness/cli.hpp"
+#include "bench/workloads/registry.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <charconv>
+#include <regex>
+#include <cstring>
+#include <string_view>
+#include <thread>
+
+namespace simul {
+
+const char* const usage_text = R"(usage: simul-bench [options] [Google Benchmark flags]
+
+Runs the same IO-bound workloads under different concurrency models.
+
+options:
+  --scale=quick|full     parameter grid to sweep (default: quick)
+  --models=LIST          comma-separated models, e.g. sequential,thread_pool:24
+                         (known: sequential, thread_per_task, thread_pool:P,
+                         coroutine_loop, coroutine_loop:P, shared_loop:P;
+                         default: all, pools of 2, 24 and 256, loops of P =
+                         the cores (full: also 2 and 4))
+  --set=NAME:V1,V2,...   sweep these values of parameter NAME instead of the
+                         grid's, in every workload that has it (repeatable)
+  --budget=SECONDS       skip a case whose ideal makespan is over this
+                         (default: 6 for quick, 120 for full); a case whose
+                         tasks would not fit in free memory is skipped too
+  --data-dir=PATH        where workloads keep data sets (default: data/ in
+                         the build folder)
+  --arrival=burst|rate   burst: all tasks due at once (default, plus each
+                         workload's rate sweep); rate: open loop (needs --rate)
+  --rate=R1,R2,...       rate arrivals at these tasks/s (1 to 1000000)
+  --duration=SECONDS     with --rate: tasks = rate × seconds (else the grid's
+                         task count)
+  --poisson              exponential gaps (seeded) instead of constant ones
+  --seed=N               the Poisson schedule's seed (default 1)
+  --trace-dir=DIR        write each case's per-task trace (due, start, end)
+                         as DIR/<case>.csv, for timelines (bench.sh does)
+  --trace-limit=N        trace only cases of at most N tasks (default 2000);
+                         larger ones are listed in DIR/not_traced.txt
+  --rounds=auto|N        run each case N times, in interleaved rounds (round
+                         0 of every case, then round 1 in reverse order,
+                         ...); auto (default): at least 3 rounds, then more
+                         while the median makespan's 95% interval is wider
+                         than +-2% and the case has used less than its
+                         share, at most 12. --rounds=1: one quick look
+  --round-share=SECONDS  auto rounds: wall time a case may spend on rounds
+                         past the third (default: 120 s shared out among
+                         the cases that run, at least 1 s each)
+  --list                 print the cases with their ideal makespans and exit
+  --help                 print this and exit
+
+Google Benchmark flags work as usual, e.g. --benchmark_filter=chess,
+--benchmark_out=run.json --benchmark_out_format=json. Google Benchmark names
+each case <case>/iterations:1/manual_time, and --benchmark_filter is matched
+against that name, as Google Benchmark matches it.
+--benchmark_repetitions=N repeats each round N times back to back; the
+interleaved repetitions are --rounds.
+The --benchmark_out file is replaced only by a complete one: a failed write
+(a full disk) leaves it as it was, and exits with 1.
+Case names read <workload>/<model>/<param>:<value>/...
+)";
+
+namespace {
+
+bool take(std::string_view arg, std::string_view flag, std::string_view& value) {
+    if (!arg.starts_with(flag) || arg.size() <= flag.size() || arg[flag.size()] != '=') return false;
+    value = arg.substr(flag.size() + 1);
+    return true;
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+    std::vector<std::string_view> parts;
+    while (true) {
+        const auto at = s.find(sep);
+        parts.push_back(s.substr(0, at));
+        if (at == std::string_view::npos) return parts;
+        s.remove_prefix(at + 1);
+    }
+}
+
+std::int64_t positive_int(std::string_view text, std::string_view what) {
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || end != text.data() + text.size() || v <= 0)
+        throw usage_error(fmt::format("{}: '{}' is not a positive whole number", what, text));
+    return v;
+}
+
+double in_range(std::string_view text, std::string_view what, double lo, double hi) {
+    double v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || end != text.data() + text.size() || !(v >= lo) || !(v <= hi))
+        throw usage_error(fmt::format("{}: '{}' is not a number from {:g} to {:g}", what, text, lo, hi));
+    return v;
+}
+
+const std::vector<std::string_view> benchmark_flags = {
+    "--benchmark_list_tests", "--benchmark_filter", "--benchmark_min_time", "--benchmark_min_warmup_time",
+    "--benchmark_repetitions", "--benchmark_enable_random_interleaving", "--benchmark_report_aggregates_only",
+    "--benchmark_display_aggregates_only", "--benchmark_format", "--benchmark_out_format", "--benchmark_out",
+    "--benchmark_color", "--benchmark_counters_tabular", "--benchmark_perf_counters", "--benchmark_context",
+    "--benchmark_time_unit", "--v"};
+
+void check_benchmark_flag(std::string_view arg) {
+    const auto name = arg.substr(0, arg.find('='));
+    bool known = false;
+    for (auto f : benchmark_flags) known = known || name == f;
+    if (!known) throw usage_error(fmt::format("unknown flag '{}' (see --help)", arg));
+    std::string_view value;
+    // Google Benchmark exits with 1 on these; a usage error is 2 here.
+    if (take(arg, "--benchmark_format", value) || take(arg, "--benchmark_out_format", value))
+        if (value != "console" && value != "json" && value != "csv")
+            throw usage_error(fmt::format("{}: '{}' is not one of console, json, csv", name, value));
+    if (take(arg, "--benchmark_repetitions", value)) positive_int(value, "--benchmark_repetitions");
+    // Flags whose meaning simul-bench sets itself: refused rather than ignored.
+    if (name == "--benchmark_min_time" || name == "--benchmark_min_warmup_time")
+        throw usage_error(fmt::format("{}: simul-bench runs each case once per round and warms up each model "
+                                      "itself; for more runs use --rounds=N", name));
+    if (name == "--benchmark_time_unit")
+        throw usage_error("--benchmark_time_unit: simul-bench reports every makespan in ms (the JSON's time_unit)");
+    // Google Benchmark would print an error, then a wrong "unrecognized flag", for these.
+    if (take(arg, "--v", value)) {
+        int v = 0;
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+        if (ec != std::errc{} || end != value.data() + value.size())
+            throw usage_error(fmt::format("--v: '{}' is not a whole number", value));
+    }
+    for (auto flag : {"--benchmark_list_tests", "--benchmark_enable_random_interleaving",
+                      "--benchmark_report_aggregates_only", "--benchmark_display_aggregates_only",
+                      "--benchmark_counters_tabular"})
+        if (take(arg, flag, value) && value != "true" && value != "false" && value != "1" && value != "0")
+            throw usage_error(fmt::format("{}: '{}' is not true or false", flag, value));
+}
+
+}  // namespace
+
+options parse_args(int& argc, char** argv) {
+    options opt;
+    bool arrival_rate = false;
+    int kept = 1;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        std::string_view v;
+        if (arg == "--help" || arg == "-h") {
+            opt.help = true;
+        } else if (arg == "--list") {
+            opt.list = true;
+        } else if (take(arg, "--scale", v)) {
+            if (v != "quick" && v != "full")
+                throw usage_error(fmt::format("--scale: '{}' is not quick or full", v));
+            opt.scale = v == "quick" ? scale::quick : scale::full;
+        } else if (take(arg, "--budget", v)) {
+            opt.budget_s = in_range(v, "--budget", 0.001, 1e6);
+        } else if (take(arg, "--models", v)) {
+            for (auto m : split(v, ',')) {
+                try {
+                    opt.models.push_back(parse_model(m));
+                } catch (const model_error& e) {
+                    throw usage_error(fmt::format("--models: {}", e.what()));
+                }
+            }
+        } else if (take(arg, "--arrival", v)) {
+            if (v != "burst" && v != "rate")
+                throw usage_error(fmt::format("--arrival: '{}' is not burst or rate", v));
+            opt.arrival_given = true;
+            arrival_rate = v == "rate";
+        } else if (take(arg, "--rate", v)) {
+            for (auto x : split(v, ',')) opt.rates.push_back(in_range(x, "--rate", 1, 1e6));
+        } else if (take(arg, "--duration", v)) {
+            opt.duration_s = in_range(v, "--duration", 0.001, 3600);
+        } else if (arg == "--poisson") {
+            opt.poisson = true;
+        } else if (take(arg, "--seed", v)) {
+            opt.seed = std::uint64_t(positive_int(v, "--seed"));
+        } else if (take(arg, "--rounds", v)) {
+            std::int64_t n = 0;
+            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (v != "auto" && (ec != std::errc{} || end != v.data() + v.size() || n < 1 || n > 1000))
+                throw usage_error(fmt::format("--rounds: '{}' is not auto or a whole number from 1 to 1000", v));
+            opt.rounds.fixed = int(n);
+        } else if (take(arg, "--round-share", v)) {
+            opt.rounds.share_s = in_range(v, "--round-share", 0.001, 1e6);
+        } else if (take(arg, "--trace-dir", v)) {
+            opt.traces.dir = v;
+        } else if (take(arg, "--trace-limit", v)) {
+            opt.traces.limit = std::size_t(positive_int(v, "--trace-limit"));
+        } else if (arg == "--data-dir=" || arg == "--data-dir") {
+            throw usage_error("--data-dir: give a folder, e.g. --data-dir=/tmp/simul-data (or leave the flag out)");
+        } else if (take(arg, "--data-dir", v)) {
+            opt.data_dir = v;
+        } else if (take(arg, "--set", v)) {
+            const auto colon = v.find(':');
+            if (colon == std::string_view::npos || colon == 0)
+                throw usage_error(fmt::format("--set: '{}' is not NAME:V1,V2,... (e.g. --set=tasks:100,1000)", v));
+            const std::string name(v.substr(0, colon));
+            for (const auto& o : opt.overrides)
+                if (o.first == name)
+                    throw usage_error(fmt::format("--set: '{}' is given twice; list its values once, "
+                                                  "e.g. --set={}:1,2", name, name));
+            std::vector<std::string> values;
+            for (auto x : split(v.substr(colon + 1), ',')) values.emplace_back(x);
+            opt.overrides.emplace_back(name, std::move(values));
+        } else if (take(arg, "--benchmark_out", v) || arg == "--benchmark_out") {
+            opt.out_path = v;  // written by main, through a checked reporter
+            if (v.empty()) throw usage_error("--benchmark_out: give a file name, e.g. --benchmark_out=run.json");
+        } else if (arg.starts_with("-")) {
+            check_benchmark_flag(arg);
+            if (take(arg, "--benchmark_filter", v)) opt.filter = v;
+            if (take(arg, "--benchmark_out_format", v)) opt.out_format = v;
+            argv[kept++] = argv[i];
+        } else {
+            throw usage_error(fmt::format("unexpected argument '{}' (see --help)", arg));
+        }
+    }
+    argc = kept;
+    argv[argc] = nullptr;
+    if (opt.arrival_given && arrival_rate && opt.rates.empty())
+        throw usage_error("--arrival=rate needs --rate=R (tasks per second)");
+    if (opt.arrival_given && !arrival_rate && !opt.rates.empty())
+        throw usage_error("--rate needs --arrival=rate (or no --arrival)");
+    if ((opt.duration_s > 0 || opt.poisson) && opt.rates.empty())
+        throw usage_error("--duration and --poisson apply to rate arrivals: give --rate=R");
+
+    for (const auto& [name, values] : opt.overrides) {
+        bool known = false;
+        for (const workload* w : all_workloads())
+            for (const auto& p : w->params()) known = known || p.name == name;
+        if (!known) throw usage_error(fmt::format("--set: no workload has a parameter '{}' (see --list)", name));
+    }
+    make_cases(opt);  // checks the --set values now, before anything runs
+    selected("", opt.filter);  // and the filter
+    return opt;
+}
+
+bool selected(const std::string& name, const std::string& filter) {
+    // As Google Benchmark 1.7 does it (benchmark.cc, re.h): std::regex, extended.
+    std::string spec = filter.empty() || filter == "all" ? "." : filter;
+    const bool negate = spec.front() == '-';
+    if (negate) spec.erase(0, 1);
+    try {
+        const std::regex re(spec, std::regex::extended);
+        return std::regex_search(name, re) != negate;
+    } catch (const std::regex_error&) {
+        throw usage_error(fmt::format("--benchmark_filter: '{}' is not a valid extended regular expression "
+                                      "(e.g. --benchmark_filter='^sleep/')", filter));
+    }
+}
+
+std::string benchmark_name(const case_spec& c) { return c.name() + "/iterations:1/manual_time"; }
+
+// The values --set gives a parameter: names of its choices, or positive numbers.
+static std::vector<std::int64_t> resolve(const param_spec& spec, const std::vector<std::string>& texts) {
+    std::vector<std::int64_t> values;
+    for (const auto& t : texts) {
+        if (spec.choices.empty()) {
+            values.push_back(positive_int(t, "--set " + spec.name));
+            continue;
+        }
+        const auto at = std::find(spec.choices.begin(), spec.choices.end(), t);
+        if (at == spec.choices.end())
+            throw usage_error(fmt::format("--set {}: '{}' is not one of {}", spec.name, t, fmt::join(spec.choices, ", ")));
+        values.push_back(at - spec.choices.begin());
+    }
+    return values;
+}
+
+std::vector<model_spec> default_models(simul::scale scale) {
+    std::vector<model_spec> models = {parse_model("sequential"),     parse_model("thread_per_task"),
+                                      parse_model("thread_pool:2"),  parse_model("thread_pool:24"),
+                                      parse_model("thread_pool:256"), parse_model("coroutine_loop")};
+    // The multi-threaded loops with a thread per core; the full sweep adds
+    // 2 and 4 threads, so a reader sees how they scale.
+    const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+    std::vector<int> sizes = {cores};
+    if (scale == scale::full)
+        for (int p : {2, 4})
+            if (p != cores) sizes.push_back(p);
+    std::sort(sizes.begin(), sizes.end());
+    for (const char* kind : {"coroutine_loop", "shared_loop"})
+        for (int p : sizes) models.push_back({kind, p});
+    return models;
+}
+
+namespace {
+
+using value_set = std::vector<std::int64_t>;
+
+// Every combination of the given values per parameter, first parameter outermost.
+std::vector<value_set> product(const std::vector<std::vector<std::int64_t>>& per_param) {
+    std::vector<value_set> grid = {{}};
+    for (const auto& values : per_param) {
+        std::vector<value_set> next;
+        for (const auto& g : grid)
+            for (auto v : values) {
+                next.push_back(g);
+                next.back().push_back(v);
+            }
+        grid = std::move(next);
+    }
+    return grid;
+}
+
+// The values swept for each parameter: the scale's grid, or --set's.
+std::vector<std::vector<std::int64_t>> grid_values(const std::vector<param_spec>& specs, const options& opt) {
+    std::vector<std::vector<std::int64_t>> out;
+    for (const auto& spec : specs) {
+        out.push_back(opt.scale == scale::quick ? spec.quick : spec.full);
+        for (const auto& [name, texts] : opt.overrides)
+            if (name == spec.name) out.back() = resolve(spec, texts);
+    }
+    return out;
+}
+
+// The cases of one value set under every model that should run it.
+void emit(std::vector<case_spec>& cases, const workload* w, const std::vector<param_spec>& specs,
+          const value_set& values, const arrival& a, const options& opt, const std::vector<model_spec>& models) {
+    std::vector<std::pair<std::string, std::int64_t>> kv;
+    std::vector<std::string> texts;
+    bool async_variant = false;  // a value only the coroutine colour reads
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        kv.emplace_back(specs[i].name, values[i]);
+        texts.push_back(specs[i].text(values[i]));
+        const auto& first = opt.scale == scale::quick ? specs[i].quick : specs[i].full;
+        async_variant = async_variant || (specs[i].async_only && values[i] != first.front());
+    }
+    const params p(std::move(kv), std::move(texts));
+    for (const auto& m : models) {
+        if (opt.models.empty() && m.threads > 0 && std::size_t(m.threads) > w->tasks(p)) continue;
+        if (async_variant && !m.runs_async()) continue;
+        cases.push_back({w, p, m, a});
+    }
+}
+
+}  // namespace
+
+std::vector<case_spec> make_cases(const options& opt) {
+    const auto models = opt.models.empty() ? default_models(opt.scale) : opt.models;
+    std::vector<case_spec> cases;
+    for (const workload* w : all_workloads()) {
+        const auto specs = w->params();
+        const auto values = grid_values(specs, opt);
+        if (opt.rates.empty())
+            for (const auto& v : product(values)) emit(cases, w, specs, v, arrival{}, opt, models);
+        if (opt.arrival_given && opt.rates.empty()) continue;  // --arrival=burst
+
+        // Rate cases: the --rate values over the whole grid, or by default
+        // the workload's own sweep over one value set.
+        const auto count = std::find_if(specs.begin(), specs.end(),
+                                        [&](const param_spec& s) { return s.name == w->count_param(); });
+        if (count == specs.end()) continue;
+        const std::size_t counted = std::size_t(count - specs.begin());
+        std::vector<double> rates = opt.rates;
+        double duration = opt.duration_s;
+        auto per_param = values;
+        if (duration > 0) per_param[counted] = {0};  // set from each rate below
+        std::vector<value_set> bases = product(per_param);
+        if (rates.empty()) {
+            const auto sweep = w->default_rates(opt.scale == scale::quick);
+            if (sweep.rates.empty()) continue;
+            rates = sweep.rates;
+            duration = sweep.duration_s;
+            auto firsts = values;
+            for (std::size_t i = 0; i < specs.size(); ++i) {
+                const bool overridden = std::any_of(opt.overrides.begin(), opt.overrides.end(),
+                                                    [&](const auto& o) { return o.first == specs[i].name; });
+                if (!overridden) firsts[i] = {values[i].front()};
+                for (const auto& [name, v] : sweep.fixed)
+                    if (name == specs[i].name && !overridden) firsts[i] = {v};
+            }
+            bases = product(firsts);
+        }
+        for (const auto& base : bases)
+            for (double rate : rates) {
+                auto v = base;
+                if (duration > 0) v[counted] = std::max<std::int64_t>(2, std::llround(rate * duration));
+                emit(cases, w, specs, v, arrival{arrival::kind::rate, rate, opt.poisson, opt.seed}, opt, models);
+            }
+    }
+    return cases;
+}
+
+}  // namespace simul

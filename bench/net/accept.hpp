@@ -1,0 +1,75 @@
+#pragma once
+// The accept arrival, and the connections it brings: the models as servers.
+//
+// Task i is the i-th connection a client opens to 127.0.0.1:port. It arrives
+// when the model's dispatcher accepts it (a blocking accept with a deadline,
+// or async_accept on the loop), and is then served with the /delay protocol
+// (bench/net/http.hpp) in the colour the model runs, until the client closes
+// it. How a model serves connections is the model: sequential one at a time,
+// thread-per-task a thread each, the pool a worker each, the loop a coroutine
+// each.
+
+#include "models/arrivals.hpp"
+#include "models/task.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <optional>
+#include <vector>
+
+#include <string>
+
+namespace simul {
+
+class connection_server final : public task_source {
+public:
+    // Listens on 127.0.0.1:port (0: any free port); throws with the reason
+    // (a port in use, say) if it cannot.
+    connection_server(std::size_t connections, unsigned short port = 0);
+    ~connection_server() override;
+
+    unsigned short port() const { return port_; }
+    arrivals& accepted() { return arrivals_; }
+
+    // Connections that have not arrived by then never will.
+    void accept_until(clock::time_point deadline) { deadline_ns_ = deadline.time_since_epoch().count(); }
+
+    // Why accepting stopped before every connection arrived, if accept itself
+    // failed ("accept: Too many open files (EMFILE: ...)"); empty otherwise.
+    // Read after the run.
+    const std::string& accept_error() const { return accept_error_; }
+
+    std::size_t size() const override { return fds_.size(); }
+    std::uint64_t blocking(std::size_t i) override;
+    awaitable<std::uint64_t> async(std::size_t i) override;
+
+private:
+    class accept_arrivals final : public arrivals {
+    public:
+        explicit accept_arrivals(connection_server& s) : s_(s) {}
+        bool wait(std::size_t i) override;
+        awaitable<bool> async_wait(std::size_t i) override;
+
+    private:
+        connection_server& s_;
+        // The loop's side, alive only while the loop runs (see async_wait).
+        std::optional<boost::asio::ip::tcp::acceptor::rebind_executor<executor>::other> acceptor_;
+        std::optional<steady_timer> deadline_;
+    };
+
+    clock::time_point deadline() const { return clock::time_point(clock::duration(deadline_ns_.load())); }
+    int take(std::size_t i);  // the accepted socket of connection i, now owned by the caller
+    void accept_failed(int error);
+
+    int listen_fd_ = -1;
+    unsigned short port_ = 0;
+    std::vector<int> fds_;  // connection i's socket: -1 until accepted, and once taken
+    std::atomic<clock::rep> deadline_ns_{clock::time_point::max().time_since_epoch().count()};
+    boost::asio::io_context blocking_io_;  // owns the blocking colour's sockets; never run
+    accept_arrivals arrivals_{*this};
+    std::string accept_error_;  // written by the one dispatching thread
+};
+
+}  // namespace simul

@@ -1,0 +1,212 @@
+#include "bench/net/helper.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <charconv>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace simul {
+
+std::string tool_path(std::string_view name) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        for (const fs::path& dir : {self.parent_path(), self.parent_path().parent_path()})
+            if (fs::exists(dir / name)) return (dir / name).string();
+    }
+    return (fs::path(SIMUL_TOOLS_DIR) / name).string();
+}
+
+namespace {
+
+constexpr const char* parent_variable = "SIMUL_PARENT_PID";
+
+// PR_SET_PDEATHSIG fires when the *thread* that started the child ends, not
+// the process. So every helper is started by this one thread, which lives
+// as long as the process does, whichever thread asked for the helper.
+class spawner {
+public:
+    static spawner& instance() {
+        static spawner* s = new spawner;  // never destroyed: its thread must outlive every helper
+        return *s;
+    }
+
+    int run(std::function<int()> job) {
+        std::packaged_task<int()> task(std::move(job));
+        auto result = task.get_future();
+        {
+            std::lock_guard lock(mutex_);
+            jobs_.push_back(std::move(task));
+        }
+        ready_.notify_one();
+        return result.get();
+    }
+
+private:
+    spawner() { std::thread([this] { loop(); }).detach(); }
+
+    void loop() {
+        for (;;) {
+            std::unique_lock lock(mutex_);
+            ready_.wait(lock, [&] { return !jobs_.empty(); });
+            auto task = std::move(jobs_.front());
+            jobs_.pop_front();
+            lock.unlock();
+            task();
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<std::packaged_task<int()>> jobs_;
+};
+
+}  // namespace
+
+void die_with_parent() {
+    const char* parent = std::getenv(parent_variable);
+    if (parent == nullptr) return;  // started by hand: lives on its own
+    pid_t expected = 0;
+    std::from_chars(parent, parent + std::strlen(parent), expected);
+    ::unsetenv(parent_variable);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // The parent may have died before the prctl: then nobody would tell us.
+    if (::getppid() != expected) std::_Exit(1);
+}
+
+helper_process::helper_process(const std::string& exe, const std::vector<std::string>& args)
+    : name_(std::filesystem::path(exe).filename().string()) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(fmt::format("{}: pipe: {}", name_, strerror(errno)));
+    // The child gets stdin, stderr and the pipe as stdout, nothing else: not
+    // the results file, not another helper's pipe, not a socket, whoever
+    // opened them and however.
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(exe.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    // Tells the helper to die with us (die_with_parent).
+    std::vector<std::string> env_text;
+    for (char** e = environ; *e != nullptr; ++e)
+        if (!std::string_view(*e).starts_with(std::string(parent_variable) + "=")) env_text.emplace_back(*e);
+    env_text.push_back(fmt::format("{}={}", parent_variable, ::getpid()));
+    std::vector<char*> env;
+    for (auto& e : env_text) env.push_back(e.data());
+    env.push_back(nullptr);
+    // posix_spawn, not fork: the parent may have thousands of threads.
+    const int err = spawner::instance().run(
+        [&] { return ::posix_spawn(&pid_, exe.c_str(), &actions, nullptr, argv.data(), env.data()); });
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(fds[1]);
+    if (err != 0) {
+        ::close(fds[0]);
+        throw std::runtime_error(fmt::format("cannot start {}: {} (build it: cmake --build --preset release)", exe,
+                                             strerror(err)));
+    }
+    out_ = fds[0];
+}
+
+helper_process::~helper_process() {
+    stop();
+    if (out_ >= 0) ::close(out_);
+}
+
+void helper_process::stop() {
+    if (pid_ <= 0 || exited_) return;
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 200; ++i) {  // up to 2 s, then no more asking
+        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+            exited_ = true;
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    exited_ = true;
+}
+
+bool helper_process::read_more(std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) throw std::runtime_error(fmt::format("{} did not answer in time", name_));
+        pollfd p{out_, POLLIN, 0};
+        const int r = ::poll(&p, 1, int(left.count()));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) continue;
+        char buf[4096];
+        const ssize_t n = ::read(out_, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        pending_.append(buf, std::size_t(n));
+        return true;
+    }
+}
+
+std::string helper_process::read_line(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const auto nl = pending_.find('\n');
+        if (nl != std::string::npos) {
+            std::string line = pending_.substr(0, nl);
+            pending_.erase(0, nl + 1);
+            return line;
+        }
+        if (!read_more(deadline)) throw std::runtime_error(fmt::format("{} exited before it was ready", name_));
+    }
+}
+
+std::string helper_process::wait_output(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (read_more(deadline)) {
+    }
+    int status = 0;
+    ::waitpid(pid_, &status, 0);  // its stdout closed: it has exited or is exiting
+    exited_ = true;
+    if (WIFSIGNALED(status))
+        throw std::runtime_error(fmt::format("{} was killed by signal {}", name_, WTERMSIG(status)));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw std::runtime_error(fmt::format("{} failed with exit code {} (its message is above)", name_,
+                                             WEXITSTATUS(status)));
+    return std::move(pending_);
+}
+
+delay_server::delay_server()
+    : process(tool_path("simul-delay-server"), {"--port=0"}) {
+    // It prints "listening on 127.0.0.1:PORT" once it accepts connections.
+    const std::string line = process.read_line(std::chrono::seconds(10));
+    const auto colon = line.rfind(':');
+    unsigned p = 0;
+    if (colon == std::string::npos ||
+        std::from_chars(line.data() + colon + 1, line.data() + line.size(), p).ec != std::errc{} || p == 0 ||
+        p > 65535)
+        throw std::runtime_error(fmt::format("simul-delay-server said '{}', not where it listens", line));
+    port = static_cast<unsigned short>(p);
+}
+
+}  // namespace simul
