@@ -6,6 +6,8 @@
 #include "bench/workloads/registry.hpp"
 #include "models/model.hpp"
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,29 +24,38 @@ inline case_result run(const workload& w, std::vector<std::pair<std::string, std
     return run_case(case_spec{&w, params(std::move(p)), parse_model(model), a});
 }
 
-// Small sizes of each registered workload, so the sweep of all models is quick.
-inline std::vector<std::pair<std::string, std::int64_t>> small_params(const workload& w) {
+// Each parameter's smoke value (param_spec::smoke): small sizes, so that a
+// sweep of every model is quick. A new workload's own values serve.
+inline std::vector<std::pair<std::string, std::int64_t>> smoke_params(const workload& w) {
     std::vector<std::pair<std::string, std::int64_t>> out;
-    for (const auto& spec : w.params()) {
-        std::int64_t v = spec.quick.front();
-        if (spec.name == "tasks") v = 12;
-        if (spec.name == "wait_ms") v = 5;
-        if (spec.name == "boards") v = 5;
-        if (spec.name == "moves") v = 3;
-        if (spec.name == "think_us") v = 100;
-        if (spec.name == "reply_us") v = 1000;
-        if (spec.name == "delay_ms") v = 5;
-        if (spec.name == "bytes") v = 256;
-        // serve: one connection at 40 req/s for 1 s is within every model's
-        // reach (sequential serves one keep-alive connection at a time).
-        if (spec.name == "conns") v = 1;
-        if (spec.name == "rate") v = 40;
-        if (spec.name == "duration_s") v = 1;
-        if (spec.name == "files") v = 8;
-        if (spec.name == "file_kib") v = 256;
-        out.emplace_back(spec.name, v);
-    }
+    for (const auto& spec : w.params()) out.emplace_back(spec.name, spec.smoke_value());
     return out;
+}
+
+// The cross-model check every workload must pass, at its smoke values: every
+// model completes every task, with the sequential run's checksum, and no
+// faster than the nominal ideal (chess's reported one uses the thinking's
+// typical cost, which a lucky run may beat). In a burst and, for a workload
+// with rate cases, at a rate.
+inline void expect_one_checksum_under_every_model(const workload& w) {
+    const auto p = smoke_params(w);
+    const auto reference = run(w, p, "sequential");
+    ASSERT_EQ(reference.failed, 0u) << reference.label;
+    ASSERT_GE(reference.tasks, w.task_count(params(p)));  // serve counts requests, not connections
+    ASSERT_NE(reference.checksum, 0u);
+    std::vector<arrival> arrivals = {arrival{}};
+    if (!w.count_param().empty() && w.service_s(params(p)) > 0)
+        arrivals.push_back(arrival{arrival::kind::rate, 2 * w.task_count(params(p)) / w.service_s(params(p))});
+    for (const auto& m : every_model())
+        for (const arrival& a : arrivals) {
+            SCOPED_TRACE(m.name() + a.name());
+            const case_spec c{&w, params(p), m, a};
+            const auto r = run_case(c);
+            EXPECT_EQ(r.failed, 0u) << r.label;
+            EXPECT_EQ(r.tasks, reference.tasks);
+            EXPECT_EQ(r.checksum, reference.checksum);
+            EXPECT_GE(r.makespan_s, c.ideal_s() * 0.999) << "faster than the physical limit";
+        }
 }
 
 }  // namespace simul::testing

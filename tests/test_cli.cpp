@@ -150,7 +150,7 @@ TEST(Cli, JsonHasEveryCounterForEveryCaseAndTheContext) {
 
     // The sweep as simul-bench made it: each case's task count.
     std::map<std::string, std::size_t> task_count;
-    for (const auto& c : simul::make_cases(options_of(sweep))) task_count[c.name()] = c.tasks();
+    for (const auto& c : simul::make_cases(options_of(sweep))) task_count[c.name()] = c.task_count();
 
     // Every workload under sequential, thread_per_task, thread_pool:2 (where
     // it has at least 2 tasks) and coroutine_loop, none skipped or failed.

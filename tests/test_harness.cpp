@@ -46,11 +46,21 @@ namespace {
 // A workload that throws from the step it is told to.
 enum class step { none, prepare, on_start, on_end, task_memory };
 
-class one_task final : public task_source {
+class one_task final : public prepared_tasks {
 public:
+    explicit one_task(step s) : step_(s) {}
     std::size_t size() const override { return 1; }
     std::uint64_t blocking(std::size_t) override { return 1; }
     awaitable<std::uint64_t> async(std::size_t) override { co_return 1; }
+    void on_start() override {
+        if (step_ == step::on_start) throw std::runtime_error("cannot start simul-load");
+    }
+    void on_end(case_result&) override {
+        if (step_ == step::on_end) throw std::runtime_error("simul-load was killed by signal 9");
+    }
+
+private:
+    step step_;
 };
 
 class throwing_workload final : public workload {
@@ -58,19 +68,14 @@ public:
     explicit throwing_workload(step s) : step_(s) {}
     std::string_view name() const override { return "throwing"; }
     std::string_view description() const override { return "test-only: throws from one step"; }
-    std::vector<param_spec> params() const override { return {{"tasks", "tasks", {1}, {1}}}; }
-    std::size_t tasks(const simul::params&) const override { return 1; }
+    std::vector<param_spec> params() const override {
+        return {{.name = "tasks", .help = "tasks", .quick = {1}, .full = {1}, .counts_tasks = true}};
+    }
     double ideal_s(const simul::params&, const model_shape&) const override { return 0; }
-    std::unique_ptr<task_source> prepare(const simul::params&) const override {
+    std::unique_ptr<prepared_tasks> prepare(const simul::params&) const override {
         if (step_ == step::prepare) throw std::runtime_error("no data set");
         if (step_ == step::task_memory) throw std::bad_alloc();
-        return std::make_unique<one_task>();
-    }
-    void on_start(task_source&) const override {
-        if (step_ == step::on_start) throw std::runtime_error("cannot start simul-load");
-    }
-    void on_end(task_source&, case_result&) const override {
-        if (step_ == step::on_end) throw std::runtime_error("simul-load was killed by signal 9");
+        return std::make_unique<one_task>(step_);
     }
 
 private:

@@ -22,11 +22,11 @@ namespace {
 TEST(Loops, EveryWorkloadGivesTheSameChecksumOnOneLoopAndOnMany) {
     for (const workload* w : all_workloads()) {
         SCOPED_TRACE(std::string(w->name()));
-        const auto one = run(*w, small_params(*w), "coroutine_loop");
+        const auto one = run(*w, smoke_params(*w), "coroutine_loop");
         ASSERT_EQ(one.failed, 0u) << one.label;
         for (const char* many : {"coroutine_loop:2", "shared_loop:2", "coroutine_loop:3", "shared_loop:3"}) {
             SCOPED_TRACE(many);
-            const auto r = run(*w, small_params(*w), many);
+            const auto r = run(*w, smoke_params(*w), many);
             EXPECT_EQ(r.failed, 0u) << r.label;
             EXPECT_EQ(r.tasks, one.tasks);
             EXPECT_EQ(r.checksum, one.checksum);
@@ -107,7 +107,7 @@ TEST(Loops, WhatALoopThreadThrowsStopsEveryLoopAndIsTheCasesFailure) {
 // are retried, so every task of file_read completes.
 TEST(Loops, ARefusedIoUringSubmitIsRetriedOnEveryLoopModel) {
     const workload& w = *find_workload("file_read");
-    auto p = small_params(w);
+    auto p = smoke_params(w);
     for (auto& [k, v] : p)
         if (k == "io") v = 0;  // native: the loop's own io_uring
     for (const char* m : {"coroutine_loop", "coroutine_loop:2", "shared_loop:2"}) {

@@ -25,22 +25,7 @@ TEST(Models, EveryWorkloadCompletesWithTheSameChecksumUnderEveryModel) {
     for (const workload* w : all_workloads()) {
         SCOPED_TRACE(std::string(w->name()));
         covered += (covered.empty() ? "" : ", ") + std::string(w->name());
-        const auto p = small_params(*w);
-        const auto reference = run(*w, p, "sequential");
-        ASSERT_EQ(reference.failed, 0u) << reference.label;
-        ASSERT_GE(reference.tasks, w->tasks(params(p)));  // serve counts requests, not connections
-        ASSERT_NE(reference.checksum, 0u);
-        for (const auto& m : every_model()) {
-            SCOPED_TRACE(m.name());
-            const case_spec c{w, params(p), m, {}};
-            const auto r = run_case(c);
-            EXPECT_EQ(r.failed, 0u) << r.label;
-            EXPECT_EQ(r.tasks, reference.tasks);
-            EXPECT_EQ(r.checksum, reference.checksum);
-            // The nominal ideal: chess's reported one uses the thinking's
-            // typical cost, which a lucky run may beat.
-            EXPECT_GE(r.makespan_s, c.ideal_s() * 0.999) << "faster than the physical limit";
-        }
+        expect_one_checksum_under_every_model(*w);
     }
     // Named in the output, so a run shows which workloads it checked.
     RecordProperty("workloads", covered);
@@ -83,7 +68,7 @@ TEST(Models, ChessSequentialPlaysEveryMoveOneBoardAfterAnother) {
 // without knowing it, which is what adding a workload relies on. Each task
 // records how many tasks run at once, so the test can see each model's
 // concurrency.
-class probe_tasks final : public task_source {
+class probe_tasks final : public prepared_tasks {
 public:
     explicit probe_tasks(std::size_t n) : n_(n) {}
     std::size_t size() const override { return n_; }
@@ -121,13 +106,12 @@ class probe_workload final : public workload {
 public:
     std::string_view name() const override { return "probe"; }
     std::string_view description() const override { return "test-only: tasks that count their overlap"; }
-    std::vector<param_spec> params() const override { return {{"tasks", "tasks", {30}, {30}}}; }
-    std::size_t tasks(const simul::params& p) const override { return std::size_t(p["tasks"]); }
-    double ideal_s(const simul::params& p, const model_shape& s) const override {
-        return std::ceil(double(p["tasks"]) / s.concurrency) * 0.030;
+    std::vector<param_spec> params() const override {
+        return {{.name = "tasks", .help = "tasks", .quick = {30}, .full = {30}, .counts_tasks = true}};
     }
-    std::unique_ptr<task_source> prepare(const simul::params& p) const override {
-        return std::make_unique<probe_tasks>(tasks(p));
+    double service_s(const simul::params&) const override { return 0.030; }
+    std::unique_ptr<prepared_tasks> prepare(const simul::params& p) const override {
+        return std::make_unique<probe_tasks>(task_count(p));
     }
 };
 

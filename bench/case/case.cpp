@@ -16,26 +16,26 @@ namespace simul {
 
 case_spec::case_spec(const workload* w, simul::params p, model_spec m, simul::arrival a)
     : work(w), params(std::move(p)), model(std::move(m)), arrival(a) {
-    if (work != nullptr) work->check(params);
+    if (work != nullptr) work->refuse_bad_params(params);
 }
 
 std::string case_spec::name() const {
     return fmt::format("{}/{}/{}{}", work->name(), model.name(), params.name(), arrival.name());
 }
 
-double case_spec::ideal_s(const task_source* prepared) const {
-    const auto shape = model.shape(tasks());
-    const double burst = prepared != nullptr ? work->ideal_s_measured(params, shape, *prepared)
-                                             : work->ideal_s(params, shape);
+double case_spec::ideal_s(const prepared_tasks* prepared) const {
+    const auto shape = model.shape(task_count());
+    const auto measured = prepared != nullptr ? prepared->measured_ideal_s(shape) : std::nullopt;
+    const double burst = measured ? *measured : work->ideal_s(params, shape);
     if (arrival.how == arrival::kind::burst) return burst;
-    const double last_arrival = double(tasks() - 1) / arrival.per_second;
+    const double last_arrival = double(task_count() - 1) / arrival.per_second;
     return std::max(burst, last_arrival + work->service_s(params));
 }
 
 double case_spec::predicted_s() const {
     const double ideal = ideal_s(), cap = capacity();
     if (arrival.how == arrival::kind::burst || cap <= 0) return ideal;
-    return std::max(ideal, double(tasks()) / cap + work->service_s(params));
+    return std::max(ideal, double(task_count()) / cap + work->service_s(params));
 }
 
 namespace {
@@ -68,8 +68,8 @@ double thread_cap() {
 }  // namespace
 
 double case_spec::memory_bytes() const {
-    const double n = double(tasks());
-    double in_flight = std::min(n, model.shape(tasks()).concurrency);
+    const double n = double(task_count());
+    double in_flight = work->in_flight(params, model.shape(task_count()));
     if (!model.runs_async()) in_flight = std::min(in_flight, thread_cap());
     // At a rate the model keeps up with, only rate × service are in flight.
     if (arrival.how != arrival::kind::burst)
@@ -130,7 +130,7 @@ void summarize(const trace& tr, case_result& r) {
 // Runs a case; each step's exceptions become a case_error that says which
 // step failed.
 case_result run_steps(const case_spec& c, const progress_sink& progress, const trace_sink& on_trace) {
-    std::unique_ptr<task_source> tasks;
+    std::unique_ptr<prepared_tasks> tasks;
     try {
         tasks = c.work->prepare(c.params);
     } catch (const std::exception& e) {
@@ -139,7 +139,7 @@ case_result run_steps(const case_spec& c, const progress_sink& progress, const t
     trace tr(tasks->size());
     c.arrival.schedule(tr);
     scheduled_arrivals scheduled(tr);
-    arrivals* own = c.work->own_arrivals(*tasks);
+    arrivals* own = tasks->own_arrivals();
     arrivals& arrive = own != nullptr ? *own : scheduled;
 
     const std::string name = c.name();
@@ -160,7 +160,7 @@ case_result run_steps(const case_spec& c, const progress_sink& progress, const t
     const auto t0 = clock::now();
     tr.start(t0);
     try {
-        c.work->on_start(*tasks);
+        tasks->on_start();
     } catch (const std::exception& e) {
         throw case_error(fmt::format("start failed: {}", e.what()));
     }
@@ -185,7 +185,7 @@ case_result run_steps(const case_spec& c, const progress_sink& progress, const t
     r.efficiency = r.makespan_s > 0 ? r.ideal_s / r.makespan_s : 0;
     r.label = !limit.empty() ? limit : r.failed > 0 ? fmt::format("{} failed: {}", r.failed, tr.first_error()) : "";
     try {
-        c.work->on_end(*tasks, r);
+        tasks->on_end(r);
     } catch (const std::exception& e) {
         throw case_error(fmt::format("collecting the results failed: {}", e.what()));
     }

@@ -19,7 +19,7 @@ namespace simul {
 
 struct case_spec {
     case_spec() = default;
-    // Checks the parameters (workload::check): values no case can run with
+    // Checks the parameters (workload::refuse_bad_params): values no case can run with
     // are a usage error when the sweep is made, not a failure of every case.
     case_spec(const workload* w, simul::params p, model_spec m, simul::arrival a = {});
 
@@ -31,12 +31,12 @@ struct case_spec {
     // "<workload>/<model>/<param>:<value>/...", e.g. sleep/thread_pool:24/tasks:1000/wait_ms:100,
     // then the arrival for rate cases: .../arrival:rate/rate:1000
     std::string name() const;
-    std::size_t tasks() const { return work->tasks(params); }
+    std::size_t task_count() const { return work->task_count(params); }
     // The physical limit; for rate arrivals no earlier than the last arrival
     // plus one task's service. With the prepared tasks, from what their
-    // calibrated work costs now (workload::ideal_s_measured).
-    double ideal_s(const task_source* prepared = nullptr) const;
-    double capacity() const { return simul::capacity(*work, params, model.shape(tasks())); }
+    // calibrated work costs now (prepared_tasks::measured_ideal_s).
+    double ideal_s(const prepared_tasks* prepared = nullptr) const;
+    double capacity() const { return simul::capacity(*work, params, model.shape(task_count())); }
     // What the budget is checked against: the ideal, or, for a rate above
     // the model's capacity, the time to work off the backlog.
     double predicted_s() const;

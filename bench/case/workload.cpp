@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -30,11 +31,42 @@ std::string params::name() const {
     return out;
 }
 
+namespace {
+
+// The name of the parameter that counts tasks; a workload without one is a
+// programming error, caught by the registry's test.
+std::string counting_param(const workload& w) {
+    for (const auto& spec : w.params())
+        if (spec.counts_tasks) return spec.name;
+    throw std::logic_error(fmt::format("workload {}: no parameter is marked counts_tasks", w.name()));
+}
+
+}  // namespace
+
+std::size_t workload::task_count(const simul::params& p) const { return std::size_t(p[counting_param(*this)]); }
+
+std::string workload::count_param() const { return own_arrivals() ? std::string() : counting_param(*this); }
+
+double workload::in_flight(const simul::params& p, const model_shape& shape) const {
+    return std::min({shape.concurrency, max_in_flight(p), double(task_count(p))});
+}
+
+double workload::ideal_s(const simul::params& p, const model_shape& shape) const {
+    const double n = double(task_count(p));
+    const double waves = std::ceil(n / std::min(shape.concurrency, max_in_flight(p)));
+    return std::max(waves * service_s(p), n * cpu_s(p) / shape.cpu_parallelism);
+}
+
+std::size_t workload::descriptors(const simul::params& p, const model_shape& shape) const {
+    return descriptors_per_task() * std::size_t(in_flight(p, shape));
+}
+
 double capacity(const workload& w, const params& p, const model_shape& shape) {
     double cap = std::numeric_limits<double>::infinity();
     const double service = w.service_s(p), cpu = w.cpu_s(p);
-    const bool bounded = shape.concurrency < double(w.tasks(p));  // a pool, or sequential
-    if (service > 0 && bounded) cap = shape.concurrency / service;
+    const double concurrency = std::min(shape.concurrency, w.max_in_flight(p));
+    const bool bounded = concurrency < double(w.task_count(p));  // a pool, sequential, or the workload's own bound
+    if (service > 0 && bounded) cap = concurrency / service;
     if (cpu > 0) cap = std::min(cap, shape.cpu_parallelism / cpu);
     return std::isinf(cap) ? 0 : cap;
 }

@@ -18,7 +18,9 @@ const char* const usage_text = R"(usage: simul-bench [options] [Google Benchmark
 Runs the same IO-bound workloads under different concurrency models.
 
 options:
-  --scale=quick|full     parameter grid to sweep (default: quick)
+  --scale=quick|full|smoke
+                         parameter grid to sweep (default: quick); smoke:
+                         each parameter's one small value, no rate sweep
   --models=LIST          comma-separated models, e.g. sequential,thread_pool:24
                          (known: sequential, thread_per_task, thread_pool:P,
                          coroutine_loop, coroutine_loop:P, shared_loop:P;
@@ -151,9 +153,9 @@ options parse_args(int& argc, char** argv) {
         } else if (arg == "--list") {
             opt.list = true;
         } else if (take(arg, "--scale", v)) {
-            if (v != "quick" && v != "full")
-                throw usage_error(fmt::format("--scale: '{}' is not quick or full", v));
-            opt.scale = v == "quick" ? scale::quick : scale::full;
+            if (v != "quick" && v != "full" && v != "smoke")
+                throw usage_error(fmt::format("--scale: '{}' is not quick, full or smoke", v));
+            opt.scale = v == "quick" ? scale::quick : v == "full" ? scale::full : scale::smoke;
         } else if (take(arg, "--budget", v)) {
             opt.budget_s = in_range(v, "--budget", 0.001, 1e6);
         } else if (take(arg, "--models", v)) {
@@ -305,11 +307,17 @@ std::vector<value_set> product(const std::vector<std::vector<std::int64_t>>& per
     return grid;
 }
 
+// A parameter's values at a scale.
+std::vector<std::int64_t> grid_of(const param_spec& spec, simul::scale scale) {
+    if (scale == scale::smoke) return {spec.smoke_value()};
+    return scale == scale::quick ? spec.quick : spec.full;
+}
+
 // The values swept for each parameter: the scale's grid, or --set's.
 std::vector<std::vector<std::int64_t>> grid_values(const std::vector<param_spec>& specs, const options& opt) {
     std::vector<std::vector<std::int64_t>> out;
     for (const auto& spec : specs) {
-        out.push_back(opt.scale == scale::quick ? spec.quick : spec.full);
+        out.push_back(grid_of(spec, opt.scale));
         for (const auto& [name, texts] : opt.overrides)
             if (name == spec.name) out.back() = resolve(spec, texts);
     }
@@ -325,12 +333,11 @@ void emit(std::vector<case_spec>& cases, const workload* w, const std::vector<pa
     for (std::size_t i = 0; i < specs.size(); ++i) {
         kv.emplace_back(specs[i].name, values[i]);
         texts.push_back(specs[i].text(values[i]));
-        const auto& first = opt.scale == scale::quick ? specs[i].quick : specs[i].full;
-        async_variant = async_variant || (specs[i].async_only && values[i] != first.front());
+        async_variant = async_variant || (specs[i].async_only && values[i] != grid_of(specs[i], opt.scale).front());
     }
     const params p(std::move(kv), std::move(texts));
     for (const auto& m : models) {
-        if (opt.models.empty() && m.threads > 0 && std::size_t(m.threads) > w->tasks(p)) continue;
+        if (opt.models.empty() && m.threads > 0 && std::size_t(m.threads) > w->task_count(p)) continue;
         if (async_variant && !m.runs_async()) continue;
         cases.push_back({w, p, m, a});
     }
@@ -360,6 +367,7 @@ std::vector<case_spec> make_cases(const options& opt) {
         if (duration > 0) per_param[counted] = {0};  // set from each rate below
         std::vector<value_set> bases = product(per_param);
         if (rates.empty()) {
+            if (opt.scale == scale::smoke) continue;  // no rate sweep: the smoke run is one small case each
             const auto sweep = w->default_rates(opt.scale == scale::quick);
             if (sweep.rates.empty()) continue;
             rates = sweep.rates;

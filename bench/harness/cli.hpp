@@ -15,7 +15,7 @@
 
 namespace simul {
 
-enum class scale { quick, full };
+enum class scale { quick, full, smoke };
 
 struct options {
     simul::scale scale = scale::quick;
@@ -41,7 +41,7 @@ struct options {
     std::string out_path;        // --benchmark_out; empty: none
     std::string out_format = "json";  // --benchmark_out_format
 
-    double budget() const { return budget_s > 0 ? budget_s : scale == scale::quick ? 6.0 : 120.0; }
+    double budget() const { return budget_s > 0 ? budget_s : scale == scale::full ? 120.0 : 6.0; }
 };
 
 // Takes simul's flags out of argv (so Google Benchmark sees only its own) and

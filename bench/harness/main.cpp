@@ -55,13 +55,13 @@ std::string skip_reason(const case_spec& c, double budget, std::uint64_t fd_limi
                            c.predicted_s(), budget);
     }
     // Headroom for the process's own descriptors (stdio, epoll, pipes).
-    const std::size_t fds = c.work->descriptors(c.params, c.model.shape(c.tasks())) + 64;
+    const std::size_t fds = c.work->descriptors(c.params, c.model.shape(c.task_count())) + 64;
     if (fds > fd_limit)
         return fmt::format("skipped: needs about {} file descriptors at once; RLIMIT_NOFILE is {} (raise it: "
                            "ulimit -n)", fds, fd_limit);
     if (over_memory(c))
         return fmt::format("skipped: needs at least {:.3g} MiB for {} tasks; only {:.0f} MiB of memory is "
-                           "available (MemAvailable)", c.memory_bytes() / 1048576, c.tasks(),
+                           "available (MemAvailable)", c.memory_bytes() / 1048576, c.task_count(),
                            double(available_memory_bytes()) / 1048576);
     return {};
 }

@@ -7,7 +7,6 @@
 //   moving from board to board:     B × M × C       = 24 × 30 × .5 ms = 0.36 s (1 h)
 // A task is one board's whole game.
 
-#include "bench/case/result.hpp"
 #include "bench/case/workload.hpp"
 #include "support/mix64.hpp"
 
@@ -17,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <thread>
 
 namespace asio = boost::asio;
@@ -66,18 +66,36 @@ double time_think_us(std::uint64_t steps) {
     return best + (sink == 42 ? 1e-9 : 0);  // use sink so the loop stays
 }
 
-class chess_games final : public task_source {
+// Boards go in waves of `concurrency`, each wave a whole game long; and all
+// thinking, B × M × C, must fit on the CPUs the model can use, after which
+// the last move's reply still takes W (every game ends with one).
+double exhibition_ideal_s(const simul::params& p, const model_shape& shape, double think_us) {
+    const double game_s = double(p["moves"]) * (think_us + double(p["reply_us"])) / 1e6;
+    const double think_s = double(p["boards"] * p["moves"]) * think_us / 1e6;
+    const double waves = std::ceil(double(p["boards"]) / shape.concurrency);
+    return std::max(waves * game_s, think_s / shape.cpu_parallelism + double(p["reply_us"]) / 1e6);
+}
+
+class chess_games final : public prepared_tasks {
 public:
-    chess_games(std::size_t boards, std::int64_t moves, std::int64_t think_us, std::int64_t reply_us)
-        : boards_(boards),
-          moves_(moves),
-          think_steps_(std::uint64_t(std::llround(double(think_us) * steps_per_us()))),
+    explicit chess_games(const simul::params& p)
+        : p_(p),
+          boards_(std::size_t(p["boards"])),
+          moves_(p["moves"]),
+          think_steps_(std::uint64_t(std::llround(double(p["think_us"]) * steps_per_us()))),
           think_us_measured_(time_think_us(think_steps_)),
-          reply_(reply_us) {}
+          reply_(p["reply_us"]) {}
 
     std::size_t size() const override { return boards_; }
-    double think_us_measured() const { return think_us_measured_; }
-    std::uint64_t think_steps() const { return think_steps_; }
+
+    std::optional<double> measured_ideal_s(const model_shape& shape) const override {
+        return exhibition_ideal_s(p_, shape, think_us_measured_);
+    }
+
+    void on_end(case_result& r) override {
+        r.extra.emplace_back("think_us_measured", think_us_measured_);
+        r.extra.emplace_back("think_steps", double(think_steps_));  // what a bare program must think
+    }
 
     std::uint64_t blocking(std::size_t board) override {
         std::uint64_t position = mix64(board);
@@ -100,22 +118,13 @@ public:
     }
 
 private:
+    simul::params p_;
     std::size_t boards_;
     std::int64_t moves_;
     std::uint64_t think_steps_;
     double think_us_measured_;
     std::chrono::microseconds reply_;
 };
-
-// Boards go in waves of `concurrency`, each wave a whole game long; and all
-// thinking, B × M × C, must fit on the CPUs the model can use, after which
-// the last move's reply still takes W (every game ends with one).
-double exhibition_ideal_s(const simul::params& p, const model_shape& shape, double think_us) {
-    const double game_s = double(p["moves"]) * (think_us + double(p["reply_us"])) / 1e6;
-    const double think_s = double(p["boards"] * p["moves"]) * think_us / 1e6;
-    const double waves = std::ceil(double(p["boards"]) / shape.concurrency);
-    return std::max(waves * game_s, think_s / shape.cpu_parallelism + double(p["reply_us"]) / 1e6);
-}
 
 class chess_workload_t final : public workload {
 public:
@@ -126,45 +135,33 @@ public:
 
     std::vector<param_spec> params() const override {
         return {
-            {"boards", "boards B (one task per board)", {24}, {6, 24, 96}},
-            {"moves", "move pairs M per board", {30}, {30}},
-            {"think_us", "the master's thinking C per move, CPU work", {500}, {500}},
-            {"reply_us", "the opponent's reply W per move, a wait", {5500}, {5500}},
+            {.name = "boards", .help = "boards B (one task per board)", .quick = {24}, .full = {6, 24, 96},
+             .smoke = 5, .counts_tasks = true},
+            {.name = "moves", .help = "move pairs M per board", .quick = {30}, .full = {30}, .smoke = 3},
+            {.name = "think_us", .help = "the master's thinking C per move, CPU work", .quick = {500},
+             .full = {500}, .smoke = 100},
+            {.name = "reply_us", .help = "the opponent's reply W per move, a wait", .quick = {5500},
+             .full = {5500}, .smoke = 1000},
         };
     }
 
-    std::size_t tasks(const simul::params& p) const override { return std::size_t(p["boards"]); }
-
+    // The nominal ideal; a case reports the measured one (chess_games).
     double ideal_s(const simul::params& p, const model_shape& shape) const override {
         return exhibition_ideal_s(p, shape, double(p["think_us"]));
     }
-    double ideal_s_measured(const simul::params& p, const model_shape& shape,
-                            const task_source& prepared) const override {
-        return exhibition_ideal_s(p, shape, static_cast<const chess_games&>(prepared).think_us_measured());
-    }
 
-    std::string_view count_param() const override { return "boards"; }
     double service_s(const simul::params& p) const override {
         return double(p["moves"]) * double(p["think_us"] + p["reply_us"]) / 1e6;
     }
     double cpu_s(const simul::params& p) const override { return double(p["moves"] * p["think_us"]) / 1e6; }
 
-    std::unique_ptr<task_source> prepare(const simul::params& p) const override {
-        return std::make_unique<chess_games>(tasks(p), p["moves"], p["think_us"], p["reply_us"]);
-    }
-
-    void on_end(task_source& tasks, case_result& r) const override {
-        const auto& games = static_cast<const chess_games&>(tasks);
-        r.extra.emplace_back("think_us_measured", games.think_us_measured());
-        r.extra.emplace_back("think_steps", double(games.think_steps()));  // what a bare program must think
+    std::unique_ptr<prepared_tasks> prepare(const simul::params& p) const override {
+        return std::make_unique<chess_games>(p);
     }
 };
 
 }  // namespace
 
-const workload& chess_workload() {
-    static const chess_workload_t w;
-    return w;
-}
+const workload& chess_workload() { return the_workload<chess_workload_t>(); }
 
 }  // namespace simul

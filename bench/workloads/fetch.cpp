@@ -16,7 +16,6 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
-#include <cmath>
 #include <stdexcept>
 #include <vector>
 
@@ -28,7 +27,7 @@ using asio::ip::tcp;
 namespace simul {
 namespace {
 
-class fetch_tasks final : public task_source {
+class fetch_tasks final : public prepared_tasks {
 public:
     fetch_tasks(std::size_t n, std::int64_t delay_ms, std::int64_t bytes)
         : delay_ms_(delay_ms), bytes_(bytes), server_at_(asio::ip::make_address_v4("127.0.0.1"), server_.port),
@@ -108,25 +107,15 @@ public:
 
     std::vector<param_spec> params() const override {
         return {
-            {"tasks", "number of requests N, one connection each", {10, 100, 1000}, {10, 100, 1000, 10000}},
-            {"delay_ms", "the server's delay D per request", {50}, {50}},
-            {"bytes", "response body size", {1024}, {1024, 65536}},
+            {.name = "tasks", .help = "number of requests N, one connection each", .quick = {10, 100, 1000},
+             .full = {10, 100, 1000, 10000}, .smoke = 12, .counts_tasks = true},
+            {.name = "delay_ms", .help = "the server's delay D per request", .quick = {50}, .full = {50}, .smoke = 5},
+            {.name = "bytes", .help = "response body size", .quick = {1024}, .full = {1024, 65536}, .smoke = 256},
         };
     }
 
-    std::size_t tasks(const simul::params& p) const override { return std::size_t(p["tasks"]); }
-
-    // Waves of `concurrency` requests, each one server delay long.
-    double ideal_s(const simul::params& p, const model_shape& shape) const override {
-        return std::ceil(double(p["tasks"]) / shape.concurrency) * double(p["delay_ms"]) / 1e3;
-    }
-
-    std::size_t descriptors(const simul::params& p, const model_shape& shape) const override {
-        return std::size_t(std::min(double(p["tasks"]), shape.concurrency));  // one socket per request in flight
-    }
-
-    std::string_view count_param() const override { return "tasks"; }
     double service_s(const simul::params& p) const override { return double(p["delay_ms"]) / 1e3; }
+    std::size_t descriptors_per_task() const override { return 1; }  // its socket
 
     // 50 ms requests from 10 to 1,000 new connections/s: past sequential's
     // capacity (20/s) and the small pool's (40/s). The quick sweep takes
@@ -136,16 +125,13 @@ public:
         return {{}, {10, 30, 100, 300, 1000, 3000}, 2};
     }
 
-    std::unique_ptr<task_source> prepare(const simul::params& p) const override {
-        return std::make_unique<fetch_tasks>(tasks(p), p["delay_ms"], p["bytes"]);
+    std::unique_ptr<prepared_tasks> prepare(const simul::params& p) const override {
+        return std::make_unique<fetch_tasks>(task_count(p), p["delay_ms"], p["bytes"]);
     }
 };
 
 }  // namespace
 
-const workload& fetch_workload() {
-    static const fetch_workload_t w;
-    return w;
-}
+const workload& fetch_workload() { return the_workload<fetch_workload_t>(); }
 
 }  // namespace simul

@@ -15,7 +15,6 @@
 // its teardown; the label says where each ran, or that nothing was pinned.
 
 #include "bench/net/accept.hpp"
-#include "bench/case/result.hpp"
 #include "bench/net/helper.hpp"
 #include "bench/net/pinning.hpp"
 #include "bench/case/workload.hpp"
@@ -31,7 +30,7 @@ namespace {
 // How long after its scheduled time a request counts as timed out.
 constexpr std::int64_t request_timeout_ms = 2000;
 
-class serve_case final : public task_source {
+class serve_case final : public prepared_tasks {
 public:
     explicit serve_case(const simul::params& p)
         : server_(std::size_t(p["conns"])), p_(p), split_(cpu_split::choose()) {
@@ -43,9 +42,9 @@ public:
     std::uint64_t blocking(std::size_t i) override { return server_.blocking(i); }
     awaitable<std::uint64_t> async(std::size_t i) override { return server_.async(i); }
 
-    arrivals& accepted() { return server_.accepted(); }
+    arrivals* own_arrivals() override { return &server_.accepted(); }
 
-    void start_load() {
+    void on_start() override {
         // Connections that have not come once the load is over never will.
         server_.accept_until(clock::now() + std::chrono::seconds(p_["duration_s"]) +
                              std::chrono::milliseconds(request_timeout_ms) + std::chrono::seconds(5));
@@ -62,7 +61,7 @@ public:
     }
 
     // The load generator's side of the case replaces the per-task figures.
-    void amend(case_result& r) {
+    void on_end(case_result& r) override {
         const auto report = boost::json::parse(
             load_->wait_output(std::chrono::seconds(p_["duration_s"]) + std::chrono::seconds(30)));
         const auto& o = report.as_object();
@@ -104,39 +103,38 @@ public:
     }
 
     std::vector<param_spec> params() const override {
+        // smoke: one connection at 40 req/s for 1 s is within every model's
+        // reach (sequential serves one keep-alive connection at a time).
         return {
-            {"conns", "keep-alive connections C (one task each)", {50}, {50, 1000}},
-            {"rate", "offered requests per second R", {200, 2000}, {200, 1000, 2000, 4000}},
-            {"delay_ms", "backend work per request D, a wait", {10}, {10}},
-            {"bytes", "response body size", {1024}, {1024}},
-            {"duration_s", "seconds of load T (quick: 2, so that each case runs in several rounds)", {2}, {5}},
+            {.name = "conns", .help = "keep-alive connections C (one task each)", .quick = {50}, .full = {50, 1000},
+             .smoke = 1, .counts_tasks = true},
+            {.name = "rate", .help = "offered requests per second R", .quick = {200, 2000},
+             .full = {200, 1000, 2000, 4000}, .smoke = 40},
+            {.name = "delay_ms", .help = "backend work per request D, a wait", .quick = {10}, .full = {10}, .smoke = 5},
+            {.name = "bytes", .help = "response body size", .quick = {1024}, .full = {1024}, .smoke = 256},
+            {.name = "duration_s", .help = "seconds of load T (quick: 2, so that each case runs in several rounds)",
+             .quick = {2}, .full = {5}, .smoke = 1},
         };
     }
 
-    std::size_t tasks(const simul::params& p) const override { return std::size_t(p["conns"]); }
+    // Connections arrive when simul-load opens them, not on a schedule.
+    bool own_arrivals() const override { return true; }
 
     // The load lasts T whatever the model does (efficiency, though, is the
-    // achieved ÷ offered rate; see amend()).
+    // achieved ÷ offered rate; see serve_case::on_end).
     double ideal_s(const simul::params& p, const model_shape&) const override { return double(p["duration_s"]); }
 
     std::size_t descriptors(const simul::params& p, const model_shape&) const override {
         return std::size_t(p["conns"]) * 2;  // the connections, and room for reconnects
     }
 
-    std::unique_ptr<task_source> prepare(const simul::params& p) const override {
+    std::unique_ptr<prepared_tasks> prepare(const simul::params& p) const override {
         return std::make_unique<serve_case>(p);
     }
-
-    arrivals* own_arrivals(task_source& tasks) const override { return &static_cast<serve_case&>(tasks).accepted(); }
-    void on_start(task_source& tasks) const override { static_cast<serve_case&>(tasks).start_load(); }
-    void on_end(task_source& tasks, case_result& r) const override { static_cast<serve_case&>(tasks).amend(r); }
 };
 
 }  // namespace
 
-const workload& serve_workload() {
-    static const serve_workload_t w;
-    return w;
-}
+const workload& serve_workload() { return the_workload<serve_workload_t>(); }
 
 }  // namespace simul

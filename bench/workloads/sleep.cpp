@@ -4,22 +4,18 @@
 #include "bench/case/workload.hpp"
 #include "support/mix64.hpp"
 
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/this_coro.hpp>
 
-#include <cmath>
 #include <stdexcept>
 #include <thread>
-
-namespace asio = boost::asio;
 
 namespace simul {
 namespace {
 
-class sleep_tasks final : public task_source {
+class sleep_tasks final : public prepared_tasks {
 public:
     sleep_tasks(std::size_t n, std::chrono::milliseconds wait) : n_(n), wait_(wait) {}
-
     std::size_t size() const override { return n_; }
 
     std::uint64_t blocking(std::size_t i) override {
@@ -30,8 +26,8 @@ public:
 
     awaitable<std::uint64_t> async(std::size_t i) override {
         const auto begun = clock::now();
-        steady_timer timer(co_await asio::this_coro::executor, wait_);
-        co_await timer.async_wait(asio::deferred);
+        steady_timer timer(co_await boost::asio::this_coro::executor, wait_);
+        co_await timer.async_wait(boost::asio::deferred);
         co_return done(i, begun);
     }
 
@@ -41,7 +37,6 @@ private:
         if (clock::now() - begun < wait_) throw std::runtime_error("sleep: woke before the wait was over");
         return mix64(i);
     }
-
     std::size_t n_;
     std::chrono::milliseconds wait_;
 };
@@ -50,42 +45,27 @@ class sleep_workload_t final : public workload {
 public:
     std::string_view name() const override { return "sleep"; }
     std::string_view description() const override { return "N tasks, each waits D (sleep_for / steady_timer)"; }
-
     std::vector<param_spec> params() const override {
-        return {
-            {"tasks", "number of tasks N", {10, 100, 1000, 10000, 100000}, {10, 100, 1000, 10000, 100000, 1000000}},
-            {"wait_ms", "how long each task waits, D", {100}, {100}},
-        };
+        return {{.name = "tasks", .help = "number of tasks N", .quick = {10, 100, 1000, 10000, 100000},
+                 .full = {10, 100, 1000, 10000, 100000, 1000000}, .smoke = 12, .counts_tasks = true},
+                {.name = "wait_ms", .help = "how long each task waits, D", .quick = {100}, .full = {100}, .smoke = 5}};
     }
-
-    std::size_t tasks(const simul::params& p) const override { return std::size_t(p["tasks"]); }
-
-    // Waves of `concurrency` tasks, each wave one wait long.
-    double ideal_s(const simul::params& p, const model_shape& shape) const override {
-        return std::ceil(double(p["tasks"]) / shape.concurrency) * double(p["wait_ms"]) / 1e3;
-    }
-
-    std::string_view count_param() const override { return "tasks"; }
     double service_s(const simul::params& p) const override { return double(p["wait_ms"]) / 1e3; }
 
-    // 10 ms waits from 100 to 20,000 arrivals/s: past sequential's capacity
-    // (100/s) and the pools' (200/s, 2,400/s, 25,600/s). The quick sweep
-    // takes every other rung, so that each case can run in several rounds.
+    // 10 ms waits, past sequential's capacity (100/s) and the pools' (200/s,
+    // 2,400/s, 25,600/s); quick takes every other rung, for more rounds.
     rate_sweep default_rates(bool quick) const override {
         if (quick) return {{{"wait_ms", 10}}, {100, 1000, 10000}, 1};
         return {{{"wait_ms", 10}}, {100, 300, 1000, 3000, 10000, 20000, 50000}, 2};
     }
 
-    std::unique_ptr<task_source> prepare(const simul::params& p) const override {
-        return std::make_unique<sleep_tasks>(tasks(p), std::chrono::milliseconds(p["wait_ms"]));
+    std::unique_ptr<prepared_tasks> prepare(const simul::params& p) const override {
+        return std::make_unique<sleep_tasks>(task_count(p), std::chrono::milliseconds(p["wait_ms"]));
     }
 };
 
 }  // namespace
 
-const workload& sleep_workload() {
-    static const sleep_workload_t w;
-    return w;
-}
+const workload& sleep_workload() { return the_workload<sleep_workload_t>(); }
 
 }  // namespace simul

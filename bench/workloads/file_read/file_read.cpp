@@ -380,7 +380,7 @@ private:
     buffer_ptr buf_;
 };
 
-class file_tasks final : public task_source {
+class file_tasks final : public prepared_tasks {
 public:
     enum path_used { used_pread = 1, used_uring = 2, used_offload = 4 };
 
@@ -443,9 +443,20 @@ public:
         co_return check(i, sum);
     }
 
-    int paths() const { return paths_.load(); }
-    const std::string& uring_error() const { return uring_error_; }
-    std::size_t file_bytes() const { return set_.bytes; }
+    void on_end(case_result& r) override {
+        const int used = paths_.load();
+        r.extra = {{"io_uring", (used & used_uring) ? 1.0 : 0.0},
+                   {"offloaded", (used & used_offload) ? 1.0 : 0.0},
+                   // Only the files read whole count: a failed task's bytes
+                   // were not all read, and a case whose tasks all failed read
+                   // nothing (it reported the whole set's size as if read).
+                   {"mib_per_s", r.makespan_s > 0 ? double(r.tasks) * double(set_.bytes) / r.makespan_s / (1 << 20)
+                                                  : 0.0}};
+        std::string io = (used & used_uring) ? "io: io_uring" : (used & used_offload) ? "io: offload pool" : "io: pread";
+        if ((used & used_offload) && !uring_error_.empty())
+            io += fmt::format(" (io_uring unavailable: {})", uring_error_);
+        r.label = r.label.empty() ? io : fmt::format("{}; {}", io, r.label);
+    }
 
 private:
     int open_file(std::size_t i) const {
@@ -607,17 +618,17 @@ public:
 
     std::vector<param_spec> params() const override {
         return {
-            {"files", "files K (one task each)", {64}, {64, 1024}},
-            {"file_kib", "size of each file, KiB", {1024}, {64, 1024}},
-            {"chunk_kib", "bytes per read call, KiB", {64}, {64}},
-            {"cache", "page cache before the run: cold (evicted) or warm (read once)", {0, 1}, {0, 1}, {"cold", "warm"}},
-            {"direct", "1: O_DIRECT, bypassing the page cache", {0}, {0, 1}},
-            {"io", "the loop's reads: native (io_uring) or offload (a pread pool)", {0, 1}, {0, 1},
-             {"native", "offload"}, true},
+            {.name = "files", .help = "files K (one task each)", .quick = {64}, .full = {64, 1024}, .smoke = 8,
+             .counts_tasks = true},
+            {.name = "file_kib", .help = "size of each file, KiB", .quick = {1024}, .full = {64, 1024}, .smoke = 256},
+            {.name = "chunk_kib", .help = "bytes per read call, KiB", .quick = {64}, .full = {64}},
+            {.name = "cache", .help = "page cache before the run: cold (evicted) or warm (read once)",
+             .quick = {0, 1}, .full = {0, 1}, .choices = {"cold", "warm"}},
+            {.name = "direct", .help = "1: O_DIRECT, bypassing the page cache", .quick = {0}, .full = {0, 1}},
+            {.name = "io", .help = "the loop's reads: native (io_uring) or offload (a pread pool)", .quick = {0, 1},
+             .full = {0, 1}, .choices = {"native", "offload"}, .async_only = true},
         };
     }
-
-    std::size_t tasks(const simul::params& p) const override { return std::size_t(p["files"]); }
 
     double ideal_s(const simul::params& p, const model_shape& shape) const override {
         const double bytes = double(p["files"]) * double(p["file_kib"]) * 1024;
@@ -629,10 +640,9 @@ public:
     }
 
     // Rate cases only on request (--rate): a read's service time depends on
-    // the device, so no capacity is predicted.
-    std::string_view count_param() const override { return "files"; }
+    // the device, so no capacity is predicted (no service_s).
 
-    void check(const simul::params& p) const override {
+    void refuse_bad_params(const simul::params& p) const override {
         const auto bounded = [&](const char* name, std::int64_t most, const char* why) {
             if (p[name] > most)
                 throw usage_error(fmt::format("--set {}: {} is over {} ({})", name, p[name], most, why));
@@ -648,8 +658,8 @@ public:
         if (data_dir_chosen()) check_data_dir(data_dir());
     }
 
-    std::unique_ptr<task_source> prepare(const simul::params& p) const override {
-        check(p);  // also for callers that made no case_spec
+    std::unique_ptr<prepared_tasks> prepare(const simul::params& p) const override {
+        refuse_bad_params(p);  // also for callers that made no case_spec
         const std::size_t bytes = std::size_t(p["file_kib"]) * 1024, chunk = std::size_t(p["chunk_kib"]) * 1024;
         data_set d{data_dir() / "file_read" / fmt::format("{}x{}KiB", p["files"], p["file_kib"]),
                    std::size_t(p["files"]), bytes};
@@ -663,31 +673,10 @@ public:
         }
         return std::make_unique<file_tasks>(std::move(d), std::move(sums), chunk, p["direct"] == 1, p["io"] == 1);
     }
-
-    void on_end(task_source& tasks, case_result& r) const override {
-        const auto& t = static_cast<const file_tasks&>(tasks);
-        const int paths = t.paths();
-        r.extra = {{"io_uring", (paths & file_tasks::used_uring) ? 1.0 : 0.0},
-                   {"offloaded", (paths & file_tasks::used_offload) ? 1.0 : 0.0},
-                   // Only the files read whole count: a failed task's bytes
-                   // were not all read, and a case whose tasks all failed read
-                   // nothing (it reported the whole set's size as if read).
-                   {"mib_per_s", r.makespan_s > 0 ? double(r.tasks) * double(t.file_bytes()) / r.makespan_s / (1 << 20)
-                                                  : 0.0}};
-        std::string io = (paths & file_tasks::used_uring)      ? "io: io_uring"
-                         : (paths & file_tasks::used_offload) ? "io: offload pool"
-                                                                : "io: pread";
-        if ((paths & file_tasks::used_offload) && !t.uring_error().empty())
-            io += fmt::format(" (io_uring unavailable: {})", t.uring_error());
-        r.label = r.label.empty() ? io : fmt::format("{}; {}", io, r.label);
-    }
 };
 
 }  // namespace
 
-const workload& file_read_workload() {
-    static const file_read_workload_t w;
-    return w;
-}
+const workload& file_read_workload() { return the_workload<file_read_workload_t>(); }
 
 }  // namespace simul
