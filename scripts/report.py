@@ -22,8 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import anchors_report
 import baselines
-import anchors
 import simul_results as sr
 import simul_stats as stats
 import simul_style as style
@@ -731,7 +731,7 @@ def report(run, out_dir, traces_dir=None):
             lines += [f"- `{c.name}`: no value for {', '.join(sorted(c.missing))}" for c in holes]
             lines.append("")
     lines += baselines.report_section(Path(run.files[0]).resolve().parent)
-    lines += anchors.report_section(Path(run.files[0]).resolve().parent)  # anchors.json beside run.json
+    lines += anchors_report.report_section(Path(run.files[0]).resolve().parent)  # anchors.json beside run.json
     replace_atomically(out_dir / "REPORT.md", lambda tmp: Path(tmp).write_text("\n".join(lines), encoding="utf-8"))
     return out_dir / "REPORT.md", colors
 

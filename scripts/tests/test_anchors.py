@@ -20,12 +20,14 @@ BUILD = Path(os.environ.get("SIMUL_BUILD_DIR", SCRIPTS.parent / "build" / "relea
 sys.path.insert(0, str(SCRIPTS))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import anchors  # noqa: E402
+import anchors_files  # noqa: E402
+import anchors_report  # noqa: E402
+import anchors_serve  # noqa: E402
 from processes import check_interrupted, descendants  # noqa: E402
 
 have_build = pytest.mark.skipif(not (BUILD / "simul-serve").exists(), reason=f"no build in {BUILD}")
 have_nginx = pytest.mark.skipif(shutil.which("nginx") is None or shutil.which("wrk") is None
-                                or not anchors.ECHO_MODULE.exists(),
+                                or not anchors_serve.ECHO_MODULE.exists(),
                                 reason="nginx-light, libnginx-mod-http-echo and wrk (scripts/deps.sh) not installed")
 
 
@@ -172,28 +174,28 @@ def test_wrk_reports_are_read_in_any_unit():
   Non-2xx or 3xx responses: 4
 Requests/sec:   1000.50
 """
-    r = anchors.parse_wrk(text)
+    r = anchors_serve.parse_wrk(text)
     assert r == {"rps": 1000.5, "p99_ms": 1200.0, "errors": 9}
 
 
 def test_fio_jobs_share_the_files_out_and_match_the_cache_state(tmp_path):
     names = [f"f{i:05}.dat" for i in range(5)]
-    job = anchors.fio_job(tmp_path, names, "psync", 2, 1, 64, "cold")
+    job = anchors_files.fio_job(tmp_path, names, "psync", 2, 1, 64, "cold")
     assert "invalidate=1" in job and "loops=1" in job and "time_based" not in job and "bs=64k" in job
     assert "file_service_type=sequential" in job
     assert "filename=f00000.dat:f00002.dat:f00004.dat" in job and "filename=f00001.dat:f00003.dat" in job
-    warm = anchors.fio_job(tmp_path, names, "io_uring", 1, 5, 1024, "warm")
+    warm = anchors_files.fio_job(tmp_path, names, "io_uring", 1, 5, 1024, "warm")
     assert "invalidate=0" in warm and "time_based=1" in warm and "iodepth=5" in warm
     assert "file_service_type=roundrobin" in warm
-    spread = anchors.fio_job(tmp_path, names, "psync", 2, 1, 64, "warm")  # every job the whole set, rotated
+    spread = anchors_files.fio_job(tmp_path, names, "psync", 2, 1, 64, "warm")  # every job the whole set, rotated
     assert "filename=f00000.dat:f00001.dat:f00002.dat:f00003.dat:f00004.dat" in spread
     assert "filename=f00002.dat:f00003.dat:f00004.dat:f00000.dat:f00001.dat" in spread
 
 
 def test_each_model_is_held_to_the_fio_pattern_of_its_shape():
-    rows = anchors.file_rows(["sequential", "coroutine_loop", "thread_pool:4", "thread_per_task"])
+    rows = anchors_files.file_rows(["sequential", "coroutine_loop", "thread_pool:4", "thread_per_task"])
     assert (("sequential", None), ("psync", 1, 1)) in rows
-    assert (("coroutine_loop", "native"), ("io_uring", 1, anchors.LOOP_READS_IN_FLIGHT)) in rows
+    assert (("coroutine_loop", "native"), ("io_uring", 1, anchors_files.LOOP_READS_IN_FLIGHT)) in rows
     assert (("coroutine_loop", "offload"), ("psync", 1, 1)) in rows
     assert (("thread_pool:4", None), ("psync", 4, 1)) in rows
     assert (("thread_per_task", None), ("psync", "files", 1)) in rows
@@ -217,9 +219,9 @@ def test_the_report_has_the_section_and_its_ratios(tmp_path):
 
 
 def test_a_report_without_anchors_has_no_section_and_a_broken_one_says_so(tmp_path):
-    assert anchors.report_section(tmp_path) == []
+    assert anchors_report.report_section(tmp_path) == []
     (tmp_path / "anchors.json").write_text("{not json")
-    lines = anchors.report_section(tmp_path)
+    lines = anchors_report.report_section(tmp_path)
     assert lines[0] == "## Against the best tools" and "could not be read" in lines[2]
 
 
