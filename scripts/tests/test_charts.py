@@ -14,9 +14,11 @@ SCRIPTS = Path(__file__).resolve().parents[1]
 FIXTURES = SCRIPTS / "tests" / "fixtures"
 sys.path.insert(0, str(SCRIPTS))
 
+import charts  # noqa: E402
 import report  # noqa: E402
 import simul_results as sr  # noqa: E402
 import simul_style as style  # noqa: E402
+import simul_workload as sw  # noqa: E402
 import timeline  # noqa: E402
 
 
@@ -67,7 +69,7 @@ def test_the_palette_keeps_families_and_leaves_red_to_limits():
 def test_variants_of_a_model_share_its_colour_in_file_read(drawn):
     _, colors = drawn
     assert colors["file_read"]["coroutine_loop"] == {style.model_color("coroutine_loop")}
-    w = report.Workload("file_read", [c for c in sr.load([FIXTURES / "run.json"]).cases.values()
+    w = sw.Workload("file_read", [c for c in sr.load([FIXTURES / "run.json"]).cases.values()
                                       if c.workload == "file_read"])
     hatches = {h for _, h in style.variant_styles(w.variant(c) for c in w.cases).values()}
     assert len(hatches) == len({w.variant(c) for c in w.cases}) > 1
@@ -75,9 +77,9 @@ def test_variants_of_a_model_share_its_colour_in_file_read(drawn):
 
 def test_chess_has_a_timeline_with_one_panel_per_model(drawn):
     folder, _ = drawn
-    w = report.Workload("chess", [c for c in sr.load([FIXTURES / "run.json"]).cases.values()
+    w = sw.Workload("chess", [c for c in sr.load([FIXTURES / "run.json"]).cases.values()
                                   if c.workload == "chess"])
-    files, x, panels = timeline.draw(w, folder / "traces", folder / "charts", report.saver(folder / "charts"))
+    files, x, panels = timeline.draw(w, folder / "traces", folder / "charts", charts.saver(folder / "charts"))
     assert x == 4
     assert panels == ["sequential", "thread_per_task", "thread_pool:2", "coroutine_loop"]
     assert (folder / "charts" / "chess_timeline.png").stat().st_size > 1000
@@ -170,11 +172,11 @@ def test_runs_with_kernel_memory_show_both_parts(tmp_path):
     text = (tmp_path / "REPORT.md").read_text()
     assert "resident / kernel" in text
     case = run.cases["chess/thread_pool:2/boards:4/moves:2/think_us:50/reply_us:200"]
-    kernel, small = report.memory(case, "kernel")
+    kernel, small = sw.memory(case, "kernel")
     assert not small and kernel == pytest.approx(case.median("mem_total_per_task_bytes")
                                                  - case.median("mem_per_task_bytes"))
     row = next(l for l in text.split("## chess")[1].splitlines() if l.startswith("| thread_pool:2 |"))
-    assert f"/ {report.fmt(kernel)} |" in row
+    assert f"/ {sw.fmt(kernel)} |" in row
     assert "kernel dotted" in (tmp_path / "charts" / "sleep.svg").read_text()
     for per_model in colors.values():
         for model, used in per_model.items():
