@@ -39,7 +39,7 @@ def drawn_colors(fig):
 
 
 def panels_for(workload):
-    tput = ("mib_per_s", "throughput (MiB/s)") if any("mib_per_s" in r for c in workload.cases for r in c.runs) \
+    tput = ("mib_per_s", "throughput (MiB/s)") if workload.reads_files \
         else (workload.throughput, "requests/s answered" if workload.throughput == "rate_achieved" else "tasks/s")
     panels = [(tput[0], tput[1], True), ("latency", "latency (ms): p99 solid, p50 dashed", True),
               ("memory", "memory per task in flight (bytes)" + (": resident solid, kernel dotted"
@@ -47,7 +47,7 @@ def panels_for(workload):
                True),
               ("mem_total_bytes", "memory in all at the peak (bytes)" + (": resident + kernel"
                                                                          if has_kernel(workload.cases) else ""), True)]
-    if workload.name != "file_read":
+    if not workload.reads_files:  # its ideal assumes free IO: the ratio would say little
         panels.append(("efficiency", "efficiency: ideal makespan ÷ measured (1 = the limit)", False))
     return panels
 
@@ -86,10 +86,10 @@ def _grid(panels):
 
 def files_are_lines(workload):
     """Lines against x, or bars grouped by model where lines would not read:
-    one size, or more series than a legend holds; file_read always (cold
-    against warm, per model, is its comparison)."""
+    one size, or more series than a legend holds; file reads always (cold
+    against warm, per model, is their comparison)."""
     single = workload.x is None or len({workload.xvalue(c) for c in workload.cases}) == 1
-    return not (single or workload.name == "file_read" or len(workload.series()) > MAX_LINES)
+    return not (single or workload.reads_files or len(workload.series()) > MAX_LINES)
 
 
 def draw(workload, charts_dir):

@@ -31,7 +31,7 @@ import simul_results as sr
 import simul_stats as stats
 import simul_style as style
 import timeline
-from simul_workload import PAGE, Workload, fmt, group, has_kernel, memory, resolved
+from simul_workload import PAGE, STORY_BOARDS, Workload, fmt, group, has_kernel, memory, resolved
 
 METHODOLOGY = """\
 - **Latency** is measured from the moment a task became available (for a
@@ -191,7 +191,7 @@ def headline_table(workload):
                      f"{figure(c, 'lat_p999_ms')} | {mem} | {figure(c, 'mem_total_bytes')} | "
                      f"{fmt(c.median('threads_peak'))} | {figure(c, 'efficiency', 2)} | {fmt(c.median('failed'))} | "
                      f"{note} |")
-    if workload.name != "serve":
+    if not workload.answers_requests:
         lines += ["", "Checksums agree across these models." if len(sums) == 1 else
                   "**Checksums differ across these models** (see the JSON)."]
     return "\n".join(lines) + "\n"
@@ -205,9 +205,9 @@ def chess_table(workload):
             groups.setdefault(tuple(sorted(c.params.items())), []).append(c)
     if not groups:
         return ""
-    # The group most models ran; among those the story's 24 boards, else the largest.
+    # The group most models ran; among those the story's boards, else the largest.
     boards_of = lambda kv: int(dict(kv[0]).get("boards", 0))
-    params, cases = max(groups.items(), key=lambda kv: (len(kv[1]), boards_of(kv) == 24, boards_of(kv)))
+    params, cases = max(groups.items(), key=lambda kv: (len(kv[1]), boards_of(kv) == STORY_BOARDS, boards_of(kv)))
     p = dict(params)
     boards, moves, think_us = int(p["boards"]), int(p["moves"]), int(p["think_us"])
     story_second = think_us / 5 * 1e-6  # seconds of run per second of story
@@ -245,7 +245,7 @@ def activity_section(w):
         lines += [f"**Busy machine**: while {w.name} ran, other processes used a median of {fmt(others[0], 2)}% "
                   f"of the CPUs and the hypervisor stole {fmt(steal[0], 2)}%. Its figures may be slower and their "
                   "intervals wider than on a quiet machine: stop other work (builds, tests, browsers) and run it "
-                  "again, e.g. `scripts/bench.sh --benchmark_filter=^" + w.name.removesuffix("_rate") + "/`.", ""]
+                  "again, e.g. `scripts/bench.sh --benchmark_filter=^" + w.cases[0].workload + "/`.", ""]
     return lines
 
 
@@ -327,7 +327,7 @@ def report(run, out_dir, traces_dir=None):
             lines += [f"Bars at `{w.x}` = {fmt(w.headline_x())}, grouped by model"
                       + (", one bar per " + ", ".join(f"`{k}`" for k in w.others) if w.others else "") + ".", ""]
         lines += [headline_table(w), ""]
-        if name == "chess":
+        if w.exhibition and not w.rate:  # the story's exhibition: burst arrivals
             lines += ["### The exhibition in the story's units", "", chess_table(w), ""]
         lines += stability_section(w) + activity_section(w)
         lines += timeline_section(w, traces_dir, charts_dir)

@@ -7,6 +7,7 @@ import math
 import simul_style as style
 
 PAGE = 4096  # the meter counts memory in pages: less than one reads 0
+STORY_BOARDS = 24  # the story's exhibition: one master against 24 boards
 
 
 def number(text):
@@ -21,20 +22,35 @@ def group(case):
     return f"{case.workload}_rate" if case.params.get("arrival") == "rate" else case.workload
 
 
+def carries(cases, counter):
+    """Whether a round of any of the cases has the counter."""
+    return any(counter in r for c in cases for r in c.runs)
+
+
 class Workload:
-    """The cases of one workload, arranged as series against an x parameter."""
+    """The cases of one workload, arranged as series against an x parameter.
+    What the cases carry decides how they are shown, never the name: a new
+    workload with the counters of an old one is shown as the old one is."""
 
     def __init__(self, name, cases):
         self.name = name
         self.cases = cases
-        self.rate = name.endswith("_rate")
+        self.rate = all(c.params.get("arrival") == "rate" for c in cases)
         keys = list(cases[0].params)
         varying = [k for k in keys if len({c.params.get(k) for c in cases}) > 1]
         numeric = [k for k in varying if all(number(c.params.get(k, "")) is not None for c in cases)]
         # Rate cases: latency against offered load (their task count follows the rate).
         self.x = "rate" if self.rate else (numeric[0] if numeric else None)
         self.others = [k for k in varying if k != self.x and not (self.rate and k in numeric)]
-        self.throughput = "rate_achieved" if any("rate_achieved" in r for c in cases for r in c.runs) else "items_per_second"
+        # Requests answered, counted by a load generator (serve): each model
+        # answers its own number, so their checksums differ too.
+        self.answers_requests = carries(cases, "rate_achieved")
+        self.throughput = "rate_achieved" if self.answers_requests else "items_per_second"
+        # Bytes read from files (file_read): throughput in MiB/s, and an ideal
+        # that assumes free IO.
+        self.reads_files = carries(cases, "mib_per_s")
+        # The chess exhibition of the story: only chess calibrates its thinking in steps.
+        self.exhibition = carries(cases, "think_steps")
 
     def variant(self, case):
         return " ".join(f"{k}:{case.params[k]}" for k in self.others)

@@ -1,6 +1,7 @@
 """The charts a reader sees: one colour per model, timelines from the traces,
 file modes, small values, and resident + kernel memory (issues 11 and 12)."""
 
+import dataclasses
 import json
 import os
 import shutil
@@ -194,3 +195,68 @@ def test_runs_without_kernel_memory_say_resident_only(tmp_path):
     text = (tmp_path / "REPORT.md").read_text()
     assert "memory per task, resident (B)" in text and "resident / kernel" not in text
     assert "*Kernel* memory" in text  # the methodology says what each part is
+
+
+# ---- a workload's own counters decide how it is shown, not its name ----------
+
+NEW_NAMES = {"sleep": "doze", "chess": "simultaneous_games", "fetch": "download", "file_read": "scan",
+             "serve": "http_echo"}
+
+
+def renamed(b):
+    """The row under a workload name the scripts have never seen."""
+    for key in ("name", "run_name"):
+        if key in b:
+            workload, rest = b[key].split("/", 1)
+            b[key] = f"{NEW_NAMES[workload]}/{rest}"
+
+
+def rename_traces(folder):
+    for f in list((folder / "traces").iterdir()):
+        workload, sep, rest = f.name.partition("__")
+        if sep:
+            f.rename(f.with_name(f"{NEW_NAMES[workload]}__{rest}"))
+    listed = folder / "traces" / "not_traced.txt"
+    listed.write_text("".join(f"{NEW_NAMES[line.split('/')[0]]}/{line.split('/', 1)[1]}"
+                              for line in listed.read_text().splitlines(keepends=True)))
+
+
+def workloads(run):
+    names = list(dict.fromkeys(sw.group(c) for c in run.cases.values()))
+    return [sw.Workload(n, [c for c in run.cases.values() if sw.group(c) == n]) for n in names]
+
+
+def test_a_workload_with_a_new_name_gets_the_panels_of_the_one_whose_counters_it_has(tmp_path):
+    old = workloads(sr.load([FIXTURES / "run.json"]))
+    new = workloads(sr.load([copy_fixture(tmp_path, renamed)]))
+    assert [w.name for w in new] == [NEW_NAMES[w.name.removesuffix("_rate")] + w.name[len(w.name.removesuffix("_rate")):]
+                                     for w in old]
+    for a, b in zip(old, new):
+        assert charts.panels_for(b) == charts.panels_for(a), b.name
+        assert charts.files_are_lines(b) == charts.files_are_lines(a), b.name
+        assert (b.rate, b.x, b.others, b.throughput) == (a.rate, a.x, a.others, a.throughput)
+    scan = next(w for w in new if w.name == "scan")
+    assert "efficiency" not in [p[0] for p in charts.panels_for(scan)] and scan.reads_files
+    # File reads at two sizes are still bars (cold against warm, per model):
+    # because of mib_per_s, which only they carry.
+    sizes = [dataclasses.replace(c, params=dict(c.params, chunk_kib=k)) for c in scan.cases for k in ("64", "1024")]
+    assert sw.Workload("scan", sizes).x == "chunk_kib" and not charts.files_are_lines(sw.Workload("scan", sizes))
+    without = [dataclasses.replace(c, runs=[{k: v for k, v in r.items() if k != "mib_per_s"} for r in c.runs])
+               for c in sizes]
+    assert charts.files_are_lines(sw.Workload("scan", without))
+    assert "efficiency" in [p[0] for p in charts.panels_for(sw.Workload("scan", without))]
+
+
+def test_a_workload_with_a_new_name_is_reported_as_the_one_whose_counters_it_has(drawn, tmp_path):
+    folder, _ = drawn
+    src = copy_fixture(tmp_path, renamed)
+    rename_traces(tmp_path)
+    report.report(sr.load([src]), tmp_path)
+    before = (folder / "REPORT.md").read_text().replace(str(folder), "RUN")
+    after = (tmp_path / "REPORT.md").read_text().replace(str(tmp_path), "RUN")
+    for old, new in NEW_NAMES.items():
+        assert new not in before
+        after = after.replace(new, old)
+    assert after == before  # the chess story's table and timeline included
+    assert "story's units" in after and "](charts/simultaneous_games_timeline.png)" in \
+        (tmp_path / "REPORT.md").read_text()

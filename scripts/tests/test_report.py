@@ -250,3 +250,18 @@ def test_bad_input_leaves_what_is_in_the_output_folder(tmp_path):
     assert (out / "REPORT.md").read_text() == "an earlier report"
     assert (out / "charts" / "sleep.png").read_bytes() == b"earlier chart"
     assert sorted(p.name for p in out.rglob("*")) == ["REPORT.md", "charts", "sleep.png"]
+
+
+def test_requests_answered_not_the_name_make_a_serve_table(tmp_path):
+    # Each model answers its own number of requests, so no checksum line;
+    # the throughput column is the achieved request rate.
+    def text(workload):
+        folder = tmp_path / workload
+        folder.mkdir()
+        answered = {"rate_achieved": 95.0, "items_per_second": 1.0}
+        return synthetic_report(folder, {f"{workload}/sequential/conns:5/rate:100": ([0.5] * 6, answered),
+                                         f"{workload}/coroutine_loop/conns:5/rate:100": ([0.5] * 6, answered)}
+                                ).replace(str(folder), "RUN")
+    serve, echo = text("serve"), text("http_echo")
+    assert "Checksums" not in echo and row_of(echo, "sequential")[4].startswith("95")
+    assert "http_echo" not in serve and echo.replace("http_echo", "serve") == serve
