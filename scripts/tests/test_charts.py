@@ -260,3 +260,35 @@ def test_a_workload_with_a_new_name_is_reported_as_the_one_whose_counters_it_has
     assert after == before  # the chess story's table and timeline included
     assert "story's units" in after and "](charts/simultaneous_games_timeline.png)" in \
         (tmp_path / "REPORT.md").read_text()
+
+
+# ---- a model kind simul_style.py has never heard of ---------------------------
+
+def fiber_models(b):
+    """coroutine_loop's rows as fiber_loop's, thread_pool:2's as fiber_loop:4's."""
+    for key in ("name", "run_name"):
+        if key in b:
+            b[key] = b[key].replace("/coroutine_loop/", "/fiber_loop/").replace("/thread_pool:2/", "/fiber_loop:4/")
+
+
+def test_an_unknown_model_kind_is_drawn_in_a_stable_spare_colour(tmp_path):
+    src = copy_fixture(tmp_path, fiber_models)
+    for f in list((tmp_path / "traces").iterdir()):
+        f.rename(f.with_name(f.name.replace("__coroutine_loop__", "__fiber_loop__")
+                             .replace("__thread_pool-2__", "__fiber_loop-4__")))
+    _, colors = report.report(sr.load([src]), tmp_path)
+    text = (tmp_path / "REPORT.md").read_text()
+    assert "| fiber_loop | 8 |" in text and "| fiber_loop:4 | 8 |" in text
+    assert "](charts/chess_timeline.png)" in text
+    known = {style.model_color(m) for m in ["sequential", "thread_per_task", "coroutine_loop"] +
+             [f"{kind}:{p}" for kind in ("thread_pool", "coroutine_loop", "shared_loop") for p in (2, 4, 24, 256, 1024)]}
+    spare = {m: style.model_color(m) for m in ("fiber_loop", "fiber_loop:4")}
+    for model, color in spare.items():
+        assert color not in known | {style.LIMIT_COLOR}, model
+        for chart in ("sleep", "chess", "fetch", "file_read"):
+            assert colors[chart][model] == {color}, (chart, model)
+    # Stable: the same colour in another process, whatever its hash seed.
+    done = subprocess.run([sys.executable, "-c", "import simul_style as s; print(s.model_color('fiber_loop'), "
+                           "s.model_color('fiber_loop:4'))"], cwd=SCRIPTS, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONHASHSEED="12345"), timeout=60)
+    assert done.stdout.split() == [spare["fiber_loop"], spare["fiber_loop:4"]], done.stderr
