@@ -30,10 +30,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+import anchors_files
 import anchors_report
-from anchors_files import CHUNKS_KIB, FILE_SET, QUICK_CHUNKS_KIB, QUICK_FILE_SET, measure_files
-from anchors_serve import (ECHO_MODULE, QUICK_CONDITIONS, SERVE_CONDITIONS, Processes, cpu_split, measure_serve,
-                           port_free)
+import anchors_serve
 from simul_results import CaseRunError as RunError
 
 
@@ -70,8 +69,9 @@ def check_tools(need_fio):
     for tool, package in tools:
         if shutil.which(tool) is None:
             raise UsageError(f"{tool} is not installed (scripts/anchors.sh installs it: apt-get install {package})")
-    if not ECHO_MODULE.exists():
-        raise UsageError(f"nginx's echo module is not installed ({ECHO_MODULE}; apt-get install libnginx-mod-http-echo)")
+    if not anchors_serve.ECHO_MODULE.exists():
+        raise UsageError(f"nginx's echo module is not installed ({anchors_serve.ECHO_MODULE}; "
+                         "apt-get install libnginx-mod-http-echo)")
 
 
 def main(argv):
@@ -94,7 +94,7 @@ def main(argv):
     except SystemExit as e:
         return 2 if e.code else 0
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
-    procs = Processes()
+    procs = anchors_serve.Processes()
 
     def interrupted(signum, _frame):
         raise KeyboardInterrupt(signal.Signals(signum).name)
@@ -109,21 +109,21 @@ def main(argv):
         if not args.out.is_dir():
             raise UsageError(f"--out {args.out} is not a folder")
         for name, port in (("--nginx-port", args.nginx_port), ("--simul-port", args.simul_port)):
-            if not 1 <= port <= 65535 or not port_free(port):
+            if not 1 <= port <= 65535 or not anchors_serve.port_free(port):
                 raise UsageError(f"port {port} is taken or not a port (choose another with {name}=N)")
         if args.nginx_port == args.simul_port:
             raise UsageError("--nginx-port and --simul-port must differ")
         if args.quick:
             args.duration, args.repetitions = 1, 1
         models = args.models.split(",") if args.models else (["coroutine_loop"] if args.quick else default_models())
-        conditions = QUICK_CONDITIONS if args.quick else SERVE_CONDITIONS
+        conditions = anchors_serve.QUICK_CONDITIONS if args.quick else anchors_serve.SERVE_CONDITIONS
         if args.waits or args.conns:
             waits = whole_numbers(args.waits, "--waits", {0, 10}) if args.waits else sorted({w for w, _ in conditions})
             conns = whole_numbers(args.conns, "--conns", None) if args.conns else sorted({c for _, c in conditions})
             conditions = [(w, c) for w in waits for c in conns]
         do_fio = not args.no_fio and shutil.which("fio") is not None
         check_tools(need_fio=not args.no_fio and not args.quick)
-        build, split = args.build.resolve(), cpu_split()
+        build, split = args.build.resolve(), anchors_serve.cpu_split()
         doc = {"pinning": split[2], "repetitions": args.repetitions, "duration_s": args.duration,
                "quick": args.quick, "models": models, "loadavg_before": loadavg(), "skipped": []}
         doc["serve"] = []
@@ -131,13 +131,13 @@ def main(argv):
             doc["skipped"].append("serve against nginx (--no-serve)")
         else:
             with tempfile.TemporaryDirectory(prefix="simul-anchors-") as tmp:
-                doc["serve"] = measure_serve(procs, build, models, conditions, args, split, Path(tmp), log)
+                doc["serve"] = anchors_serve.measure_serve(procs, build, models, conditions, args, split, Path(tmp),
+                                                           log)
         if do_fio:
-            file_set = QUICK_FILE_SET if args.quick else FILE_SET
+            file_set, chunks = ((anchors_files.QUICK_FILE_SET, anchors_files.QUICK_CHUNKS_KIB) if args.quick
+                                else (anchors_files.FILE_SET, anchors_files.CHUNKS_KIB))
             doc["file_set"] = file_set
-            doc["file_read"] = measure_files(build, models, args, file_set,
-                                             QUICK_CHUNKS_KIB if args.quick else CHUNKS_KIB,
-                                             build / "data", log)
+            doc["file_read"] = anchors_files.measure_files(build, models, args, file_set, chunks, build / "data", log)
         else:
             doc["skipped"].append("file_read against fio (" + ("--no-fio" if args.no_fio else "fio is not installed")
                                   + ")")

@@ -4,17 +4,8 @@ on a log axis, an --out that cannot be written."""
 
 import json
 import math
-import subprocess
-import sys
-from pathlib import Path
 
-SCRIPTS = Path(__file__).resolve().parents[1]
-FIXTURE = SCRIPTS / "tests" / "fixtures" / "run.json"
-
-
-def run_script(name, *args):
-    return subprocess.run([sys.executable, str(SCRIPTS / name), *map(str, args)],
-                          capture_output=True, text=True, timeout=300)
+from conftest import FIXTURE, run_script
 
 
 def one_line_exit_2(done, *words):

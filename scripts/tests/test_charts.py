@@ -2,36 +2,19 @@
 file modes, small values, and resident + kernel memory (issues 11 and 12)."""
 
 import dataclasses
-import json
 import os
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[1]
-FIXTURES = SCRIPTS / "tests" / "fixtures"
-sys.path.insert(0, str(SCRIPTS))
-
-import charts  # noqa: E402
-import report  # noqa: E402
-import simul_results as sr  # noqa: E402
-import simul_style as style  # noqa: E402
-import simul_workload as sw  # noqa: E402
-import timeline  # noqa: E402
-
-
-def copy_fixture(folder, transform=None):
-    """The fixture run and its traces in folder; transform(benchmark) may edit each row."""
-    data = json.loads((FIXTURES / "run.json").read_text())
-    if transform:
-        for b in data["benchmarks"]:
-            transform(b)
-    (folder / "run.json").write_text(json.dumps(data))
-    shutil.copytree(FIXTURES / "traces", folder / "traces")
-    return folder / "run.json"
+import charts
+import report
+import simul_results as sr
+import simul_style as style
+import simul_workload as sw
+import timeline
+from conftest import BUILD, FIXTURE, FIXTURES, SCRIPTS, copy_fixture, run_script
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +53,7 @@ def test_the_palette_keeps_families_and_leaves_red_to_limits():
 def test_variants_of_a_model_share_its_colour_in_file_read(drawn):
     _, colors = drawn
     assert colors["file_read"]["coroutine_loop"] == {style.model_color("coroutine_loop")}
-    w = sw.Workload("file_read", [c for c in sr.load([FIXTURES / "run.json"]).cases.values()
+    w = sw.Workload("file_read", [c for c in sr.load([FIXTURE]).cases.values()
                                       if c.workload == "file_read"])
     hatches = {h for _, h in style.variant_styles(w.variant(c) for c in w.cases).values()}
     assert len(hatches) == len({w.variant(c) for c in w.cases}) > 1
@@ -78,7 +61,7 @@ def test_variants_of_a_model_share_its_colour_in_file_read(drawn):
 
 def test_chess_has_a_timeline_with_one_panel_per_model(drawn):
     folder, _ = drawn
-    w = sw.Workload("chess", [c for c in sr.load([FIXTURES / "run.json"]).cases.values()
+    w = sw.Workload("chess", [c for c in sr.load([FIXTURE]).cases.values()
                                   if c.workload == "chess"])
     files, x, panels = timeline.draw(w, folder / "traces", folder / "charts", charts.saver(folder / "charts"))
     assert x == 4
@@ -112,9 +95,9 @@ def test_a_case_over_the_trace_limit_has_no_file_and_the_report_says_why(drawn):
 
 
 def test_simul_bench_writes_traces_up_to_the_limit(tmp_path):
-    bench = SCRIPTS.parent / "build" / "release" / "simul-bench"
+    bench = BUILD / "simul-bench"
     if not bench.is_file():
-        pytest.skip("no release build of simul-bench")
+        pytest.skip(f"no simul-bench in {BUILD}")
     done = subprocess.run([bench, "--benchmark_filter=^chess/", "--set=boards:2,3", "--set=moves:1",
                            "--set=think_us:10", "--set=reply_us:10", "--models=sequential",
                            f"--trace-dir={tmp_path / 't'}", "--trace-limit=2",
@@ -139,8 +122,7 @@ def current_umask():
 @pytest.mark.parametrize("mask", [0o022, 0o002])
 def test_report_files_get_the_umasks_modes(tmp_path, mask):
     src = copy_fixture(tmp_path)
-    done = subprocess.run([sys.executable, str(SCRIPTS / "report.py"), str(src)], capture_output=True, text=True,
-                          timeout=300, preexec_fn=lambda: os.umask(mask))
+    done = run_script("report.py", src, preexec_fn=lambda: os.umask(mask))
     assert done.returncode == 0, done.stderr
     files = [tmp_path / "REPORT.md"] + list((tmp_path / "charts").iterdir())
     assert len(files) > 10
@@ -150,7 +132,7 @@ def test_report_files_get_the_umasks_modes(tmp_path, mask):
 
 def test_memory_under_a_page_reads_less_than_4_kib(drawn):
     folder, _ = drawn
-    run = sr.load([FIXTURES / "run.json"])
+    run = sr.load([FIXTURE])
     tiny = [c for c in run.cases.values() if c.runs and c.median("mem_peak_bytes") < 4096]
     assert tiny, "the fixture should have a case under one page"
     assert "< 4 KiB in all" in (folder / "REPORT.md").read_text()
@@ -227,7 +209,7 @@ def workloads(run):
 
 
 def test_a_workload_with_a_new_name_gets_the_panels_of_the_one_whose_counters_it_has(tmp_path):
-    old = workloads(sr.load([FIXTURES / "run.json"]))
+    old = workloads(sr.load([FIXTURE]))
     new = workloads(sr.load([copy_fixture(tmp_path, renamed)]))
     assert [w.name for w in new] == [NEW_NAMES[w.name.removesuffix("_rate")] + w.name[len(w.name.removesuffix("_rate")):]
                                      for w in old]

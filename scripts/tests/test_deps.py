@@ -13,11 +13,11 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[1]
+from conftest import SCRIPTS
+
 SHELL = [SCRIPTS / n for n in ("bench.sh", "test.sh", "reference.sh", "deps.sh", "session.sh")]
 # Programs the shell scripts run (the test below checks each is really named
 # in a script), and the build tool that CMake's preset runs.

@@ -8,26 +8,14 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[1]
-FIXTURE = SCRIPTS / "tests" / "fixtures" / "run.json"
-sys.path.insert(0, str(SCRIPTS))
-
-import simul_results as sr  # noqa: E402
-import simul_stats as st  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import synthetic  # noqa: E402
-
-
-def run_script(name, *args):
-    return subprocess.run([sys.executable, str(SCRIPTS / name), *map(str, args)],
-                          capture_output=True, text=True, timeout=300)
+import simul_results as sr
+import simul_stats as st
+import synthetic
+from conftest import FIXTURE, run_script
 
 
 @pytest.fixture(scope="module")
