@@ -65,7 +65,8 @@ def whole_numbers(text, flag, allowed):
 
 
 def check_tools(need_fio):
-    tools = [("nginx", "nginx-light"), ("wrk", "wrk"), ("taskset", "util-linux")] + ([("fio", "fio")] if need_fio else [])
+    tools = [("nginx", "nginx-light"), ("wrk", "wrk"), ("taskset", "util-linux")]
+    tools += [("fio", "fio")] if need_fio else []
     for tool, package in tools:
         if shutil.which(tool) is None:
             raise UsageError(f"{tool} is not installed (scripts/anchors.sh installs it: apt-get install {package})")
@@ -93,7 +94,7 @@ def main(argv):
         args = ap.parse_args(argv)
     except SystemExit as e:
         return 2 if e.code else 0
-    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    log = lambda m: print(m, file=sys.stderr, flush=True)
     procs = anchors_serve.Processes()
 
     def interrupted(signum, _frame):

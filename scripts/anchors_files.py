@@ -150,8 +150,8 @@ def measure_files(build, models, args, file_set, chunks, data_dir, log):
                         engine, jobs, depth = side[1]
                         folder, names = data_files(data_dir, file_set["files"], file_set["file_kib"])
                         jobs = file_set["files"] if jobs == "files" else min(jobs, file_set["files"])
-                        job = fio_job(folder, names, engine, jobs, fio_depth(depth, chunk, file_set["files"]), chunk, cache,
-                                      1 if args.quick else WARM_SECONDS)
+                        job = fio_job(folder, names, engine, jobs, fio_depth(depth, chunk, file_set["files"]), chunk,
+                                      cache, 1 if args.quick else WARM_SECONDS)
                         r = run_fio(job, folder, names, cache)
                     runs.setdefault(side, []).append(r)
                 except (RunError, subprocess.TimeoutExpired, json.JSONDecodeError, KeyError, OSError) as e:
@@ -161,7 +161,8 @@ def measure_files(build, models, args, file_set, chunks, data_dir, log):
             s, f = ("simul", (model, io)), ("fio", (engine, jobs, depth))
             jobs_n = file_set["files"] if jobs == "files" else min(jobs, file_set["files"])
             row = {"model": model, "io": io or "", "cache": cache, "chunk_kib": chunk,
-                   "fio_pattern": {"engine": engine, "numjobs": jobs_n, "iodepth": fio_depth(depth, chunk, file_set["files"])},
+                   "fio_pattern": {"engine": engine, "numjobs": jobs_n,
+                                   "iodepth": fio_depth(depth, chunk, file_set["files"])},
                    "error": errors.get(s) or errors.get(f, "")}
             if not row["error"]:
                 row["simul_mib_per_s"] = statistics.median(r["mib_per_s"] for r in runs[s])
@@ -175,4 +176,3 @@ def measure_files(build, models, args, file_set, chunks, data_dir, log):
                 row["simul_label"] = runs[s][0]["label"]
             rows.append(row)
     return rows
-

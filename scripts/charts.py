@@ -18,7 +18,7 @@ def saver(charts_dir):
         written = []
         for ext in ("png", "svg"):
             target = Path(charts_dir) / f"{stem}.{ext}"
-            sr.replace_atomically(target, lambda tmp: fig.savefig(
+            sr.replace_atomically(target, lambda tmp, ext=ext: fig.savefig(
                 tmp, format=ext, dpi=110, metadata={"Date": None} if ext == "svg" else None))
             written.append(target)
         return written
@@ -112,7 +112,7 @@ def draw(workload, charts_dir):
         ax.set_title(title, fontsize=10)
         bottom = blended_transform_factory(ax.transData, ax.transAxes)
         plotted = []
-        for index, (name, cases) in enumerate(series.items()):
+        for index, cases in enumerate(series.values()):
             model = cases[0].model
             color = style.model_color(model)
             marker = styles[workload.variant(cases[0])][0]
@@ -209,7 +209,7 @@ def draw_bars(workload, series, charts_dir):
         ax.set_title(title.replace("resident solid, kernel dotted", "resident, then kernel (light)")
                      .replace("p99 solid, p50 dashed", "bar p99, ◆ p50"), fontsize=9)
         plotted = []
-        for y, name, c in rows:
+        for y, _, c in rows:
             color, hatch = style.model_color(c.model), styles[workload.variant(c)][1]
             if not c.runs:
                 ax.text(0.01, y, "not run", transform=ax.get_yaxis_transform(), va="center", fontsize=7,
@@ -281,4 +281,3 @@ def draw_bars(workload, series, charts_dir):
     files = saver(charts_dir)(fig, workload.name)
     plt.close(fig)
     return files, colors
-

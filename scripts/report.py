@@ -237,10 +237,10 @@ def activity_section(w):
         v = [r[counter] for r in seen if r.get(counter, -1) >= 0]
         return (stats.median(v), max(v)) if v else (math.nan, math.nan)
     load, steal, others = (median_and_most(k) for k in ("host_load1", "host_steal_pct", "host_others_pct"))
-    lines = [f"The machine meanwhile, over the {len(seen)} rounds of at least {SEES_LOAD_S:g} s: load average at a case's start "
-             f"{fmt(load[0], 2)} (at most {fmt(load[1], 2)}; simul-bench's own threads count in it); CPU stolen by "
-             f"the hypervisor {fmt(steal[0], 2)}% (at most {fmt(steal[1], 2)}%); CPU used by other processes "
-             f"{fmt(others[0], 2)}% (at most {fmt(others[1], 2)}%).", ""]
+    lines = [f"The machine meanwhile, over the {len(seen)} rounds of at least {SEES_LOAD_S:g} s: load average at a "
+             f"case's start {fmt(load[0], 2)} (at most {fmt(load[1], 2)}; simul-bench's own threads count in it); "
+             f"CPU stolen by the hypervisor {fmt(steal[0], 2)}% (at most {fmt(steal[1], 2)}%); CPU used by other "
+             f"processes {fmt(others[0], 2)}% (at most {fmt(others[1], 2)}%).", ""]
     if others[0] > 10 or steal[0] > 2:
         lines += [f"**Busy machine**: while {w.name} ran, other processes used a median of {fmt(others[0], 2)}% "
                   f"of the CPUs and the hypervisor stole {fmt(steal[0], 2)}%. Its figures may be slower and their "

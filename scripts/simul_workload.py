@@ -114,4 +114,3 @@ def fmt(v, digits=3):
     if abs(v) >= 1000:
         return f"{v:,.0f}"
     return f"{v:.{digits}g}"
-

@@ -30,8 +30,8 @@ def read_trace(path):
     with open(path, newline="", encoding="utf-8") as f:
         lines = [l for l in f if not l.startswith("#")]
     for r in csv.DictReader(lines):
-        us = lambda k: float(r[k]) / 1e6 if r[k] else None
-        rows.append((int(r["task"]), us("due_us"), us("start_us"), us("end_us"), r["failed"] == "1"))
+        s = [float(r[k]) / 1e6 if r[k] else None for k in ("due_us", "start_us", "end_us")]
+        rows.append((int(r["task"]), *s, r["failed"] == "1"))
     return rows
 
 

@@ -211,8 +211,10 @@ def workloads(run):
 def test_a_workload_with_a_new_name_gets_the_panels_of_the_one_whose_counters_it_has(tmp_path):
     old = workloads(sr.load([FIXTURE]))
     new = workloads(sr.load([copy_fixture(tmp_path, renamed)]))
-    assert [w.name for w in new] == [NEW_NAMES[w.name.removesuffix("_rate")] + w.name[len(w.name.removesuffix("_rate")):]
-                                     for w in old]
+    def new_name(old_name):  # chess_rate → simultaneous_games_rate
+        base = old_name.removesuffix("_rate")
+        return NEW_NAMES[base] + old_name[len(base):]
+    assert [w.name for w in new] == [new_name(w.name) for w in old]
     for a, b in zip(old, new):
         assert charts.panels_for(b) == charts.panels_for(a), b.name
         assert charts.files_are_lines(b) == charts.files_are_lines(a), b.name
@@ -262,8 +264,9 @@ def test_an_unknown_model_kind_is_drawn_in_a_stable_spare_colour(tmp_path):
     text = (tmp_path / "REPORT.md").read_text()
     assert "| fiber_loop | 8 |" in text and "| fiber_loop:4 | 8 |" in text
     assert "](charts/chess_timeline.png)" in text
-    known = {style.model_color(m) for m in ["sequential", "thread_per_task", "coroutine_loop"] +
-             [f"{kind}:{p}" for kind in ("thread_pool", "coroutine_loop", "shared_loop") for p in (2, 4, 24, 256, 1024)]}
+    families = [f"{kind}:{p}" for kind in ("thread_pool", "coroutine_loop", "shared_loop")
+                for p in (2, 4, 24, 256, 1024)]
+    known = {style.model_color(m) for m in ["sequential", "thread_per_task", "coroutine_loop"] + families}
     spare = {m: style.model_color(m) for m in ("fiber_loop", "fiber_loop:4")}
     for model, color in spare.items():
         assert color not in known | {style.LIMIT_COLOR}, model

@@ -139,7 +139,8 @@ def test_a_wide_case_is_marked_unstable_with_its_cause(tmp_path):
         "sleep/thread_per_task/tasks:10/wait_ms:100": ([1.0, 2.0, 1.5], {"host_others_pct": 40.0}),
         "sleep/thread_pool:2/tasks:10/wait_ms:100": [0.5, 0.55, 0.6, 0.5, 0.5, 0.7],
         # 10 ms rounds: too short for /proc/stat's ticks to tell whether the machine was busy
-        "sleep/thread_pool:24/tasks:10/wait_ms:100": ([0.01, 0.02, 0.01, 0.01, 0.012, 0.011], {"host_others_pct": 50.0})})
+        "sleep/thread_pool:24/tasks:10/wait_ms:100": ([0.01, 0.02, 0.01, 0.01, 0.012, 0.011],
+                                                      {"host_others_pct": 50.0})})
     assert "**unstable**" in row_of(text, "sequential")[-1]
     assert "the case itself" in row_of(text, "sequential")[-1]
     assert "unstable" not in row_of(text, "coroutine_loop")[-1]
