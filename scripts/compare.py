@@ -130,7 +130,8 @@ def main(argv=None):
     for name, cells in rows:
         n_old, n_new = len(old.cases[name].runs), len(new.cases[name].runs)
         flag = "!" if any(c.flagged for c in cells) else " "
-        print(f"{name:<{width}}  {n_old:>2}/{n_new:<2} {flag} " + "  ".join(f"{c.text():<{w}}" for c, w in zip(cells, cols)))
+        print(f"{name:<{width}}  {n_old:>2}/{n_new:<2} {flag} "
+              + "  ".join(f"{c.text():<{w}}" for c, w in zip(cells, cols)))
     changed = sum(any(c.flagged for c in cells) for _, cells in rows)
     untestable = sum(all(c.verdict in ("cannot test", "–") for c in cells) for _, cells in rows)
     print(f"\n{len(rows)} cases compared, {changed} with a change ({changed / max(len(rows), 1):.1%}); "

@@ -11,6 +11,7 @@ simul_packages=(
   wrk
   time  # GNU /usr/bin/time -v: test_meter checks the meter against it
   python3-matplotlib python3-pytest
+  python3-pyflakes  # test_lint checks the scripts with it (ruff is not in Debian 12)
   # nginx with its echo module (about 2 MB): test_anchors runs a short
   # anchors.py serve check against it
   nginx-light libnginx-mod-http-echo

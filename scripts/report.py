@@ -13,24 +13,25 @@ folder of the first input, the traces to its traces/ folder. Several inputs
 (repetitions, runs) are merged: the charts show the median and the spread.
 Colours are fixed per model (simul_style.py). Bad input or an unusable --out:
 one line naming it, exit 2, and nothing in DIR is touched.
+
+This file assembles REPORT.md: its sections and tables. charts.py and
+timeline.py draw; simul_workload.py arranges a workload's cases for both.
 """
 
 import argparse
 import math
 import os
 import sys
-import tempfile
 from pathlib import Path
 
+import anchors_report
 import baselines
-import anchors
+import charts
 import simul_results as sr
 import simul_stats as stats
 import simul_style as style
 import timeline
-
-PAGE = 4096  # the meter counts memory in pages: less than one reads 0
-MAX_LINES = 12  # series a line chart's legend can hold
+from simul_workload import PAGE, STORY_BOARDS, Workload, fmt, group, has_kernel, memory, resolved
 
 METHODOLOGY = """\
 - **Latency** is measured from the moment a task became available (for a
@@ -78,92 +79,7 @@ METHODOLOGY = """\
   other processes used (not simul-bench nor its helpers) while it ran."""
 
 
-def model_key(model):
-    return style.model_key(model)
-
-
-def number(text):
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def group(case):
-    """Burst cases of a workload chart together; its rate cases chart apart."""
-    return f"{case.workload}_rate" if case.params.get("arrival") == "rate" else case.workload
-
-
-class Workload:
-    """The cases of one workload, arranged as series against an x parameter."""
-
-    def __init__(self, name, cases):
-        self.name = name
-        self.cases = cases
-        self.rate = name.endswith("_rate")
-        keys = list(cases[0].params)
-        varying = [k for k in keys if len({c.params.get(k) for c in cases}) > 1]
-        numeric = [k for k in varying if all(number(c.params.get(k, "")) is not None for c in cases)]
-        # Rate cases: latency against offered load (their task count follows the rate).
-        self.x = "rate" if self.rate else (numeric[0] if numeric else None)
-        self.others = [k for k in varying if k != self.x and not (self.rate and k in numeric)]
-        self.throughput = "rate_achieved" if any("rate_achieved" in r for c in cases for r in c.runs) else "items_per_second"
-
-    def variant(self, case):
-        return " ".join(f"{k}:{case.params[k]}" for k in self.others)
-
-    def series_name(self, case):
-        return " ".join([case.model] + ([self.variant(case)] if self.others else []))
-
-    def series(self):
-        """series name → cases sorted by x, in model order."""
-        out = {}
-        for c in sorted(self.cases, key=lambda c: (model_key(c.model), style.natural(self.variant(c)))):
-            out.setdefault(self.series_name(c), []).append(c)
-        for name in out:
-            out[name].sort(key=lambda c: number(c.params[self.x]) if self.x else 0)
-        return out
-
-    def xvalue(self, case):
-        return number(case.params[self.x]) if self.x else None
-
-    def headline_x(self):
-        """The largest x that the most series ran (None: no x parameter)."""
-        if not self.x:
-            return None
-        count = {}
-        for cases in self.series().values():
-            for x in {self.xvalue(c) for c in cases if c.runs}:
-                count[x] = count.get(x, 0) + 1
-        return max(count, key=lambda x: (count[x], x)) if count else None
-
-
-# ---- memory: resident and kernel, per task ---------------------------------
-
-def has_kernel(cases):
-    return any("mem_kernel_bytes" in r and "mem_total_per_task_bytes" in r for c in cases for r in c.runs)
-
-
-def memory(case, part):
-    """(bytes per task in flight, under one page in all?) for part 'resident' or 'kernel'."""
-    if part == "resident":
-        return case.median("mem_per_task_bytes"), case.median("mem_peak_bytes") < PAGE
-    kernel = case.median("mem_total_per_task_bytes") - case.median("mem_per_task_bytes")
-    if math.isnan(kernel):  # a run without the counter, merged with one that has it
-        return math.nan, False
-    return max(0.0, kernel), case.median("mem_kernel_bytes") < PAGE
-
-
-def finite(v):
-    return v is not None and not (isinstance(v, float) and math.isnan(v))
-
-
-RESOLVED_BY = {"lat_p99_ms": 100, "lat_p999_ms": 1000}  # latencies a round needs for the percentile
-
-
-def resolved(case, counter):
-    return case.latencies() >= RESOLVED_BY.get(counter, 0)
-
+# ---- stability: how wide a case's interval is, and why -------------------
 
 UNSTABLE = 0.10  # makespan interval wider than ±10% of the median
 # /proc/stat counts in 10 ms ticks: a round shorter than this cannot tell a
@@ -199,310 +115,7 @@ def unstable_causes(case):
     return causes
 
 
-# ---- writing files whole, with the umask's modes ---------------------------
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def replace_atomically(path, write):
-    """write(tmp_path) then rename over path, so a failure leaves the old file.
-    The file gets the mode any new file gets (mkstemp's is 0600)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def saver(charts_dir):
-    def save(fig, stem):
-        written = []
-        for ext in ("png", "svg"):
-            target = Path(charts_dir) / f"{stem}.{ext}"
-            replace_atomically(target, lambda tmp: fig.savefig(
-                tmp, format=ext, dpi=110, metadata={"Date": None} if ext == "svg" else None))
-            written.append(target)
-        return written
-    return save
-
-
-def drawn_colors(fig):
-    """model → the colours its artists were drawn in (each tagged gid model:<name>)."""
-    from matplotlib.colors import to_hex
-    out = {}
-    for a in fig.findobj(lambda a: str(a.get_gid() or "").startswith("model:")):
-        get = getattr(a, "get_facecolor", None) if hasattr(a, "get_height") else getattr(a, "get_color", None)
-        c = get()
-        if hasattr(c, "ndim") and c.ndim == 2:
-            c = c[0]
-        out.setdefault(a.get_gid()[6:], set()).add(to_hex(c))
-    return out
-
-
-# ---- charts ----------------------------------------------------------------
-
-def panels_for(workload):
-    tput = ("mib_per_s", "throughput (MiB/s)") if any("mib_per_s" in r for c in workload.cases for r in c.runs) \
-        else (workload.throughput, "requests/s answered" if workload.throughput == "rate_achieved" else "tasks/s")
-    panels = [(tput[0], tput[1], True), ("latency", "latency (ms): p99 solid, p50 dashed", True),
-              ("memory", "memory per task in flight (bytes)" + (": resident solid, kernel dotted"
-                                                                if has_kernel(workload.cases) else ", resident only"),
-               True),
-              ("mem_total_bytes", "memory in all at the peak (bytes)" + (": resident + kernel"
-                                                                         if has_kernel(workload.cases) else ""), True)]
-    if workload.name != "file_read":
-        panels.append(("efficiency", "efficiency: ideal makespan ÷ measured (1 = the limit)", False))
-    return panels
-
-
-def _series_lines(workload, counter):
-    """(counter, linestyle, memory part or None) drawn for one panel."""
-    if counter == "latency":
-        return [("lat_p99_ms", "-", None), ("lat_p50_ms", "--", None)]
-    if counter == "memory":
-        parts = [("mem_per_task_bytes", "-", "resident")]
-        if has_kernel(workload.cases):
-            parts.append(("kernel", ":", "kernel"))
-        return parts
-    return [(counter, "-", None)]
-
-
-def _value(case, ctr, part):
-    if part:
-        return memory(case, part)
-    return case.median(ctr), False
-
-
-def _error(case, ctr, part, y):
-    """[below, above] y: the 95% interval of the median over the rounds, or None."""
-    if part == "kernel" or len(case.runs) < 2:
-        return None
-    iv = case.interval("mem_per_task_bytes" if part == "resident" else ctr)
-    return [max(0.0, y - iv.lo), max(0.0, iv.hi - y)]
-
-
-def _grid(panels):
-    """(rows, columns) of the figure's panels."""
-    cols = 2 if len(panels) <= 4 else 3
-    return math.ceil(len(panels) / cols), cols
-
-
-def files_are_lines(workload):
-    """Lines against x, or bars grouped by model where lines would not read:
-    one size, or more series than a legend holds; file_read always (cold
-    against warm, per model, is its comparison)."""
-    single = workload.x is None or len({workload.xvalue(c) for c in workload.cases}) == 1
-    return not (single or workload.name == "file_read" or len(workload.series()) > MAX_LINES)
-
-
-def draw(workload, charts_dir):
-    """Draws charts/<workload>.png/.svg; returns (files, model → colours drawn)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
-
-    series = workload.series()
-    if not files_are_lines(workload):
-        return draw_bars(workload, series, charts_dir)
-    styles = style.variant_styles(workload.variant(c) for c in workload.cases)
-    panels = panels_for(workload)
-    nrows, ncols = _grid(panels)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(6 * ncols, 4.25 * nrows))
-    from matplotlib.transforms import blended_transform_factory
-    notes = set()
-    for ax, (counter, title, log) in zip(axes.flat, panels):
-        ax.set_title(title, fontsize=10)
-        bottom = blended_transform_factory(ax.transData, ax.transAxes)
-        plotted = []
-        for index, (name, cases) in enumerate(series.items()):
-            model = cases[0].model
-            color = style.model_color(model)
-            marker = styles[workload.variant(cases[0])][0]
-            for ctr, dash, part in _series_lines(workload, counter):
-                ran = [c for c in cases if c.runs and resolved(c, ctr)]
-                vals = [(c,) + _value(c, ctr, part) for c in ran]
-                tiny = [c for c, v, small in vals if small]
-                vals = [(c, v) for c, v, small in vals if not small and finite(v) and (v > 0 or not log)]
-                xs = [workload.xvalue(c) for c, _ in vals]
-                ys = [v for _, v in vals]
-                errs = [_error(c, ctr, part, y) for c, y in vals]
-                err = None if all(e is None for e in errs) else \
-                    [[e[0] if e else 0 for e in errs], [e[1] if e else 0 for e in errs]]
-                if ys:
-                    line = ax.errorbar(xs, ys, yerr=err, color=color, linestyle=dash, marker=marker, markersize=4,
-                                       capsize=3)
-                    line.lines[0].set_gid(f"model:{model}")
-                    plotted += ys
-                if tiny:  # under one page: a hollow triangle on the axis, not a gap
-                    t = ax.plot([workload.xvalue(c) for c in tiny], [0.05] * len(tiny), linestyle="none",
-                                marker="v", color=color, markerfacecolor="none", transform=bottom,
-                                clip_on=False)
-                    t[0].set_gid(f"model:{model}")
-                    notes.add("▽ on the axis: memory under one page (< 4 KiB in all)")
-            # Cases that hit a limit: ringed; cases that did not run: × on the axis.
-            first = _series_lines(workload, counter)[0]
-            for c in cases:
-                if c.runs and "limit" in c.label:
-                    y, small = _value(c, first[0], first[2])
-                    if finite(y) and y > 0 and not small:
-                        ax.plot([workload.xvalue(c)], [y], marker="o", markersize=11, markerfacecolor="none",
-                                markeredgecolor=style.LIMIT_COLOR)
-                        notes.add("red ring: hit a limit")
-            capacity = max([c.median("capacity") for c in cases if c.runs and "capacity" in c.runs[0]] or [0])
-            if workload.rate and counter == "latency" and capacity > 0:
-                ax.axvline(capacity, color=color, linestyle=":", alpha=0.8)
-                notes.add("dotted: predicted capacity")
-            skipped = [workload.xvalue(c) for c in cases if not c.runs]
-            if skipped:
-                # Staggered by series, so that every model's × shows where several skipped.
-                s = ax.plot(skipped, [0.015 + 0.03 * index] * len(skipped), linestyle="none", marker="x", color=color,
-                            transform=bottom, clip_on=False)
-                s[0].set_gid(f"model:{model}")
-                notes.add("× on the axis: saturated (not run)" if workload.rate else "× on the axis: skipped (not run)")
-        ax.set_xlabel(workload.x)
-        if all(workload.xvalue(c) > 0 for c in workload.cases):
-            ax.set_xscale("log")
-        if log and any(y > 0 for y in plotted):
-            ax.set_yscale("log")
-        elif not plotted:
-            ax.text(0.5, 0.5, "no values", transform=ax.transAxes, ha="center", color="#777777")
-            ax.set_yticks([])
-        ax.grid(True, which="both", alpha=0.3)
-    for ax in list(axes.flat)[len(panels):]:
-        ax.set_visible(False)
-    handles = [Line2D([], [], color=style.model_color(cases[0].model),
-                      marker=styles[workload.variant(cases[0])][0], label=name) for name, cases in series.items()]
-    fig.legend(handles=handles, loc="lower center", ncol=min(4, max(1, len(handles))), fontsize=8)
-    title = f"{workload.name[:-5]}, rate arrivals" if workload.rate else workload.name
-    fig.suptitle(title + (". " + "; ".join(sorted(notes)) if notes else ""), fontsize=11)
-    fig.tight_layout(rect=(0, 0.08, 1, 0.97))
-    colors = drawn_colors(fig)
-    files = saver(charts_dir)(fig, workload.name)
-    plt.close(fig)
-    return files, colors
-
-
-def draw_bars(workload, series, charts_dir):
-    """One size: horizontal bars grouped by model, variants side by side
-    within a group, told apart by hatch; panels share the labels."""
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
-    from matplotlib.ticker import EngFormatter
-
-    panels = panels_for(workload)
-    styles = style.variant_styles(workload.variant(c) for c in workload.cases)
-    x = workload.headline_x()  # with several sizes: the largest that the most series ran
-    rows, y, last_model = [], 0.0, None  # (y, name, case)
-    for name, cases in series.items():
-        at_x = [c for c in cases if x is None or workload.xvalue(c) == x]
-        if not at_x:
-            continue
-        c = at_x[-1]
-        if last_model is not None and c.model != last_model:
-            y += 0.6  # a gap between models
-        rows.append((y, name, c))
-        last_model = c.model
-        y += 1
-    nrows, ncols = _grid(panels)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4 + 4 * ncols, 0.9 + nrows * (1.0 + 0.3 * len(rows))),
-                             sharey=True, squeeze=False)
-    notes = set()
-    for ax, (counter, title, log) in zip(axes.flat, panels):
-        ax.set_title(title.replace("resident solid, kernel dotted", "resident, then kernel (light)")
-                     .replace("p99 solid, p50 dashed", "bar p99, ◆ p50"), fontsize=9)
-        plotted = []
-        for y, name, c in rows:
-            color, hatch = style.model_color(c.model), styles[workload.variant(c)][1]
-            if not c.runs:
-                ax.text(0.01, y, "not run", transform=ax.get_yaxis_transform(), va="center", fontsize=7,
-                        color="#777777")
-                continue
-            left, small_parts = 0.0, []
-            for k, (ctr, _, part) in enumerate(_series_lines(workload, counter)):
-                v, small = _value(c, ctr, part)
-                if not resolved(c, ctr):
-                    if k == 0:
-                        ax.text(0.01, y, "p99 –: under 100 latencies", transform=ax.get_yaxis_transform(),
-                                va="center", fontsize=7, color="#777777")
-                    continue
-                if small or not finite(v) or (log and v <= 0):
-                    if small:
-                        small_parts.append(part)
-                        notes.add("< 4 KiB: under one page in all")
-                    continue
-                if counter == "latency" and k == 1:  # p50: a mark on the p99 bar
-                    m = ax.plot([v], [y], marker="D", markersize=5, color="black", linestyle="none")
-                    m[0].set_gid("p50")
-                    continue
-                error = None if counter == "memory" else _error(c, ctr, part, v)
-                b = ax.barh([y], [v], left=[left] if counter == "memory" else None, height=0.8, color=color,
-                            alpha=1 if k == 0 else 0.45, hatch=hatch, edgecolor="white",
-                            xerr=[[error[0]], [error[1]]] if error else None, capsize=3)
-                if counter == "memory":
-                    left += v
-                for patch in b.patches:
-                    patch.set_gid(f"model:{c.model}")
-                end = v + error[1] if error else v
-                plotted.append(left if counter == "memory" else end)
-                if counter != "memory":
-                    ax.text(end, y, " " + fmt(v), va="center", fontsize=7)
-            if counter == "memory":
-                under = " and ".join(small_parts) + " < 4 KiB"
-                if left > 0:
-                    ax.text(left, y, " " + fmt(left) + (f" ({under})" if small_parts else ""), va="center",
-                            fontsize=7)
-                elif small_parts:
-                    ax.text(0.01, y, "< 4 KiB", transform=ax.get_yaxis_transform(), va="center", fontsize=7,
-                            color=color)
-        # Bars start at zero on a linear axis (a log axis has no zero, so bar
-        # lengths would mislead); each bar's figure is written beside it.
-        ax.tick_params(axis="y", labelsize=8)
-        if not plotted:
-            ax.set_xticks([])
-            continue
-        ax.set_xlim(0, max(plotted) * 1.2)
-        if counter == "memory":
-            ax.xaxis.set_major_formatter(EngFormatter(unit="B"))
-        ax.grid(True, axis="x", alpha=0.3)
-    axes[0][0].set_yticks([r[0] for r in rows])
-    axes[0][0].set_yticklabels([r[1] for r in rows], fontsize=8)
-    axes[0][0].set_ylim(rows[-1][0] + 0.7, -0.7)  # top to bottom, room for the end bars
-    for ax in list(axes.flat)[len(panels):]:
-        ax.set_visible(False)
-    handles = [Patch(facecolor=style.model_color(m), label=m)
-               for m in sorted({c.model for c in workload.cases}, key=model_key)]
-    handles += [Patch(facecolor="white", edgecolor="#555555", hatch=h, label=v) for v, (_, h) in styles.items() if v]
-    fig.legend(handles=handles, loc="lower center", ncol=min(6, len(handles)), fontsize=8)
-    size = f" at {workload.x} = {x:g}" if x is not None else ""
-    if x is not None and len({workload.xvalue(c) for c in workload.cases}) > 1:
-        size += " (other sizes: see the JSON)"
-    fig.suptitle(f"{workload.name}{size}, grouped by model" + (". " + "; ".join(sorted(notes)) if notes else ""),
-                 fontsize=11)
-    fig.tight_layout(rect=(0, 0.6 / fig.get_figheight(), 1, 1 - 0.4 / fig.get_figheight()))
-    colors = drawn_colors(fig)
-    files = saver(charts_dir)(fig, workload.name)
-    plt.close(fig)
-    return files, colors
-
-
 # ---- tables ----------------------------------------------------------------
-
-def fmt(v, digits=3):
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "–"
-    if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    return f"{v:.{digits}g}"
-
 
 def fmt_memory(case, part):
     v, small = memory(case, part)
@@ -578,7 +191,7 @@ def headline_table(workload):
                      f"{figure(c, 'lat_p999_ms')} | {mem} | {figure(c, 'mem_total_bytes')} | "
                      f"{fmt(c.median('threads_peak'))} | {figure(c, 'efficiency', 2)} | {fmt(c.median('failed'))} | "
                      f"{note} |")
-    if workload.name != "serve":
+    if not workload.answers_requests:
         lines += ["", "Checksums agree across these models." if len(sums) == 1 else
                   "**Checksums differ across these models** (see the JSON)."]
     return "\n".join(lines) + "\n"
@@ -592,9 +205,9 @@ def chess_table(workload):
             groups.setdefault(tuple(sorted(c.params.items())), []).append(c)
     if not groups:
         return ""
-    # The group most models ran; among those the story's 24 boards, else the largest.
+    # The group most models ran; among those the story's boards, else the largest.
     boards_of = lambda kv: int(dict(kv[0]).get("boards", 0))
-    params, cases = max(groups.items(), key=lambda kv: (len(kv[1]), boards_of(kv) == 24, boards_of(kv)))
+    params, cases = max(groups.items(), key=lambda kv: (len(kv[1]), boards_of(kv) == STORY_BOARDS, boards_of(kv)))
     p = dict(params)
     boards, moves, think_us = int(p["boards"]), int(p["moves"]), int(p["think_us"])
     story_second = think_us / 5 * 1e-6  # seconds of run per second of story
@@ -607,7 +220,7 @@ def chess_table(workload):
              f"{boards * moves * 60 / 3600:.3g} h | |",
              f"| story: board to board, one master | {boards * moves * 5 * story_second:.3g} s | "
              f"{boards * moves * 5 / 3600:.3g} h | |"]
-    for c in sorted(cases, key=lambda c: model_key(c.model)):
+    for c in sorted(cases, key=lambda c: style.model_key(c.model)):
         iv = c.interval("makespan_s")
         hours = stats.Interval(*(v / story_second / 3600 for v in (iv.median, iv.lo, iv.hi)), iv.n, iv.coverage)
         ratio = fmt_interval(paired(c, seq), 3, "×") if seq is not None else "–"  # sequential ÷ this model
@@ -624,15 +237,15 @@ def activity_section(w):
         v = [r[counter] for r in seen if r.get(counter, -1) >= 0]
         return (stats.median(v), max(v)) if v else (math.nan, math.nan)
     load, steal, others = (median_and_most(k) for k in ("host_load1", "host_steal_pct", "host_others_pct"))
-    lines = [f"The machine meanwhile, over the {len(seen)} rounds of at least {SEES_LOAD_S:g} s: load average at a case's start "
-             f"{fmt(load[0], 2)} (at most {fmt(load[1], 2)}; simul-bench's own threads count in it); CPU stolen by "
-             f"the hypervisor {fmt(steal[0], 2)}% (at most {fmt(steal[1], 2)}%); CPU used by other processes "
-             f"{fmt(others[0], 2)}% (at most {fmt(others[1], 2)}%).", ""]
+    lines = [f"The machine meanwhile, over the {len(seen)} rounds of at least {SEES_LOAD_S:g} s: load average at a "
+             f"case's start {fmt(load[0], 2)} (at most {fmt(load[1], 2)}; simul-bench's own threads count in it); "
+             f"CPU stolen by the hypervisor {fmt(steal[0], 2)}% (at most {fmt(steal[1], 2)}%); CPU used by other "
+             f"processes {fmt(others[0], 2)}% (at most {fmt(others[1], 2)}%).", ""]
     if others[0] > 10 or steal[0] > 2:
         lines += [f"**Busy machine**: while {w.name} ran, other processes used a median of {fmt(others[0], 2)}% "
                   f"of the CPUs and the hypervisor stole {fmt(steal[0], 2)}%. Its figures may be slower and their "
                   "intervals wider than on a quiet machine: stop other work (builds, tests, browsers) and run it "
-                  "again, e.g. `scripts/bench.sh --benchmark_filter=^" + w.name.removesuffix("_rate") + "/`.", ""]
+                  "again, e.g. `scripts/bench.sh --benchmark_filter=^" + w.cases[0].workload + "/`.", ""]
     return lines
 
 
@@ -657,11 +270,11 @@ def machine(context):
     return "\n".join(f"- {label}: {context[k]}" for label, k in keys if k in context)
 
 
-def timeline_section(w, traces_dir, charts, colors):
+def timeline_section(w, traces_dir, charts_dir):
     if w.rate:
         return []
     lines = []
-    drawn = timeline.draw(w, traces_dir, charts, saver(charts)) if traces_dir.is_dir() else None
+    drawn = timeline.draw(w, traces_dir, charts_dir, charts.saver(charts_dir)) if traces_dir.is_dir() else None
     if drawn:
         files, x, panels = drawn
         size = f" at {w.x} = {fmt(x)}" if x is not None else ""
@@ -681,8 +294,8 @@ def report(run, out_dir, traces_dir=None):
     """Writes the charts and REPORT.md; returns (REPORT.md path, chart name → model → colours)."""
     out_dir = Path(out_dir)
     traces_dir = Path(traces_dir) if traces_dir else Path(run.files[0]).resolve().parent / "traces"
-    charts = out_dir / "charts"
-    charts.mkdir(parents=True, exist_ok=True)
+    charts_dir = out_dir / "charts"
+    charts_dir.mkdir(parents=True, exist_ok=True)
     lines = ["# simul report", "",
              f"From {', '.join(f'`{f}`' for f in run.files)}.", "",
              "## Machine and build", "", machine(run.context), "",
@@ -698,7 +311,7 @@ def report(run, out_dir, traces_dir=None):
             groups.append(group(c))
     for name in groups:
         w = Workload(name, [c for c in run.cases.values() if group(c) == name])
-        files, colors[name] = draw(w, charts)
+        files, colors[name] = charts.draw(w, charts_dir)
         title = f"{name[:-5]}: latency against offered load (rate arrivals)" if w.rate else name
         lines += [f"## {title}", ""]
         if w.rate:
@@ -707,17 +320,17 @@ def report(run, out_dir, traces_dir=None):
                       "the backlog grows with every arrival and latency climbs until the case no longer fits "
                       "its time budget (× on the axis: saturated).", ""]
         lines += [f"![{name}](charts/{files[0].name}) ([SVG](charts/{files[1].name}))", ""]
-        if w.x and files_are_lines(w):
+        if w.x and charts.files_are_lines(w):
             lines += [f"x axis: `{w.x}`; one line per " + ("model and " + ", ".join(f"`{k}`" for k in w.others)
                                                           if w.others else "model") + ".", ""]
         elif w.x:
             lines += [f"Bars at `{w.x}` = {fmt(w.headline_x())}, grouped by model"
                       + (", one bar per " + ", ".join(f"`{k}`" for k in w.others) if w.others else "") + ".", ""]
         lines += [headline_table(w), ""]
-        if name == "chess":
+        if w.exhibition and not w.rate:  # the story's exhibition: burst arrivals
             lines += ["### The exhibition in the story's units", "", chess_table(w), ""]
         lines += stability_section(w) + activity_section(w)
-        lines += timeline_section(w, traces_dir, charts, colors)
+        lines += timeline_section(w, traces_dir, charts_dir)
         skipped = [c for c in w.cases if not c.runs]
         limited = [c for c in w.cases if c.runs and ("limit" in c.label or c.median("failed") > 0)]
         if skipped or limited:
@@ -731,8 +344,8 @@ def report(run, out_dir, traces_dir=None):
             lines += [f"- `{c.name}`: no value for {', '.join(sorted(c.missing))}" for c in holes]
             lines.append("")
     lines += baselines.report_section(Path(run.files[0]).resolve().parent)
-    lines += anchors.report_section(Path(run.files[0]).resolve().parent)  # anchors.json beside run.json
-    replace_atomically(out_dir / "REPORT.md", lambda tmp: Path(tmp).write_text("\n".join(lines), encoding="utf-8"))
+    lines += anchors_report.report_section(Path(run.files[0]).resolve().parent)  # anchors.json beside run.json
+    sr.replace_atomically(out_dir / "REPORT.md", lambda tmp: Path(tmp).write_text("\n".join(lines), encoding="utf-8"))
     return out_dir / "REPORT.md", colors
 
 

@@ -1,13 +1,14 @@
-"""Reading simul-bench's Google Benchmark JSON into cases.
+"""Reading simul-bench's Google Benchmark JSON into cases; also running one
+case, and writing a file whole, for the scripts that need those.
 
-Shared by report.py and compare.py. A case is one workload, model and
-parameter set; it holds one run per repetition (several files may be merged),
-or the reason it was skipped or failed.
+A case is one workload, model and parameter set; it holds one run per
+repetition (several files may be merged), or the reason it was skipped or
+failed.
 """
 
 import json
-import os
 import math
+import os
 import re
 import stat
 import statistics
@@ -191,20 +192,30 @@ def load(paths):
     return Run([str(p) for p in paths], context, cases)
 
 
-def write_atomic(path, text):
-    """Writes text to path under a temporary name, then renames it into
-    place, with the modes the umask gives a new file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def replace_atomically(path, write):
+    """write(tmp_path) then rename over path, so a failure leaves the old file.
+    The file gets the mode any new file gets (mkstemp's is 0600)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_atomic(path, text):
+    """Writes text to path whole (replace_atomically), in the locale's encoding."""
+    replace_atomically(path, lambda tmp: Path(tmp).write_text(text))
 
 
 class CaseRunError(Exception):
@@ -260,4 +271,3 @@ def main(argv):
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
-

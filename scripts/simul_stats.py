@@ -177,6 +177,11 @@ def shift_ratio(old, new):
     return estimate, pairs[k - 1], pairs[len(pairs) - k]
 
 
+def ratio(a, b):
+    """a ÷ b of two medians, or None where either is missing (or b is 0)."""
+    return a / b if a is not None and b else None
+
+
 def paired_ratio(pairs):
     """Interval of the median of y / x over (x, y) pairs that ran together."""
     return median_interval([y / x for x, y in pairs if x > 0])

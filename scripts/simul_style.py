@@ -4,9 +4,11 @@ Each kind of model has its own hue; sizes of one kind (thread_pool:2/24/256)
 are shades of it, light to dark as P grows, so a family reads as one.
 Variants of one model (cache:cold/warm, io:native/offload) keep the model's
 colour and differ by hatch (bars) or marker (lines). Red is kept for the
-rings that mark a limit, so no model is red. Models still to come:
-coroutine_loop:P (a loop on P threads) and shared_loop:P have their own
-families; an unknown kind gets a stable colour from a spare list.
+rings that mark a limit, so no model is red. coroutine_loop:P (P loops,
+one per thread) and shared_loop:P (one loop run by P threads) have families
+of their own, teal and purple. A kind this file does not know gets a colour
+from a spare list, picked by a checksum of its name: the same in every chart
+and run, and none of the known ones.
 """
 
 import re

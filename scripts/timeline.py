@@ -16,6 +16,7 @@ import math
 from pathlib import Path
 
 import simul_style as style
+from simul_workload import STORY_BOARDS
 
 
 def trace_file_name(case_name):
@@ -29,8 +30,8 @@ def read_trace(path):
     with open(path, newline="", encoding="utf-8") as f:
         lines = [l for l in f if not l.startswith("#")]
     for r in csv.DictReader(lines):
-        us = lambda k: float(r[k]) / 1e6 if r[k] else None
-        rows.append((int(r["task"]), us("due_us"), us("start_us"), us("end_us"), r["failed"] == "1"))
+        s = [float(r[k]) / 1e6 if r[k] else None for k in ("due_us", "start_us", "end_us")]
+        rows.append((int(r["task"]), *s, r["failed"] == "1"))
     return rows
 
 
@@ -75,8 +76,8 @@ def pick(workload, traces_dir):
                 by_x.setdefault(workload.xvalue(c), []).append((series, c.model, c, path))
     if not by_x:
         return None, []
-    # chess: the story's 24 boards when traced, like the story's table.
-    story = 24 if workload.name == "chess" and workload.x == "boards" else None
+    # The exhibition: the story's boards when traced, like the story's table.
+    story = STORY_BOARDS if workload.exhibition and workload.x == "boards" else None
     x = max(by_x, key=lambda x: (len(by_x[x]), x == story, x or 0))
     return x, by_x[x]
 

@@ -8,7 +8,7 @@ import json
 import random
 from pathlib import Path
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "run.json"
+from conftest import FIXTURE
 
 
 def template():

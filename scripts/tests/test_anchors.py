@@ -15,17 +15,15 @@ from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[1]
-BUILD = Path(os.environ.get("SIMUL_BUILD_DIR", SCRIPTS.parent / "build" / "release")).resolve()
-sys.path.insert(0, str(SCRIPTS))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import anchors  # noqa: E402
-from processes import check_interrupted, descendants  # noqa: E402
+import anchors_files
+import anchors_report
+import anchors_serve
+from conftest import BUILD, FIXTURES, REPO_BUILD, SCRIPTS, copy_fixture, fake_commands, run_script
+from processes import check_interrupted, descendants
 
 have_build = pytest.mark.skipif(not (BUILD / "simul-serve").exists(), reason=f"no build in {BUILD}")
 have_nginx = pytest.mark.skipif(shutil.which("nginx") is None or shutil.which("wrk") is None
-                                or not anchors.ECHO_MODULE.exists(),
+                                or not anchors_serve.ECHO_MODULE.exists(),
                                 reason="nginx-light, libnginx-mod-http-echo and wrk (scripts/deps.sh) not installed")
 
 
@@ -134,9 +132,8 @@ def test_a_taken_port_is_one_line_and_exit_code_2(tmp_path):
         s.bind(("127.0.0.1", 0))
         s.listen()
         taken = s.getsockname()[1]
-        done = subprocess.run([sys.executable, str(SCRIPTS / "anchors.py"), "--build", str(BUILD), "--out",
-                               str(tmp_path), f"--nginx-port={taken}", "--quick"],
-                              capture_output=True, text=True, timeout=60)
+        done = run_script("anchors.py", "--build", BUILD, "--out", tmp_path, f"--nginx-port={taken}", "--quick",
+                          timeout=60)
     assert done.returncode == 2
     assert f"port {taken} is taken" in done.stderr and done.stderr.count("\n") == 1
     assert not (tmp_path / "anchors.json").exists()
@@ -144,16 +141,12 @@ def test_a_taken_port_is_one_line_and_exit_code_2(tmp_path):
 
 def test_a_tool_that_cannot_be_installed_is_one_line_and_exit_code_2(tmp_path):
     # dpkg-query says fio is missing, and apt-get cannot install it.
-    fake = tmp_path / "bin"
-    fake.mkdir()
-    (fake / "dpkg-query").write_text('#!/bin/sh\nfor a; do last=$a; done\n'
-                                     'case "$last" in fio) exit 1 ;; *) printf "install ok installed" ;; esac\n')
-    (fake / "apt-get").write_text('#!/bin/sh\ncase "$*" in *update*) exit 0 ;; esac\n'
-                                  'echo "E: Unable to locate package fio" >&2; exit 100\n')
-    for f in fake.iterdir():
-        f.chmod(0o755)
+    env = fake_commands(tmp_path, **{
+        "dpkg-query": '#!/bin/sh\nfor a; do last=$a; done\n'
+                      'case "$last" in fio) exit 1 ;; *) printf "install ok installed" ;; esac\n',
+        "apt-get": '#!/bin/sh\ncase "$*" in *update*) exit 0 ;; esac\n'
+                   'echo "E: Unable to locate package fio" >&2; exit 100\n'})
     (tmp_path / "out").mkdir()
-    env = dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}")
     done = subprocess.run(["bash", str(SCRIPTS / "anchors.sh"), "--out", str(tmp_path / "out")],
                           capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 2
@@ -172,28 +165,28 @@ def test_wrk_reports_are_read_in_any_unit():
   Non-2xx or 3xx responses: 4
 Requests/sec:   1000.50
 """
-    r = anchors.parse_wrk(text)
+    r = anchors_serve.parse_wrk(text)
     assert r == {"rps": 1000.5, "p99_ms": 1200.0, "errors": 9}
 
 
 def test_fio_jobs_share_the_files_out_and_match_the_cache_state(tmp_path):
     names = [f"f{i:05}.dat" for i in range(5)]
-    job = anchors.fio_job(tmp_path, names, "psync", 2, 1, 64, "cold")
+    job = anchors_files.fio_job(tmp_path, names, "psync", 2, 1, 64, "cold")
     assert "invalidate=1" in job and "loops=1" in job and "time_based" not in job and "bs=64k" in job
     assert "file_service_type=sequential" in job
     assert "filename=f00000.dat:f00002.dat:f00004.dat" in job and "filename=f00001.dat:f00003.dat" in job
-    warm = anchors.fio_job(tmp_path, names, "io_uring", 1, 5, 1024, "warm")
+    warm = anchors_files.fio_job(tmp_path, names, "io_uring", 1, 5, 1024, "warm")
     assert "invalidate=0" in warm and "time_based=1" in warm and "iodepth=5" in warm
     assert "file_service_type=roundrobin" in warm
-    spread = anchors.fio_job(tmp_path, names, "psync", 2, 1, 64, "warm")  # every job the whole set, rotated
+    spread = anchors_files.fio_job(tmp_path, names, "psync", 2, 1, 64, "warm")  # every job the whole set, rotated
     assert "filename=f00000.dat:f00001.dat:f00002.dat:f00003.dat:f00004.dat" in spread
     assert "filename=f00002.dat:f00003.dat:f00004.dat:f00000.dat:f00001.dat" in spread
 
 
 def test_each_model_is_held_to_the_fio_pattern_of_its_shape():
-    rows = anchors.file_rows(["sequential", "coroutine_loop", "thread_pool:4", "thread_per_task"])
+    rows = anchors_files.file_rows(["sequential", "coroutine_loop", "thread_pool:4", "thread_per_task"])
     assert (("sequential", None), ("psync", 1, 1)) in rows
-    assert (("coroutine_loop", "native"), ("io_uring", 1, anchors.LOOP_READS_IN_FLIGHT)) in rows
+    assert (("coroutine_loop", "native"), ("io_uring", 1, anchors_files.LOOP_READS_IN_FLIGHT)) in rows
     assert (("coroutine_loop", "offload"), ("psync", 1, 1)) in rows
     assert (("thread_pool:4", None), ("psync", 4, 1)) in rows
     assert (("thread_per_task", None), ("psync", "files", 1)) in rows
@@ -201,10 +194,9 @@ def test_each_model_is_held_to_the_fio_pattern_of_its_shape():
 
 def test_the_report_has_the_section_and_its_ratios(tmp_path):
     # fixtures/anchors.json: a real anchors.py --quick run (serve and fio).
-    shutil.copy(SCRIPTS / "tests" / "fixtures" / "run.json", tmp_path / "run.json")
-    shutil.copy(SCRIPTS / "tests" / "fixtures" / "anchors.json", tmp_path / "anchors.json")
-    done = subprocess.run([sys.executable, str(SCRIPTS / "report.py"), str(tmp_path / "run.json")],
-                          capture_output=True, text=True, timeout=300)
+    copy_fixture(tmp_path, traces=False)
+    shutil.copy(FIXTURES / "anchors.json", tmp_path / "anchors.json")
+    done = run_script("report.py", tmp_path / "run.json")
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "REPORT.md").read_text()
     section = text[text.index("## Against the best tools"):]
@@ -217,9 +209,9 @@ def test_the_report_has_the_section_and_its_ratios(tmp_path):
 
 
 def test_a_report_without_anchors_has_no_section_and_a_broken_one_says_so(tmp_path):
-    assert anchors.report_section(tmp_path) == []
+    assert anchors_report.report_section(tmp_path) == []
     (tmp_path / "anchors.json").write_text("{not json")
-    lines = anchors.report_section(tmp_path)
+    lines = anchors_report.report_section(tmp_path)
     assert lines[0] == "## Against the best tools" and "could not be read" in lines[2]
 
 
@@ -253,21 +245,6 @@ def test_the_serve_workload_splits_load_and_server_and_says_where():
 
 # ---- anchors.sh, the script: signals and what it points at ------------------
 
-REPO_BUILD = SCRIPTS.parent / "build" / "release"  # what anchors.sh runs
-
-
-def quiet_env(tmp_path):
-    """PATH with a dpkg-query that finds every package installed and a cmake
-    that does nothing: the script's own steps, without apt-get or a build."""
-    fake = tmp_path / "bin"
-    fake.mkdir()
-    (fake / "dpkg-query").write_text('#!/bin/sh\nprintf "install ok installed"\n')
-    (fake / "cmake").write_text("#!/bin/sh\nexit 0\n")
-    for f in fake.iterdir():
-        f.chmod(0o755)
-    return dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}")
-
-
 @pytest.mark.skipif(not (REPO_BUILD / "simul-serve").exists(), reason=f"no build in {REPO_BUILD}")
 @have_nginx
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -280,7 +257,7 @@ def test_a_signal_to_anchors_sh_stops_anchors_py_and_its_servers(tmp_path, sig):
     p = subprocess.Popen(["bash", str(SCRIPTS / "anchors.sh"), "--out", str(out), "--no-fio",
                           "--models=coroutine_loop", "--duration=30", "--repetitions=1",
                           f"--nginx-port={nginx_port}", f"--simul-port={simul_port}"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=quiet_env(tmp_path))
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=fake_commands(tmp_path))
     try:
         deadline = time.monotonic() + 60
         while not port_listening(nginx_port) and time.monotonic() < deadline:
@@ -302,15 +279,15 @@ def test_a_signal_to_anchors_sh_stops_anchors_py_and_its_servers(tmp_path, sig):
 def test_anchors_sh_with_its_port_taken_does_not_point_at_an_older_report(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    shutil.copy(SCRIPTS / "tests" / "fixtures" / "run.json", out / "run.json")
-    shutil.copy(SCRIPTS / "tests" / "fixtures" / "anchors.json", out / "anchors.json")  # an older run's
+    copy_fixture(out, traces=False)
+    shutil.copy(FIXTURES / "anchors.json", out / "anchors.json")  # an older run's
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
         taken = s.getsockname()[1]
         done = subprocess.run(["bash", str(SCRIPTS / "anchors.sh"), "--out", str(out), "--quick",
                                f"--nginx-port={taken}"],
-                              capture_output=True, text=True, timeout=120, env=quiet_env(tmp_path))
+                              capture_output=True, text=True, timeout=120, env=fake_commands(tmp_path))
     assert done.returncode == 2
     assert f"port {taken} is taken" in done.stderr and done.stderr.count("\n") == 1, done.stderr
     assert "REPORT.md" not in done.stdout + done.stderr

@@ -4,17 +4,8 @@ on a log axis, an --out that cannot be written."""
 
 import json
 import math
-import subprocess
-import sys
-from pathlib import Path
 
-SCRIPTS = Path(__file__).resolve().parents[1]
-FIXTURE = SCRIPTS / "tests" / "fixtures" / "run.json"
-
-
-def run_script(name, *args):
-    return subprocess.run([sys.executable, str(SCRIPTS / name), *map(str, args)],
-                          capture_output=True, text=True, timeout=300)
+from conftest import FIXTURE, run_script
 
 
 def one_line_exit_2(done, *words):
@@ -54,7 +45,7 @@ def test_an_out_that_is_a_file_or_cannot_be_made_is_one_line(tmp_path):
 
 def test_all_nan_values_draw_without_a_log_axis_error(tmp_path):
     def nan_all(b):
-        for k, v in list(b.items()):
+        for k in list(b):
             if k in ("mem_per_task_bytes", "lat_p99_ms", "lat_p50_ms", "items_per_second", "efficiency"):
                 b[k] = math.nan
     src = tmp_path / "nan.json"

@@ -5,26 +5,18 @@ runs and that the table says what the runs measured, not how fast anything is.
 """
 
 import json
-import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from processes import check_interrupted, cmdline, descendants  # noqa: E402
-
-SCRIPTS = Path(__file__).resolve().parents[1]
-BUILD = Path(os.environ.get("SIMUL_BUILD_DIR", SCRIPTS.parent / "build" / "release")).resolve()
+from conftest import BUILD, REPO_BUILD, SCRIPTS, copy_fixture, fake_commands, run_script
+from processes import check_interrupted, cmdline, descendants
 
 
 def baselines(*args):
-    return subprocess.run([sys.executable, str(SCRIPTS / "baselines.py"), *args],
-                          capture_output=True, text=True, timeout=600)
+    return run_script("baselines.py", *args, timeout=600)
 
 
 @pytest.mark.skipif(not (BUILD / "simul-bench").exists(), reason=f"no build in {BUILD}")
@@ -62,7 +54,7 @@ def test_an_out_that_is_not_a_folder_is_a_usage_error(tmp_path):
 
 
 def test_the_report_shows_the_table_beside_its_run(tmp_path):
-    shutil.copy(SCRIPTS / "tests" / "fixtures" / "run.json", tmp_path / "run.json")
+    copy_fixture(tmp_path, traces=False)
     rows = [{"name": "sleep/coroutine_loop/tasks:1000000/wait_ms:100", "model": "coroutine_loop",
              "workload": "sleep", "params": {"tasks": 1000000, "wait_ms": 100}, "error": "",
              "bare": {"makespan_s": 0.8, "mem_per_task_bytes": 736.0, "tasks": 1000000, "checksum": 7},
@@ -71,8 +63,7 @@ def test_the_report_shows_the_table_beside_its_run(tmp_path):
             {"name": "sleep/thread_per_task/tasks:10000/wait_ms:100", "model": "thread_per_task",
              "workload": "sleep", "params": {}, "error": "simul-bench exited 1: boom"}]
     (tmp_path / "baselines.json").write_text(json.dumps({"repetitions": 3, "quick": False, "rows": rows}))
-    out = subprocess.run([sys.executable, str(SCRIPTS / "report.py"), str(tmp_path / "run.json")],
-                         capture_output=True, text=True, timeout=300)
+    out = run_script("report.py", tmp_path / "run.json")
     assert out.returncode == 0, out.stderr
     report = (tmp_path / "REPORT.md").read_text()
     section = report[report.index("## The harness, checked"):]
@@ -82,14 +73,10 @@ def test_the_report_shows_the_table_beside_its_run(tmp_path):
 
 
 def test_no_table_no_section(tmp_path):
-    shutil.copy(SCRIPTS / "tests" / "fixtures" / "run.json", tmp_path / "run.json")
-    out = subprocess.run([sys.executable, str(SCRIPTS / "report.py"), str(tmp_path / "run.json")],
-                         capture_output=True, text=True, timeout=300)
+    copy_fixture(tmp_path, traces=False)
+    out = run_script("report.py", tmp_path / "run.json")
     assert out.returncode == 0, out.stderr
     assert "The harness, checked" not in (tmp_path / "REPORT.md").read_text()
-
-
-REPO_BUILD = SCRIPTS.parent / "build" / "release"  # what baselines.sh runs
 
 
 @pytest.mark.skipif(not (REPO_BUILD / "simul-bench").exists(), reason=f"no build in {REPO_BUILD}")
@@ -97,17 +84,12 @@ REPO_BUILD = SCRIPTS.parent / "build" / "release"  # what baselines.sh runs
 def test_a_signal_to_baselines_sh_stops_the_run_in_one_line(tmp_path, sig):
     # Before, SIGTERM killed only the shell (baselines.py and simul-bench ran
     # on), SIGINT waited for the whole run, and Ctrl-C printed a traceback.
-    fake = tmp_path / "bin"
-    fake.mkdir()
-    (fake / "dpkg-query").write_text('#!/bin/sh\nprintf "install ok installed"\n')
-    (fake / "cmake").write_text("#!/bin/sh\nexit 0\n")
-    for f in fake.iterdir():
-        f.chmod(0o755)
+    env = fake_commands(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     p = subprocess.Popen(["bash", str(SCRIPTS / "baselines.sh"), "--out", str(out), "--repetitions", "3"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                         env=dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}"))
+                         env=env)
     try:
         deadline = time.monotonic() + 60
         under = []

@@ -11,16 +11,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-RESULTS = ROOT / "results"
+from conftest import REPO_BUILD, SCRIPTS
+from processes import descendants
 
-
-def parent_of(pid):
-    try:
-        stat = (Path("/proc") / str(pid) / "stat").read_text()
-    except OSError:
-        return None
-    return int(stat[stat.rindex(")") + 2:].split()[1])
+RESULTS = SCRIPTS.parent / "results"
 
 
 def name_of(pid):
@@ -30,35 +24,20 @@ def name_of(pid):
         return ""
 
 
-def descendants(root):
-    """Processes below root, as (pid, name)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        pid, up = int(entry.name), parent_of(int(entry.name))
-        while up not in (None, 0, 1):
-            if up == root:
-                found.append((pid, name_of(pid)))
-                break
-            up = parent_of(up)
-    return found
-
-
-@pytest.mark.skipif(not (ROOT / "build" / "release" / "simul-bench").exists(),
+@pytest.mark.skipif(not (REPO_BUILD / "simul-bench").exists(),
                     reason="needs the release build (scripts/test.sh builds it first)")
 def test_bench_sh_returns_and_reports_when_simul_bench_is_killed():
     before = set(os.listdir(RESULTS)) if RESULTS.exists() else set()
     # One fetch case whose requests take a minute: killed long before it ends.
     bench = subprocess.Popen(
-        ["bash", str(ROOT / "scripts" / "bench.sh"), "--benchmark_filter=^fetch/coroutine_loop/tasks:10/",
+        ["bash", str(SCRIPTS / "bench.sh"), "--benchmark_filter=^fetch/coroutine_loop/tasks:10/",
          "--models=coroutine_loop", "--arrival=burst", "--set=delay_ms:60000", "--budget=1000"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         victim = None
         deadline = time.monotonic() + 300  # bench.sh may build simul-bench first
         while victim is None and time.monotonic() < deadline and bench.poll() is None:
-            below = descendants(bench.pid)
+            below = [(pid, name_of(pid)) for pid in descendants(bench.pid)]
             if any(name.startswith("simul-delay") for _, name in below):  # the case is running
                 victim = next(pid for pid, name in below if name == "simul-bench")
             else:

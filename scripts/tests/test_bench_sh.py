@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[1]
-FAKE = SCRIPTS / "tests" / "fake_simul_bench.py"
+from conftest import SCRIPTS, TESTS
+
+FAKE = TESTS / "fake_simul_bench.py"
 
 
 @pytest.fixture

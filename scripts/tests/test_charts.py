@@ -1,34 +1,20 @@
 """The charts a reader sees: one colour per model, timelines from the traces,
 file modes, small values, and resident + kernel memory (issues 11 and 12)."""
 
-import json
+import dataclasses
 import os
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[1]
-FIXTURES = SCRIPTS / "tests" / "fixtures"
-sys.path.insert(0, str(SCRIPTS))
-
-import report  # noqa: E402
-import simul_results as sr  # noqa: E402
-import simul_style as style  # noqa: E402
-import timeline  # noqa: E402
-
-
-def copy_fixture(folder, transform=None):
-    """The fixture run and its traces in folder; transform(benchmark) may edit each row."""
-    data = json.loads((FIXTURES / "run.json").read_text())
-    if transform:
-        for b in data["benchmarks"]:
-            transform(b)
-    (folder / "run.json").write_text(json.dumps(data))
-    shutil.copytree(FIXTURES / "traces", folder / "traces")
-    return folder / "run.json"
+import charts
+import report
+import simul_results as sr
+import simul_style as style
+import simul_workload as sw
+import timeline
+from conftest import BUILD, FIXTURE, FIXTURES, SCRIPTS, copy_fixture, run_script
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +53,7 @@ def test_the_palette_keeps_families_and_leaves_red_to_limits():
 def test_variants_of_a_model_share_its_colour_in_file_read(drawn):
     _, colors = drawn
     assert colors["file_read"]["coroutine_loop"] == {style.model_color("coroutine_loop")}
-    w = report.Workload("file_read", [c for c in sr.load([FIXTURES / "run.json"]).cases.values()
+    w = sw.Workload("file_read", [c for c in sr.load([FIXTURE]).cases.values()
                                       if c.workload == "file_read"])
     hatches = {h for _, h in style.variant_styles(w.variant(c) for c in w.cases).values()}
     assert len(hatches) == len({w.variant(c) for c in w.cases}) > 1
@@ -75,9 +61,9 @@ def test_variants_of_a_model_share_its_colour_in_file_read(drawn):
 
 def test_chess_has_a_timeline_with_one_panel_per_model(drawn):
     folder, _ = drawn
-    w = report.Workload("chess", [c for c in sr.load([FIXTURES / "run.json"]).cases.values()
+    w = sw.Workload("chess", [c for c in sr.load([FIXTURE]).cases.values()
                                   if c.workload == "chess"])
-    files, x, panels = timeline.draw(w, folder / "traces", folder / "charts", report.saver(folder / "charts"))
+    files, x, panels = timeline.draw(w, folder / "traces", folder / "charts", charts.saver(folder / "charts"))
     assert x == 4
     assert panels == ["sequential", "thread_per_task", "thread_pool:2", "coroutine_loop"]
     assert (folder / "charts" / "chess_timeline.png").stat().st_size > 1000
@@ -109,9 +95,9 @@ def test_a_case_over_the_trace_limit_has_no_file_and_the_report_says_why(drawn):
 
 
 def test_simul_bench_writes_traces_up_to_the_limit(tmp_path):
-    bench = SCRIPTS.parent / "build" / "release" / "simul-bench"
+    bench = BUILD / "simul-bench"
     if not bench.is_file():
-        pytest.skip("no release build of simul-bench")
+        pytest.skip(f"no simul-bench in {BUILD}")
     done = subprocess.run([bench, "--benchmark_filter=^chess/", "--set=boards:2,3", "--set=moves:1",
                            "--set=think_us:10", "--set=reply_us:10", "--models=sequential",
                            f"--trace-dir={tmp_path / 't'}", "--trace-limit=2",
@@ -136,8 +122,7 @@ def current_umask():
 @pytest.mark.parametrize("mask", [0o022, 0o002])
 def test_report_files_get_the_umasks_modes(tmp_path, mask):
     src = copy_fixture(tmp_path)
-    done = subprocess.run([sys.executable, str(SCRIPTS / "report.py"), str(src)], capture_output=True, text=True,
-                          timeout=300, preexec_fn=lambda: os.umask(mask))
+    done = run_script("report.py", src, preexec_fn=lambda: os.umask(mask))
     assert done.returncode == 0, done.stderr
     files = [tmp_path / "REPORT.md"] + list((tmp_path / "charts").iterdir())
     assert len(files) > 10
@@ -147,7 +132,7 @@ def test_report_files_get_the_umasks_modes(tmp_path, mask):
 
 def test_memory_under_a_page_reads_less_than_4_kib(drawn):
     folder, _ = drawn
-    run = sr.load([FIXTURES / "run.json"])
+    run = sr.load([FIXTURE])
     tiny = [c for c in run.cases.values() if c.runs and c.median("mem_peak_bytes") < 4096]
     assert tiny, "the fixture should have a case under one page"
     assert "< 4 KiB in all" in (folder / "REPORT.md").read_text()
@@ -170,11 +155,11 @@ def test_runs_with_kernel_memory_show_both_parts(tmp_path):
     text = (tmp_path / "REPORT.md").read_text()
     assert "resident / kernel" in text
     case = run.cases["chess/thread_pool:2/boards:4/moves:2/think_us:50/reply_us:200"]
-    kernel, small = report.memory(case, "kernel")
+    kernel, small = sw.memory(case, "kernel")
     assert not small and kernel == pytest.approx(case.median("mem_total_per_task_bytes")
                                                  - case.median("mem_per_task_bytes"))
     row = next(l for l in text.split("## chess")[1].splitlines() if l.startswith("| thread_pool:2 |"))
-    assert f"/ {report.fmt(kernel)} |" in row
+    assert f"/ {sw.fmt(kernel)} |" in row
     assert "kernel dotted" in (tmp_path / "charts" / "sleep.svg").read_text()
     for per_model in colors.values():
         for model, used in per_model.items():
@@ -192,3 +177,103 @@ def test_runs_without_kernel_memory_say_resident_only(tmp_path):
     text = (tmp_path / "REPORT.md").read_text()
     assert "memory per task, resident (B)" in text and "resident / kernel" not in text
     assert "*Kernel* memory" in text  # the methodology says what each part is
+
+
+# ---- a workload's own counters decide how it is shown, not its name ----------
+
+NEW_NAMES = {"sleep": "doze", "chess": "simultaneous_games", "fetch": "download", "file_read": "scan",
+             "serve": "http_echo"}
+
+
+def renamed(b):
+    """The row under a workload name the scripts have never seen."""
+    for key in ("name", "run_name"):
+        if key in b:
+            workload, rest = b[key].split("/", 1)
+            b[key] = f"{NEW_NAMES[workload]}/{rest}"
+
+
+def rename_traces(folder):
+    for f in list((folder / "traces").iterdir()):
+        workload, sep, rest = f.name.partition("__")
+        if sep:
+            f.rename(f.with_name(f"{NEW_NAMES[workload]}__{rest}"))
+    listed = folder / "traces" / "not_traced.txt"
+    listed.write_text("".join(f"{NEW_NAMES[line.split('/')[0]]}/{line.split('/', 1)[1]}"
+                              for line in listed.read_text().splitlines(keepends=True)))
+
+
+def workloads(run):
+    names = list(dict.fromkeys(sw.group(c) for c in run.cases.values()))
+    return [sw.Workload(n, [c for c in run.cases.values() if sw.group(c) == n]) for n in names]
+
+
+def test_a_workload_with_a_new_name_gets_the_panels_of_the_one_whose_counters_it_has(tmp_path):
+    old = workloads(sr.load([FIXTURE]))
+    new = workloads(sr.load([copy_fixture(tmp_path, renamed)]))
+    def new_name(old_name):  # chess_rate → simultaneous_games_rate
+        base = old_name.removesuffix("_rate")
+        return NEW_NAMES[base] + old_name[len(base):]
+    assert [w.name for w in new] == [new_name(w.name) for w in old]
+    for a, b in zip(old, new):
+        assert charts.panels_for(b) == charts.panels_for(a), b.name
+        assert charts.files_are_lines(b) == charts.files_are_lines(a), b.name
+        assert (b.rate, b.x, b.others, b.throughput) == (a.rate, a.x, a.others, a.throughput)
+    scan = next(w for w in new if w.name == "scan")
+    assert "efficiency" not in [p[0] for p in charts.panels_for(scan)] and scan.reads_files
+    # File reads at two sizes are still bars (cold against warm, per model):
+    # because of mib_per_s, which only they carry.
+    sizes = [dataclasses.replace(c, params=dict(c.params, chunk_kib=k)) for c in scan.cases for k in ("64", "1024")]
+    assert sw.Workload("scan", sizes).x == "chunk_kib" and not charts.files_are_lines(sw.Workload("scan", sizes))
+    without = [dataclasses.replace(c, runs=[{k: v for k, v in r.items() if k != "mib_per_s"} for r in c.runs])
+               for c in sizes]
+    assert charts.files_are_lines(sw.Workload("scan", without))
+    assert "efficiency" in [p[0] for p in charts.panels_for(sw.Workload("scan", without))]
+
+
+def test_a_workload_with_a_new_name_is_reported_as_the_one_whose_counters_it_has(drawn, tmp_path):
+    folder, _ = drawn
+    src = copy_fixture(tmp_path, renamed)
+    rename_traces(tmp_path)
+    report.report(sr.load([src]), tmp_path)
+    before = (folder / "REPORT.md").read_text().replace(str(folder), "RUN")
+    after = (tmp_path / "REPORT.md").read_text().replace(str(tmp_path), "RUN")
+    for old, new in NEW_NAMES.items():
+        assert new not in before
+        after = after.replace(new, old)
+    assert after == before  # the chess story's table and timeline included
+    assert "story's units" in after and "](charts/simultaneous_games_timeline.png)" in \
+        (tmp_path / "REPORT.md").read_text()
+
+
+# ---- a model kind simul_style.py has never heard of ---------------------------
+
+def fiber_models(b):
+    """coroutine_loop's rows as fiber_loop's, thread_pool:2's as fiber_loop:4's."""
+    for key in ("name", "run_name"):
+        if key in b:
+            b[key] = b[key].replace("/coroutine_loop/", "/fiber_loop/").replace("/thread_pool:2/", "/fiber_loop:4/")
+
+
+def test_an_unknown_model_kind_is_drawn_in_a_stable_spare_colour(tmp_path):
+    src = copy_fixture(tmp_path, fiber_models)
+    for f in list((tmp_path / "traces").iterdir()):
+        f.rename(f.with_name(f.name.replace("__coroutine_loop__", "__fiber_loop__")
+                             .replace("__thread_pool-2__", "__fiber_loop-4__")))
+    _, colors = report.report(sr.load([src]), tmp_path)
+    text = (tmp_path / "REPORT.md").read_text()
+    assert "| fiber_loop | 8 |" in text and "| fiber_loop:4 | 8 |" in text
+    assert "](charts/chess_timeline.png)" in text
+    families = [f"{kind}:{p}" for kind in ("thread_pool", "coroutine_loop", "shared_loop")
+                for p in (2, 4, 24, 256, 1024)]
+    known = {style.model_color(m) for m in ["sequential", "thread_per_task", "coroutine_loop"] + families}
+    spare = {m: style.model_color(m) for m in ("fiber_loop", "fiber_loop:4")}
+    for model, color in spare.items():
+        assert color not in known | {style.LIMIT_COLOR}, model
+        for chart in ("sleep", "chess", "fetch", "file_read"):
+            assert colors[chart][model] == {color}, (chart, model)
+    # Stable: the same colour in another process, whatever its hash seed.
+    done = subprocess.run([sys.executable, "-c", "import simul_style as s; print(s.model_color('fiber_loop'), "
+                           "s.model_color('fiber_loop:4'))"], cwd=SCRIPTS, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONHASHSEED="12345"), timeout=60)
+    assert done.stdout.split() == [spare["fiber_loop"], spare["fiber_loop:4"]], done.stderr

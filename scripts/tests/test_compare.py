@@ -1,19 +1,12 @@
 """compare.py as a test: synthetic runs with known distributions (synthetic.py)."""
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(SCRIPTS))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import compare  # noqa: E402
-import simul_results as sr  # noqa: E402
-import simul_stats as st  # noqa: E402
-import synthetic  # noqa: E402
+import compare
+import simul_results as sr
+import simul_stats as st
+import synthetic
+from conftest import run_script
 
 NAMES = [f"sleep/sequential/tasks:{n}/wait_ms:100" for n in range(1, 41)]
 
@@ -87,7 +80,7 @@ def test_a_change_under_the_minimum_effect_is_not_flagged(tmp_path):
 def test_the_command_prints_ratio_interval_and_verdict(tmp_path):
     old = synthetic.run({NAMES[0]: [1.0, 1.01, 0.99, 1.0, 1.02, 0.98]}, tmp_path / "a.json")
     new = synthetic.run({NAMES[0]: [1.5, 1.51, 1.49, 1.5, 1.52, 1.48]}, tmp_path / "b.json")
-    done = subprocess.run([sys.executable, str(SCRIPTS / "compare.py"), old, new], capture_output=True, text=True)
+    done = run_script("compare.py", old, new)
     assert done.returncode == 0, done.stderr
     line = next(l for l in done.stdout.splitlines() if l.startswith(NAMES[0] + " "))
     assert "1.500× [" in line and "slower" in line and " ! " in line
@@ -96,7 +89,7 @@ def test_the_command_prints_ratio_interval_and_verdict(tmp_path):
 
 @pytest.mark.parametrize("args", [["--alpha", "2"], ["--min-effect", "-1"], ["--nonsense"], ["only-one.json"]])
 def test_bad_arguments_are_exit_2(args):
-    done = subprocess.run([sys.executable, str(SCRIPTS / "compare.py"), *args], capture_output=True, text=True)
+    done = run_script("compare.py", *args)
     assert done.returncode == 2, done.stderr
 
 

@@ -3,15 +3,10 @@
 one of the required counters is refused."""
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(SCRIPTS))
-
-import simul_results as sr  # noqa: E402
+import simul_results as sr
 
 
 def test_every_entry_of_the_list_is_read_with_its_help():

@@ -13,16 +13,18 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[1]
+from conftest import SCRIPTS
+
 SHELL = [SCRIPTS / n for n in ("bench.sh", "test.sh", "reference.sh", "deps.sh", "session.sh")]
 # Programs the shell scripts run (the test below checks each is really named
 # in a script), and the build tool that CMake's preset runs.
 COMMANDS = ["cmake", "ctest", "g++", "setsid", "mkfifo", "tee", "dpkg-query", "apt-get", "df", "nproc", "python3"]
 BUILD_TOOLS = ["ninja"]
+# Modules the tests run as programs (python3 -m), not import.
+RUN_MODULES = ["pyflakes"]
 
 pytestmark = pytest.mark.skipif(shutil.which("dpkg") is None, reason="not a Debian system")
 
@@ -74,7 +76,13 @@ def test_the_scripts_import_matplotlib_and_pytest():
     assert {"matplotlib", "pytest"} <= set(imported_modules())
 
 
-@pytest.mark.parametrize("module", imported_modules())
+def test_every_module_listed_as_run_is_run_by_a_test():
+    text = "\n".join(p.read_text() for p in SCRIPTS.glob("tests/*.py"))
+    for module in RUN_MODULES:
+        assert f'"-m", "{module}"' in text, module
+
+
+@pytest.mark.parametrize("module", imported_modules() + RUN_MODULES)
 def test_every_module_the_scripts_import_comes_from_a_listed_package(module):
     spec = importlib.util.find_spec(module)
     assert spec and spec.origin, f"{module} is not installed"

@@ -8,26 +8,14 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[1]
-FIXTURE = SCRIPTS / "tests" / "fixtures" / "run.json"
-sys.path.insert(0, str(SCRIPTS))
-
-import simul_results as sr  # noqa: E402
-import simul_stats as st  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import synthetic  # noqa: E402
-
-
-def run_script(name, *args):
-    return subprocess.run([sys.executable, str(SCRIPTS / name), *map(str, args)],
-                          capture_output=True, text=True, timeout=300)
+import simul_results as sr
+import simul_stats as st
+import synthetic
+from conftest import FIXTURE, run_script
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +139,8 @@ def test_a_wide_case_is_marked_unstable_with_its_cause(tmp_path):
         "sleep/thread_per_task/tasks:10/wait_ms:100": ([1.0, 2.0, 1.5], {"host_others_pct": 40.0}),
         "sleep/thread_pool:2/tasks:10/wait_ms:100": [0.5, 0.55, 0.6, 0.5, 0.5, 0.7],
         # 10 ms rounds: too short for /proc/stat's ticks to tell whether the machine was busy
-        "sleep/thread_pool:24/tasks:10/wait_ms:100": ([0.01, 0.02, 0.01, 0.01, 0.012, 0.011], {"host_others_pct": 50.0})})
+        "sleep/thread_pool:24/tasks:10/wait_ms:100": ([0.01, 0.02, 0.01, 0.01, 0.012, 0.011],
+                                                      {"host_others_pct": 50.0})})
     assert "**unstable**" in row_of(text, "sequential")[-1]
     assert "the case itself" in row_of(text, "sequential")[-1]
     assert "unstable" not in row_of(text, "coroutine_loop")[-1]
@@ -250,3 +239,18 @@ def test_bad_input_leaves_what_is_in_the_output_folder(tmp_path):
     assert (out / "REPORT.md").read_text() == "an earlier report"
     assert (out / "charts" / "sleep.png").read_bytes() == b"earlier chart"
     assert sorted(p.name for p in out.rglob("*")) == ["REPORT.md", "charts", "sleep.png"]
+
+
+def test_requests_answered_not_the_name_make_a_serve_table(tmp_path):
+    # Each model answers its own number of requests, so no checksum line;
+    # the throughput column is the achieved request rate.
+    def text(workload):
+        folder = tmp_path / workload
+        folder.mkdir()
+        answered = {"rate_achieved": 95.0, "items_per_second": 1.0}
+        return synthetic_report(folder, {f"{workload}/sequential/conns:5/rate:100": ([0.5] * 6, answered),
+                                         f"{workload}/coroutine_loop/conns:5/rate:100": ([0.5] * 6, answered)}
+                                ).replace(str(folder), "RUN")
+    serve, echo = text("serve"), text("http_echo")
+    assert "Checksums" not in echo and row_of(echo, "sequential")[4].startswith("95")
+    assert "http_echo" not in serve and echo.replace("http_echo", "serve") == serve
