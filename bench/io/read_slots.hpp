@@ -1,0 +1,66 @@
+#pragma once
+// At most K reads in flight, each with its buffer, across every loop that
+// shares them: the coroutine colour's gate on file reads. Why few buffers,
+// reused, and how K was chosen: docs/MEASUREMENTS.md, "Read slots".
+//
+// The gate is a semaphore: a concurrent channel with K slots, where entering
+// sends a token and leaving takes one back; concurrent, because the
+// multi-threaded loops enter it from several threads. Entering tries a
+// synchronous send first, so a free slot costs no trip through the
+// scheduler; only a full gate suspends the task.
+
+#include "bench/io/buffers.hpp"
+#include "models/task.hpp"
+
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/system_executor.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <algorithm>
+#include <cstddef>
+
+namespace simul {
+
+class read_slots {
+public:
+    // Slots for about `bytes_in_flight`, between `least` and `most`.
+    read_slots(std::size_t chunk, std::size_t bytes_in_flight, std::size_t least, std::size_t most)
+        : buffers_(chunk), count_(std::clamp(bytes_in_flight / std::max<std::size_t>(chunk, 1), least, most)) {}
+
+    // A slot and its buffer, until leave().
+    awaitable<buffer_ptr> enter() {
+        if (!gate_.try_send(boost::system::error_code{}))
+            co_await gate_.async_send(boost::system::error_code{}, boost::asio::deferred);
+        co_return buffers_.take();
+    }
+
+    // The buffer goes back before the slot opens, so the task that gets the
+    // slot finds it: at most count_ buffers are ever made.
+    void leave(buffer_ptr buf) {
+        buffers_.give(std::move(buf));
+        gate_.try_receive([](boost::system::error_code) {});
+    }
+
+private:
+    buffer_pool buffers_;
+    const std::size_t count_;
+    boost::asio::experimental::concurrent_channel<void(boost::system::error_code)> gate_{boost::asio::system_executor(), count_};
+};
+
+// Holds a slot for one read and its hashing; gives it back on every exit,
+// exceptions included.
+class read_slot {
+public:
+    read_slot(read_slots& slots, buffer_ptr buf) : slots_(slots), buf_(std::move(buf)) {}
+    read_slot(const read_slot&) = delete;
+    read_slot& operator=(const read_slot&) = delete;
+    ~read_slot() { slots_.leave(std::move(buf_)); }
+    char* get() const { return buf_.get(); }
+
+private:
+    read_slots& slots_;
+    buffer_ptr buf_;
+};
+
+}  // namespace simul
