@@ -1,5 +1,7 @@
 #include "bench/case/arrival.hpp"
 
+#include "support/event_peak.hpp"
+
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/deferred.hpp>
 
@@ -83,10 +85,7 @@ std::size_t backlog_peak(const trace& tr) {
         events.emplace_back(tr.due_ns(i), +1);
         if (tr.start_ns(i) != trace::not_done) events.emplace_back(std::max(tr.start_ns(i), tr.due_ns(i)), -1);
     }
-    std::sort(events.begin(), events.end());
-    std::int64_t now = 0, peak = 0;
-    for (const auto& [t, delta] : events) peak = std::max(peak, now += delta);
-    return std::size_t(peak);
+    return event_peak(std::move(events));
 }
 
 }  // namespace simul

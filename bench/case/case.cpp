@@ -1,5 +1,7 @@
 #include "bench/case/case.hpp"
 
+#include "support/event_peak.hpp"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -99,10 +101,7 @@ std::size_t in_flight_peak(const trace& tr) {
         events.emplace_back(tr.start_ns(i), +1);
         if (tr.end_ns(i) != trace::not_done) events.emplace_back(tr.end_ns(i), -1);
     }
-    std::sort(events.begin(), events.end());
-    std::int64_t now = 0, peak = 0;
-    for (const auto& [t, delta] : events) peak = std::max(peak, now += delta);
-    return std::size_t(peak);
+    return event_peak(std::move(events));
 }
 
 namespace {

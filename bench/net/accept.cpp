@@ -1,5 +1,7 @@
 #include "bench/net/accept.hpp"
 
+#include "support/poll_until.hpp"
+
 #include "bench/net/deadline_socket.hpp"
 #include "bench/net/http.hpp"
 
@@ -86,7 +88,6 @@ void connection_server::accept_failed(int error) {
 // The two colours of the accept arrival.
 
 bool connection_server::accept_arrivals::wait(std::size_t i) {
-    pollfd p{s_.listen_fd_, POLLIN, 0};
     for (;;) {
         const int fd = ::accept4(s_.listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd >= 0) {
@@ -99,9 +100,11 @@ bool connection_server::accept_arrivals::wait(std::size_t i) {
             s_.accept_failed(errno);
             return false;
         }
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(s_.deadline() - clock::now()).count();
-        if (left <= 0) return false;
-        ::poll(&p, 1, int(std::min<long long>(left, 1000)));
+        // A second at a time: the deadline is set by accept_until(), which
+        // may come while this waits.
+        const auto deadline = s_.deadline();
+        if (deadline <= clock::now()) return false;
+        poll_until(s_.listen_fd_, POLLIN, std::min(deadline, clock::now() + std::chrono::seconds(1)));
     }
 }
 

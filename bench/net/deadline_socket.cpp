@@ -1,5 +1,7 @@
 #include "bench/net/deadline_socket.hpp"
 
+#include "support/poll_until.hpp"
+
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -13,20 +15,12 @@ deadline_socket::deadline_socket(tcp::socket socket) : socket_(std::move(socket)
 }
 
 bool deadline_socket::wait_ready(bool for_write, error_code& ec) {
-    pollfd p{socket_.native_handle(), short(for_write ? POLLOUT : POLLIN), 0};
-    for (;;) {
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - clock::now()).count();
-        if (left <= 0) {
-            ec = boost::asio::error::timed_out;
-            return false;
-        }
-        const int r = ::poll(&p, 1, int(std::min<long long>(left, 1 << 30)));
-        if (r > 0) return true;  // ready, or an error the next call will report
-        if (r < 0 && errno != EINTR) {
-            ec = error_code(errno, boost::system::system_category());
-            return false;
-        }
+    switch (poll_until(socket_.native_handle(), short(for_write ? POLLOUT : POLLIN), deadline_)) {
+    case poll_result::ready: return true;  // ready, or an error the next call will report
+    case poll_result::timed_out: ec = boost::asio::error::timed_out; return false;
+    case poll_result::failed: ec = error_code(errno, boost::system::system_category()); return false;
     }
+    return false;
 }
 
 void deadline_socket::connect(const tcp::endpoint& to) {

@@ -1,5 +1,7 @@
 #include "bench/net/helper.hpp"
 
+#include "support/poll_until.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -153,12 +155,9 @@ void helper_process::stop() {
 
 bool helper_process::read_more(std::chrono::steady_clock::time_point deadline) {
     for (;;) {
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) throw std::runtime_error(fmt::format("{} did not answer in time", name_));
-        pollfd p{out_, POLLIN, 0};
-        const int r = ::poll(&p, 1, int(left.count()));
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) continue;
+        const auto waited = poll_until(out_, POLLIN, deadline);
+        if (waited == poll_result::timed_out) throw std::runtime_error(fmt::format("{} did not answer in time", name_));
+        if (waited == poll_result::failed) throw std::runtime_error(fmt::format("reading {}: {}", name_, std::strerror(errno)));
         char buf[4096];
         const ssize_t n = ::read(out_, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
