@@ -195,6 +195,43 @@ std::optional<delay_request> check(const request_line& req, std::string& why) {
     return d;
 }
 
+// After a read, in either colour: the request to answer, or none and the 400
+// (into `bad`) to send before closing. A socket error is thrown.
+std::optional<delay_request> request_to_answer(const beast::error_code& ec, const request_line& req,
+                                               response& bad) {
+    std::string why;
+    auto d = ec ? std::nullopt : check(req, why);
+    if (d) return d;
+    if (ec && !is_parse_error(ec)) throw beast::system_error(ec);
+    bad = bad_request(ec ? 11 : req.version, ec ? ec.message() : why);
+    return std::nullopt;
+}
+
+// A body over part_bytes, made a part at a time while it is sent; the digest
+// accumulates over the parts, so it vouches for every byte written.
+class body_parts {
+public:
+    explicit body_parts(const delay_request& d) : seed_(d.seed), bytes_(std::size_t(d.bytes)) {}
+
+    // Makes the next part; false when the body is all sent.
+    bool next() {
+        at_ += part_.size();
+        if (at_ >= bytes_) return false;
+        part_.resize(std::min(part_bytes, bytes_ - at_));
+        fill_body(part_, seed_, at_);
+        hash_ = fnv(hash_, part_);
+        return true;
+    }
+    asio::const_buffer buffer() const { return asio::buffer(part_); }
+    std::uint64_t digest() const { return hash_ & checksum_mask; }
+
+private:
+    std::uint64_t seed_;
+    std::size_t bytes_, at_ = 0;
+    std::string part_;
+    std::uint64_t hash_ = fnv_basis;
+};
+
 // The loop's idle timeout, kept as nginx keeps its timers and as Asio's
 // echo_server_with_deadline example keeps its deadline: a request moves the
 // deadline (a clock read and a store), and one timer per connection wakes at
@@ -264,6 +301,7 @@ std::uint64_t serve_blocking(deadline_socket& socket) {
     beast::flat_buffer buffer;
     std::string target;
     prepared_response prepared;
+    response bad;
     std::uint64_t sum = 0;
     for (;;) {
         request_line req(target);
@@ -271,11 +309,9 @@ std::uint64_t serve_blocking(deadline_socket& socket) {
         socket.expires_after(idle_timeout);
         bhttp::read(socket, buffer, req, ec);
         if (ec == bhttp::error::end_of_stream) break;  // the client closed
-        std::string why;
-        const auto d = ec ? std::nullopt : check(req, why);
+        const auto d = request_to_answer(ec, req, bad);
         if (!d) {
-            if (ec && !is_parse_error(ec)) throw beast::system_error(ec);
-            bhttp::write(socket, bad_request(ec ? 11 : req.version, ec ? ec.message() : why));
+            bhttp::write(socket, bad);
             break;
         }
         if (d->ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(d->ms));  // the backend's work
@@ -284,16 +320,12 @@ std::uint64_t serve_blocking(deadline_socket& socket) {
             bhttp::response_serializer<bhttp::empty_body> sr(head);
             socket.expires_after(idle_timeout);
             bhttp::write_header(socket, sr);
-            std::string part;
-            std::uint64_t h = fnv_basis;
-            for (std::size_t at = 0; at < std::size_t(d->bytes); at += part.size()) {
-                part.resize(std::min(part_bytes, std::size_t(d->bytes) - at));
-                fill_body(part, d->seed, at);
-                h = fnv(h, part);
+            body_parts parts(*d);
+            while (parts.next()) {
                 socket.expires_after(idle_timeout);
-                asio::write(socket, asio::buffer(part));
+                asio::write(socket, parts.buffer());
             }
-            sum = (sum + (h & checksum_mask)) & checksum_mask;
+            sum = (sum + parts.digest()) & checksum_mask;
             if (!head.keep_alive()) break;
             continue;
         }
@@ -312,6 +344,7 @@ awaitable<std::uint64_t> serve_async(tcp_socket& socket) {
     beast::flat_buffer buffer;
     std::string target;
     prepared_response prepared;
+    response bad;  // named, not a temporary in the co_await: GCC 12 destroys such temporaries twice (PR 100611)
     std::uint64_t sum = 0;
     std::optional<steady_timer> backend;  // made at the first request that waits
     idle_watch idle(socket);
@@ -321,13 +354,8 @@ awaitable<std::uint64_t> serve_async(tcp_socket& socket) {
         idle.touch();
         auto [ec, n] = co_await bhttp::async_read(socket, buffer, req, asio::as_tuple(asio::deferred));
         if (ec == bhttp::error::end_of_stream) break;  // the client closed
-        std::string why;
-        const auto d = ec ? std::nullopt : check(req, why);
+        const auto d = request_to_answer(ec, req, bad);
         if (!d) {
-            if (ec && !is_parse_error(ec)) throw beast::system_error(ec);
-            // Named, not a temporary in the co_await: GCC 12 destroys such
-            // temporaries twice (GCC PR 100611).
-            const auto bad = bad_request(ec ? 11 : req.version, ec ? ec.message() : why);
             co_await bhttp::async_write(socket, bad, asio::deferred);
             break;
         }
@@ -342,16 +370,12 @@ awaitable<std::uint64_t> serve_async(tcp_socket& socket) {
             bhttp::response_serializer<bhttp::empty_body> sr(head);
             idle.touch();
             co_await bhttp::async_write_header(socket, sr, asio::deferred);
-            std::string part;
-            std::uint64_t h = fnv_basis;
-            for (std::size_t at = 0; at < std::size_t(d->bytes); at += part.size()) {
-                part.resize(std::min(part_bytes, std::size_t(d->bytes) - at));
-                fill_body(part, d->seed, at);
-                h = fnv(h, part);
+            body_parts parts(*d);
+            while (parts.next()) {
                 idle.touch();
-                co_await asio::async_write(socket, asio::buffer(part), asio::deferred);
+                co_await asio::async_write(socket, parts.buffer(), asio::deferred);
             }
-            sum = (sum + (h & checksum_mask)) & checksum_mask;
+            sum = (sum + parts.digest()) & checksum_mask;
             if (!head.keep_alive()) break;
             continue;
         }
