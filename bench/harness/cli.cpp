@@ -1,5 +1,5 @@
 #include "bench/harness/cli.hpp"
-#include "bench/workloads/registry.hpp"
+#include "bench/case/registry.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

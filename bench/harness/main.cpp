@@ -10,7 +10,7 @@
 #include "support/settings.hpp"
 #include "support/system.hpp"
 #include "bench/harness/trace_csv.hpp"
-#include "bench/workloads/registry.hpp"
+#include "bench/case/registry.hpp"
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -80,7 +80,8 @@ void warm_up(const std::vector<const case_spec*>& cases) {
         if (pending == models.end()) continue;
         models.erase(pending);
         try {
-            run_case(case_spec{&sleep_workload(), params({{"tasks", 2}, {"wait_ms", 1}}), c->model, {}});
+            // Two 1 ms waits: the least that starts every part of a model.
+            run_case(case_spec{find_workload("sleep"), params({{"tasks", 2}, {"wait_ms", 1}}), c->model, {}});
         } catch (const case_error&) {
             // A model that cannot start fails its own cases, each saying so.
         }

@@ -1,4 +1,4 @@
-#include "bench/workloads/registry.hpp"
+#include "bench/case/registry.hpp"
 
 // The list to build: workloads.def, or another with the same form (the
 // guide's example is tested with the guide's own list; tests/CMakeLists.txt).
