@@ -185,7 +185,7 @@ bool is_parse_error(const beast::error_code& ec) {
 }
 
 // What to do with a request that parsed: the delay to wait, or why it is bad.
-std::optional<delay_request> check(const request_line& req, std::string& why) {
+std::optional<delay_request> delay_asked(const request_line& req, std::string& why) {
     if (req.method != bhttp::verb::get) {
         why = "only GET is served";
         return std::nullopt;
@@ -200,7 +200,7 @@ std::optional<delay_request> check(const request_line& req, std::string& why) {
 std::optional<delay_request> request_to_answer(const beast::error_code& ec, const request_line& req,
                                                response& bad) {
     std::string why;
-    auto d = ec ? std::nullopt : check(req, why);
+    auto d = ec ? std::nullopt : delay_asked(req, why);
     if (d) return d;
     if (ec && !is_parse_error(ec)) throw beast::system_error(ec);
     bad = bad_request(ec ? 11 : req.version, ec ? ec.message() : why);

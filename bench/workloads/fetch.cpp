@@ -49,7 +49,7 @@ public:
         bhttp::response_parser<bhttp::string_body> parser;
         parser.body_limit(std::uint64_t(bytes_) + 1);
         bhttp::read(socket, buffer, parser);
-        return check(i, parser.get());
+        return checked_digest(i, parser.get());
     } catch (const boost::system::system_error& e) {
         throw std::runtime_error(http::short_error(e));  // the task's label, without Boost's source location
     }
@@ -66,7 +66,7 @@ public:
             bhttp::response_parser<bhttp::string_body> parser;
             parser.body_limit(std::uint64_t(bytes_) + 1);
             co_await bhttp::async_read(stream, buffer, parser, asio::deferred);
-            co_return check(i, parser.get());
+            co_return checked_digest(i, parser.get());
         } catch (const boost::system::system_error& e) {
             throw std::runtime_error(http::short_error(e));  // without Boost's source location
         }
@@ -81,7 +81,7 @@ private:
     }
 
     // The task's checksum is the digest of the body it received.
-    std::uint64_t check(std::size_t i, const bhttp::response<bhttp::string_body>& res) const {
+    std::uint64_t checked_digest(std::size_t i, const bhttp::response<bhttp::string_body>& res) const {
         if (res.result() != bhttp::status::ok)
             throw std::runtime_error(fmt::format("fetch: HTTP {}", res.result_int()));
         const std::uint64_t got = http::digest(res.body());

@@ -74,7 +74,7 @@ public:
             done += used;
         }
         ::close(fd);
-        return check(i, sum);
+        return checked_sum(i, sum);
     }
 
     awaitable<std::uint64_t> async(std::size_t i) override {
@@ -98,7 +98,7 @@ public:
                 if (used == 0) close_and_fail(-1, i, 0);
                 done += used;
             }
-            co_return check(i, sum);
+            co_return checked_sum(i, sum);
         }
         auto& pool = offload_pool();
         while (done < set_.bytes) {
@@ -112,7 +112,7 @@ public:
             done += used;
         }
         ::close(fd);
-        co_return check(i, sum);
+        co_return checked_sum(i, sum);
     }
 
     void on_end(case_result& r) override {
@@ -148,7 +148,7 @@ private:
         fail_on_file(set_.file(i), "cannot read");
     }
 
-    std::uint64_t check(std::size_t i, std::uint64_t sum) const {
+    std::uint64_t checked_sum(std::size_t i, std::uint64_t sum) const {
         sum &= checksum_mask;
         if (sum != sums_[i]) damaged(i, "does not hold what it should");
         return sum;
