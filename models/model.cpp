@@ -1,7 +1,7 @@
 #include "models/model.hpp"
 
 #include "models/coroutine_loop.hpp"
-#include "models/coroutine_loops.hpp"
+#include "models/loop_per_thread.hpp"
 #include "models/sequential.hpp"
 #include "models/shared_loop.hpp"
 #include "models/thread_per_task.hpp"
@@ -32,7 +32,7 @@ std::unique_ptr<model> model_spec::make() const {
     if (kind == "thread_per_task") return std::make_unique<thread_per_task>();
     if (kind == "thread_pool") return std::make_unique<thread_pool>(threads);
     if (kind == "shared_loop") return std::make_unique<shared_loop>(threads);
-    if (threads > 0) return std::make_unique<coroutine_loops>(threads);
+    if (threads > 0) return std::make_unique<loop_per_thread>(threads);
     return std::make_unique<coroutine_loop>();
 }
 
