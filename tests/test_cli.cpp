@@ -24,6 +24,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -99,6 +100,35 @@ TEST(Cli, AnUnusableDataDirIsAUsageError) {
         EXPECT_TRUE(o.out.empty()) << "nothing should have run: " << o.out;
     }
     fs::remove_all(dir);
+}
+
+// The default sweep's models, from the table (models/kinds.hpp), in the
+// order the sweep has always had: case names and their order depend on it.
+TEST(Cli, TheDefaultModelsAreTheTablesInTheirOrder) {
+    const std::string c = std::to_string(std::max(1u, std::thread::hardware_concurrency()));
+    const auto names = [](simul::scale s) {
+        std::vector<std::string> out;
+        for (const auto& m : simul::default_models(s)) out.push_back(m.name());
+        return out;
+    };
+    const std::vector<std::string> quick = {"sequential",      "thread_per_task",       "thread_pool:2",
+                                            "thread_pool:24",  "thread_pool:256",       "coroutine_loop",
+                                            "coroutine_loop:" + c, "shared_loop:" + c};
+    EXPECT_EQ(names(simul::scale::quick), quick);
+    std::set<int> loop_sizes = {std::stoi(c), 2, 4};
+    std::vector<std::string> full(quick.begin(), quick.begin() + 6);
+    for (const char* kind : {"coroutine_loop", "shared_loop"})
+        for (int p : loop_sizes) full.push_back(fmt::format("{}:{}", kind, p));
+    EXPECT_EQ(names(simul::scale::full), full);
+}
+
+TEST(Cli, HelpListsEveryModelOfTheTable) {
+    const auto help = bench("--help");
+    EXPECT_EQ(help.code, 0);
+    for (const auto& k : simul::model_kinds()) {
+        EXPECT_NE(help.out.find("  " + std::string(k.name)), std::string::npos) << k.name;
+        EXPECT_NE(help.out.find(std::string(k.help.substr(0, 20))), std::string::npos) << k.help;
+    }
 }
 
 TEST(Cli, HelpAndListSucceed) {

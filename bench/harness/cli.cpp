@@ -1,5 +1,7 @@
 #include "bench/harness/cli.hpp"
 #include "bench/workloads/registry.hpp"
+#include "models/kinds.hpp"
+#include "support/text.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -13,17 +15,16 @@
 
 namespace simul {
 
-const char* const usage_text = R"(usage: simul-bench [options] [Google Benchmark flags]
+namespace {
+
+const char* const usage_options = R"(usage: simul-bench [options] [Google Benchmark flags]
 
 Runs the same IO-bound workloads under different concurrency models.
 
 options:
   --scale=quick|full     parameter grid to sweep (default: quick)
-  --models=LIST          comma-separated models, e.g. sequential,thread_pool:24
-                         (known: sequential, thread_per_task, thread_pool:P,
-                         coroutine_loop, coroutine_loop:P, shared_loop:P;
-                         default: all, pools of 2, 24 and 256, loops of P =
-                         the cores (full: also 2 and 4))
+  --models=LIST          comma-separated models (below), e.g.
+                         sequential,thread_pool:24 (default: the sweep below)
   --set=NAME:V1,V2,...   sweep these values of parameter NAME instead of the
                          grid's, in every workload that has it (repeatable)
   --budget=SECONDS       skip a case whose ideal makespan is over this
@@ -54,7 +55,9 @@ options:
   --list                 print the cases with their ideal makespans and exit
   --help                 print this and exit
 
-Google Benchmark flags work as usual, e.g. --benchmark_filter=chess,
+)";
+
+const char* const usage_benchmark = R"(Google Benchmark flags work as usual, e.g. --benchmark_filter=chess,
 --benchmark_out=run.json --benchmark_out_format=json. Google Benchmark names
 each case <case>/iterations:1/manual_time, and --benchmark_filter is matched
 against that name, as Google Benchmark matches it.
@@ -64,6 +67,26 @@ The --benchmark_out file is replaced only by a complete one: a failed write
 (a full disk) leaves it as it was, and exits with 1.
 Case names read <workload>/<model>/<param>:<value>/...
 )";
+
+// The models' part of --help, from the table (models/kinds.hpp).
+std::string models_usage() {
+    std::vector<std::string> quick, more;
+    for (const model_kind& k : model_kinds()) {
+        for (int p : k.quick) quick.push_back(sweep_form(k, p, "C"));
+        for (int p : k.full)
+            if (std::find(k.quick.begin(), k.quick.end(), p) == k.quick.end()) more.push_back(sweep_form(k, p, "C"));
+    }
+    const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+    std::string sweep = fmt::format("The default sweep runs {} (C: the cores, here {})", prose_list(quick), cores);
+    if (!more.empty()) sweep += fmt::format("; --scale=full also runs {}", prose_list(more));
+    sweep += ". It leaves out a pool larger than a case's task count.";
+    return fmt::format("models (P: a thread count from 1 to {}):\n{}{}", max_pool_threads, models_help(22),
+                       wrap(sweep, 0));
+}
+
+}  // namespace
+
+std::string usage() { return usage_options + models_usage() + "\n" + usage_benchmark; }
 
 namespace {
 
@@ -270,19 +293,15 @@ static std::vector<std::int64_t> resolve(const param_spec& spec, const std::vect
 }
 
 std::vector<model_spec> default_models(simul::scale scale) {
-    std::vector<model_spec> models = {parse_model("sequential"),     parse_model("thread_per_task"),
-                                      parse_model("thread_pool:2"),  parse_model("thread_pool:24"),
-                                      parse_model("thread_pool:256"), parse_model("coroutine_loop")};
-    // The multi-threaded loops with a thread per core; the full sweep adds
-    // 2 and 4 threads, so a reader sees how they scale.
     const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
-    std::vector<int> sizes = {cores};
-    if (scale == scale::full)
-        for (int p : {2, 4})
-            if (p != cores) sizes.push_back(p);
-    std::sort(sizes.begin(), sizes.end());
-    for (const char* kind : {"coroutine_loop", "shared_loop"})
-        for (int p : sizes) models.push_back({kind, p});
+    std::vector<model_spec> models;
+    for (const model_kind& k : model_kinds()) {
+        std::vector<int> sizes;
+        for (int p : scale == scale::quick ? k.quick : k.full) sizes.push_back(p == per_core ? cores : p);
+        std::sort(sizes.begin(), sizes.end());  // no_size (0) first
+        sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+        for (int p : sizes) models.push_back({std::string(k.name), p});
+    }
     return models;
 }
 

@@ -208,7 +208,7 @@ int run(int argc, char** argv) {
 
     const options opt = parse_args(argc, argv);
     if (opt.help) {
-        std::fputs(usage_text, stdout);
+        std::fputs(usage().c_str(), stdout);
         return 0;
     }
     if (!opt.data_dir.empty()) set_data_dir(opt.data_dir);

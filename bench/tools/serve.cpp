@@ -5,6 +5,7 @@
 #include "bench/net/accept.hpp"
 #include "bench/net/helper.hpp"
 #include "support/system.hpp"
+#include "models/kinds.hpp"
 #include "models/model.hpp"
 #include "models/trace.hpp"
 
@@ -21,14 +22,14 @@
 
 namespace {
 
-const char* const usage = R"(usage: simul-serve --model=MODEL [--port=N] [--conns=N]
+const char* const usage_head = R"(usage: simul-serve --model=MODEL [--port=N] [--conns=N]
 
 Serves GET /delay?ms=D&bytes=B[&seed=S] on 127.0.0.1 with one concurrency
 model, as the serve workload measures it, until SIGINT, SIGTERM or the
 --conns-th connection has ended. Says on stderr why it stopped; exits with 1 if the server
 could go on no longer (a thread limit, say).
 
-  --model=MODEL   sequential, thread_per_task, thread_pool:P or coroutine_loop
+  --model=MODEL   one of the models below
   --port=N        port (default 0: any free port)
   --conns=N       stop after serving N connections (default 100000)
 
@@ -36,6 +37,12 @@ Prints "listening on 127.0.0.1:PORT" when ready. For example, with wrk:
   simul-serve --model=coroutine_loop --port=8080 &
   wrk -t1 -c100 -d10s 'http://127.0.0.1:8080/delay?ms=10&bytes=1024'
 )";
+
+// The models, from their table (models/kinds.hpp).
+std::string usage() {
+    return fmt::format("{}\nmodels (P: a thread count from 1 to {}):\n{}", usage_head, simul::max_pool_threads,
+                       simul::models_help(22));
+}
 
 }  // namespace
 
@@ -53,7 +60,7 @@ int main(int argc, char** argv) {
             return ec == std::errc{} && end == v.data() + v.size() && out <= hi;
         };
         if (a == "--help" || a == "-h") {
-            std::fputs(usage, stdout);
+            std::fputs(usage().c_str(), stdout);
             return 0;
         } else if (a.starts_with("--model=")) {
             model = value("--model=");
