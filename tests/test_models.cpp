@@ -104,7 +104,7 @@ TEST(ModelTable, EveryModelCoversEveryRow) {
 }
 
 TEST(ModelTable, AnUnknownKindIsRefusedWithTheKnownList) {
-    for (const char* bad : {"fibers", "fibers:4", "", "Sequential", "coroutine_loops:2"}) {
+    for (const char* bad : {"fibers", "fibers:4", "", "Sequential", "loop_per_thread:2"}) {
         SCOPED_TRACE(bad);
         try {
             parse_model(bad);
