@@ -1,11 +1,7 @@
 #include "models/model.hpp"
 
-#include "models/coroutine_loop.hpp"
-#include "models/coroutine_loops.hpp"
-#include "models/sequential.hpp"
-#include "models/shared_loop.hpp"
-#include "models/thread_per_task.hpp"
-#include "models/thread_pool.hpp"
+#include "models/kinds.hpp"
+#include "support/text.hpp"
 
 #include <fmt/format.h>
 
@@ -18,38 +14,34 @@ std::string model_spec::name() const {
     return threads > 0 ? fmt::format("{}:{}", kind, threads) : kind;
 }
 
-model_shape model_spec::shape(std::size_t tasks) const {
-    const double cores = std::max(1u, std::thread::hardware_concurrency());
-    const double n = static_cast<double>(tasks);
-    if (kind == "sequential") return {1, 1};
-    if (kind == "thread_pool") return {double(threads), std::min(double(threads), cores)};
-    if (kind == "coroutine_loop" || kind == "shared_loop") return {n, std::min(double(std::max(threads, 1)), cores)};
-    return {n, std::min(n, cores)};  // thread_per_task
+const model_kind& model_spec::row() const {
+    const model_kind* k = find_model_kind(kind);
+    if (!k) throw model_error(fmt::format("unknown model kind '{}' (known: {})", kind, known_models()));
+    return *k;
 }
 
-std::unique_ptr<model> model_spec::make() const {
-    if (kind == "sequential") return std::make_unique<sequential>();
-    if (kind == "thread_per_task") return std::make_unique<thread_per_task>();
-    if (kind == "thread_pool") return std::make_unique<thread_pool>(threads);
-    if (kind == "shared_loop") return std::make_unique<shared_loop>(threads);
-    if (threads > 0) return std::make_unique<coroutine_loops>(threads);
-    return std::make_unique<coroutine_loop>();
+bool model_spec::runs_async() const { return row().colour == colour::coroutine; }
+
+model_shape model_spec::shape(std::size_t tasks) const {
+    const double cores = std::max(1u, std::thread::hardware_concurrency());
+    return row().shape(threads, static_cast<double>(tasks), cores);
 }
+
+std::unique_ptr<model> model_spec::make() const { return row().make(threads); }
 
 model_spec parse_model(std::string_view text) {
     const auto colon = text.find(':');
     const std::string kind(text.substr(0, colon));
     const bool sized = colon != std::string_view::npos;
-    const bool size_optional = kind == "coroutine_loop";  // no size: the one-thread loop
-    const bool size_needed = kind == "thread_pool" || kind == "shared_loop";
-    if (!size_optional && !size_needed && kind != "sequential" && kind != "thread_per_task")
-        throw model_error(fmt::format("unknown model '{}' (known: sequential, thread_per_task, thread_pool:P, "
-                                      "coroutine_loop, coroutine_loop:P, shared_loop:P)",
-                                      text));
-    if (!sized && !size_needed) return {kind, 0};
-    if (!size_optional && !size_needed)
-        throw model_error(fmt::format("model '{}' takes no size (thread_pool:P, coroutine_loop:P and "
-                                      "shared_loop:P do)", text));
+    const model_kind* k = find_model_kind(kind);
+    if (!k) throw model_error(fmt::format("unknown model '{}' (known: {})", text, known_models()));
+    if (!sized && k->size != sizing::required) return {kind, 0};
+    if (k->size == sizing::none) {
+        std::vector<std::string> sized_forms;
+        for (const auto& other : model_kinds())
+            if (other.size != sizing::none) sized_forms.push_back(fmt::format("{}:P", other.name));
+        throw model_error(fmt::format("model '{}' takes no size ({} do)", text, prose_list(sized_forms)));
+    }
     const auto size = sized ? text.substr(colon + 1) : std::string_view{};
     int p = 0;
     const auto [end, ec] = std::from_chars(size.data(), size.data() + size.size(), p);

@@ -11,6 +11,7 @@
 //                case starts from a clean process
 
 #include "models/arrivals.hpp"
+#include "models/kinds.hpp"
 #include "models/task.hpp"
 #include "models/trace.hpp"
 
@@ -42,12 +43,15 @@ public:
 // A model as named on the command line and in case names: "sequential",
 // "thread_per_task", "thread_pool:24", "coroutine_loop" (one thread),
 // "coroutine_loop:2" (a loop per thread), "shared_loop:2" (one loop, 2 threads).
+// Everything but its name comes from its kind's row; a kind with no row
+// throws model_error.
 struct model_spec {
     std::string kind;
     int threads = 0;  // P: a pool's threads, or a loop model's; 0 for models without one
 
     std::string name() const;  // "thread_pool:24"
-    bool runs_async() const { return kind == "coroutine_loop" || kind == "shared_loop"; }  // the coroutine colour
+    const model_kind& row() const;
+    bool runs_async() const;  // the coroutine colour
     model_shape shape(std::size_t tasks) const;
     std::unique_ptr<model> make() const;
 };

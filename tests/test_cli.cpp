@@ -5,6 +5,7 @@
 #include "bench/workloads/registry.hpp"
 #include "bench/harness/cli.hpp"
 #include "bench/case/workload.hpp"
+#include "support/flags.hpp"
 
 #include <boost/json.hpp>
 
@@ -20,10 +21,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -73,6 +76,11 @@ INSTANTIATE_TEST_SUITE_P(Cli, BadInput,
                                            "--rate=100 --duration=0", "--arrival=sideways", "--arrival=rate",
                                            "--arrival=burst --rate=10", "--poisson", "--rate=10 --seed=0"));
 
+// A value flag without its value, a flag that takes none given one.
+INSTANTIATE_TEST_SUITE_P(FlagShapes, BadInput,
+                         ::testing::Values("--scale", "--budget", "--models", "--list=3", "--poisson=1", "--rounds",
+                                           "--rounds=0", "--trace-limit=0", "--data-dir=", "--benchmark_out="));
+
 // file_read's sizes: not whole 4 KiB pages, or out of bounds (2^54 KiB
 // wrapped to a chunk of 0 bytes; 2^40 KiB was a bare std::bad_alloc). Each
 // failed every case at set-up with exit code 0.
@@ -101,6 +109,35 @@ TEST(Cli, AnUnusableDataDirIsAUsageError) {
     fs::remove_all(dir);
 }
 
+// The default sweep's models, from the table (models/kinds.hpp), in the
+// order the sweep has always had: case names and their order depend on it.
+TEST(Cli, TheDefaultModelsAreTheTablesInTheirOrder) {
+    const std::string c = std::to_string(std::max(1u, std::thread::hardware_concurrency()));
+    const auto names = [](simul::scale s) {
+        std::vector<std::string> out;
+        for (const auto& m : simul::default_models(s)) out.push_back(m.name());
+        return out;
+    };
+    const std::vector<std::string> quick = {"sequential",      "thread_per_task",       "thread_pool:2",
+                                            "thread_pool:24",  "thread_pool:256",       "coroutine_loop",
+                                            "coroutine_loop:" + c, "shared_loop:" + c};
+    EXPECT_EQ(names(simul::scale::quick), quick);
+    std::set<int> loop_sizes = {std::stoi(c), 2, 4};
+    std::vector<std::string> full(quick.begin(), quick.begin() + 6);
+    for (const char* kind : {"coroutine_loop", "shared_loop"})
+        for (int p : loop_sizes) full.push_back(fmt::format("{}:{}", kind, p));
+    EXPECT_EQ(names(simul::scale::full), full);
+}
+
+TEST(Cli, HelpListsEveryModelOfTheTable) {
+    const auto help = bench("--help");
+    EXPECT_EQ(help.code, 0);
+    for (const auto& k : simul::model_kinds()) {
+        EXPECT_NE(help.out.find("  " + std::string(k.name)), std::string::npos) << k.name;
+        EXPECT_NE(help.out.find(std::string(k.help.substr(0, 20))), std::string::npos) << k.help;
+    }
+}
+
 TEST(Cli, HelpAndListSucceed) {
     const auto help = bench("--help");
     EXPECT_EQ(help.code, 0);
@@ -114,6 +151,106 @@ TEST(Cli, HelpAndListSucceed) {
 TEST(Cli, ListMarksCasesOverTheBudget) {
     const auto list = bench("--list --budget=1 --benchmark_filter=chess/sequential");
     EXPECT_NE(list.out.find("over budget"), std::string::npos) << list.out;
+}
+
+// ---- The flag parser (support/flags.hpp) ------------------------------------
+
+// Runs flags::parse on args; the usage_error's message, or "" if none.
+std::string parse_error(const std::vector<simul::flags::flag>& table, std::vector<std::string> args,
+                        const std::function<void(char*)>& other = {}) {
+    std::vector<char*> argv = {const_cast<char*>("tool")};
+    for (auto& a : args) argv.push_back(a.data());
+    try {
+        simul::flags::parse(table, int(argv.size()), argv.data(), other);
+    } catch (const simul::usage_error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+struct flag_values {
+    bool on = false;
+    std::int64_t n = 0;
+    double x = 0;
+    std::string text, mode;
+    std::vector<double> xs;
+};
+
+std::vector<simul::flags::flag> test_flags(flag_values& v) {
+    using namespace simul::flags;
+    return {
+        {"--on", none([&] { v.on = true; }), "a switch"},
+        {"--n", whole("N", 1, 10, [&](std::int64_t n) { v.n = n; }), "a whole number"},
+        {"--seed", whole("N", 1, most, [&](std::int64_t n) { v.n = n; }), ""},
+        {"--x", number("X", 0.5, 1e6, [&](double x) { v.x = x; }), "a number"},
+        {"--text", text("T", [&](std::string_view t) { v.text = t; }), "some text, with help long enough to need "
+                                                                         "more than one line of the help's width"},
+        {"--mode", one_of({"open", "closed"}, [&](std::string_view m) { v.mode = m; }), "a choice"},
+        {"--fmt", one_of({"a", "b", "c"}, [&](std::string_view m) { v.mode = m; }), "a choice of three"},
+        {"--xs", list(number("X1,X2,...", 1, 100, [&](double x) { v.xs.push_back(x); })), "a list"},
+        {"--dir", non_empty(text("DIR", [&](std::string_view t) { v.text = t; }), "give a folder"), "a folder"},
+        {"--model", text("M", [](std::string_view) { throw std::invalid_argument("unknown model 'x'"); }), ""},
+    };
+}
+
+TEST(Flags, EachKindTakesItsValues) {
+    flag_values v;
+    EXPECT_EQ(parse_error(test_flags(v), {"--on", "--n=7", "--x=2.5", "--text=", "--mode=closed", "--xs=1,2.5,100",
+                                          "--dir=d"}),
+              "");
+    EXPECT_TRUE(v.on);
+    EXPECT_EQ(v.n, 7);
+    EXPECT_EQ(v.x, 2.5);
+    EXPECT_EQ(v.mode, "closed");
+    EXPECT_EQ(v.xs, (std::vector<double>{1, 2.5, 100}));
+    EXPECT_EQ(v.text, "d");
+    EXPECT_EQ(parse_error(test_flags(v), {"--n=3", "--n=4"}), "");
+    EXPECT_EQ(v.n, 4) << "the last one counts";
+}
+
+TEST(Flags, BadValuesSayWhatIsAccepted) {
+    flag_values v;
+    const auto t = test_flags(v);
+    EXPECT_EQ(parse_error(t, {"--n=11"}), "--n: '11' is not a whole number from 1 to 10");
+    EXPECT_EQ(parse_error(t, {"--n=3x"}), "--n: '3x' is not a whole number from 1 to 10");
+    EXPECT_EQ(parse_error(t, {"--seed=0"}), "--seed: '0' is not a positive whole number");
+    EXPECT_EQ(parse_error(t, {"--x=0.1"}), "--x: '0.1' is not a number from 0.5 to 1000000");
+    EXPECT_EQ(parse_error(t, {"--x=fast"}), "--x: 'fast' is not a number from 0.5 to 1000000");
+    EXPECT_EQ(parse_error(t, {"--mode=sideways"}), "--mode: 'sideways' is not open or closed");
+    EXPECT_EQ(parse_error(t, {"--fmt=d"}), "--fmt: 'd' is not one of a, b, c");
+    EXPECT_EQ(parse_error(t, {"--xs=1,0"}), "--xs: '0' is not a number from 1 to 100");
+    EXPECT_EQ(parse_error(t, {"--xs="}), "--xs: '' is not a number from 1 to 100");
+    EXPECT_EQ(parse_error(t, {"--dir="}), "--dir: give a folder");
+    EXPECT_EQ(parse_error(t, {"--dir"}), "--dir: give a folder");
+    EXPECT_EQ(parse_error(t, {"--n"}), "--n needs a value: --n=N (see --help)");
+    EXPECT_EQ(parse_error(t, {"--on=1"}), "--on takes no value (see --help)");
+    EXPECT_EQ(parse_error(t, {"--model=x"}), "--model: unknown model 'x'");
+    EXPECT_EQ(parse_error(t, {"--onx"}), "unknown argument '--onx' (see --help)");
+    EXPECT_EQ(parse_error(t, {"stray"}), "unknown argument 'stray' (see --help)");
+}
+
+TEST(Flags, OtherArgumentsGoToTheirHandlerInOrder) {
+    flag_values v;
+    std::vector<std::string> others;
+    EXPECT_EQ(parse_error(test_flags(v), {"--benchmark_filter=x", "--on", "stray"},
+                          [&](char* a) { others.emplace_back(a); }),
+              "");
+    EXPECT_EQ(others, (std::vector<std::string>{"--benchmark_filter=x", "stray"}));
+    EXPECT_EQ(parse_error(test_flags(v), {"--v=2"}, [](char* a) {
+                  throw simul::usage_error(fmt::format("unknown flag '{}'", a));
+              }),
+              "unknown flag '--v=2'");
+}
+
+TEST(Flags, HelpListsTheFlagsWithHelpWrappedToTheWidth) {
+    flag_values v;
+    const std::string help = simul::flags::help(test_flags(v), 20, 60);
+    EXPECT_NE(help.find("  --on              a switch\n"), std::string::npos) << help;
+    EXPECT_NE(help.find("  --n=N             a whole number\n"), std::string::npos) << help;
+    EXPECT_NE(help.find("  --mode=open|closed\n                    a choice\n"), std::string::npos) << help;
+    EXPECT_EQ(help.find("--seed"), std::string::npos) << "a flag without help is not listed";
+    std::istringstream lines(help);
+    for (std::string line; std::getline(lines, line);) EXPECT_LE(line.size(), 60u) << line;
 }
 
 // The counters every case reports: the list bench/harness/main.cpp reports from.

@@ -32,6 +32,85 @@ TEST(Models, EveryWorkloadCompletesWithTheSameChecksumUnderEveryModel) {
     std::printf("covered workloads: %s\n", covered.c_str());
 }
 
+// ---- The table of models (models/kinds.hpp) ---------------------------------
+
+// Every form a row accepts: "sequential", "thread_pool:2", and both
+// "coroutine_loop" and "coroutine_loop:2".
+std::vector<std::string> forms_of(const model_kind& k) {
+    std::vector<std::string> forms;
+    if (k.size != sizing::required) forms.emplace_back(k.name);
+    if (k.size != sizing::none) forms.push_back(std::string(k.name) + ":2");
+    return forms;
+}
+
+TEST(ModelTable, EveryRowParsesRoundTripsAndRunsSleepWithSequentialsChecksum) {
+    const std::vector<std::pair<std::string, std::int64_t>> p = {{"tasks", 6}, {"wait_ms", 2}};
+    const auto reference = run(sleep_workload(), p, "sequential");
+    ASSERT_EQ(reference.failed, 0u) << reference.label;
+    ASSERT_NE(reference.checksum, 0u);
+    ASSERT_FALSE(model_kinds().empty());
+    for (const model_kind& k : model_kinds()) {
+        EXPECT_EQ(find_model_kind(k.name), &k);
+        EXPECT_FALSE(k.help.empty()) << k.name;
+        EXPECT_EQ(k.size_means.empty(), k.size == sizing::none) << k.name;
+        for (const auto& form : forms_of(k)) {
+            SCOPED_TRACE(form);
+            const model_spec m = parse_model(form);
+            EXPECT_EQ(m.name(), form);
+            EXPECT_EQ(&m.row(), &k);
+            EXPECT_EQ(m.runs_async(), k.colour == colour::coroutine);
+            const std::string listed = m.threads == 0 ? std::string(k.name) : std::string(k.name) + ":P";
+            EXPECT_NE(known_models().find(listed), std::string::npos) << known_models();
+            const auto r = run(sleep_workload(), p, form);
+            EXPECT_EQ(r.failed, 0u) << r.label;
+            EXPECT_EQ(r.tasks, reference.tasks);
+            EXPECT_EQ(r.checksum, reference.checksum);
+        }
+        // The forms a row does not accept.
+        if (k.size == sizing::none) {
+            EXPECT_THROW(parse_model(std::string(k.name) + ":2"), model_error);
+        }
+        if (k.size == sizing::required) {
+            EXPECT_THROW(parse_model(k.name), model_error);
+        }
+        if (k.size != sizing::none) {
+            EXPECT_THROW(parse_model(std::string(k.name) + ":0"), model_error);
+            EXPECT_THROW(parse_model(std::string(k.name) + ":" + std::to_string(max_pool_threads + 1)), model_error);
+        }
+    }
+}
+
+TEST(ModelTable, EveryModelCoversEveryRow) {
+    for (const model_kind& k : model_kinds()) {
+        std::size_t forms = 0;
+        for (const auto& m : every_model()) forms += m.kind == k.name;
+        EXPECT_EQ(forms, k.size == sizing::optional ? 2u : 1u) << k.name;
+    }
+}
+
+TEST(ModelTable, AnUnknownKindIsRefusedWithTheKnownList) {
+    for (const char* bad : {"fibers", "fibers:4", "", "Sequential", "loop_per_thread:2"}) {
+        SCOPED_TRACE(bad);
+        try {
+            parse_model(bad);
+            ADD_FAILURE() << "accepted";
+        } catch (const model_error& e) {
+            const std::string what = e.what();
+            EXPECT_NE(what.find("unknown model"), std::string::npos) << what;
+            for (const model_kind& k : model_kinds()) EXPECT_NE(what.find(k.name), std::string::npos) << what;
+            EXPECT_NE(what.find(known_models()), std::string::npos) << what;
+        }
+    }
+}
+
+TEST(ModelTable, AnUnknownKindIsAnErrorNotAFallback) {
+    const model_spec unknown{"fibers", 2};
+    EXPECT_THROW(unknown.make(), model_error);
+    EXPECT_THROW(unknown.shape(10), model_error);
+    EXPECT_THROW(unknown.runs_async(), model_error);
+    EXPECT_EQ(unknown.name(), "fibers:2");  // a name needs no row
+}
+
 TEST(Models, SequentialSleepTakesAtLeastNTimesTheWait) {
     const auto r = run(sleep_workload(), {{"tasks", 10}, {"wait_ms", 20}}, "sequential");
     EXPECT_EQ(r.tasks, 10u);
@@ -129,7 +208,7 @@ TEST(Models, AWorkloadDefinedOutsideTheRegistryRunsUnderEveryModel) {
         // tasks saw themselves. (Thread-per-task's overlap depends on how fast
         // the OS creates threads, so it has no fixed expectation.)
         if (m.kind != "thread_per_task") {
-            const int expected_overlap = m.kind == "sequential" ? 1 : m.kind == "thread_pool" ? 3 : 30;
+            const int expected_overlap = m.kind == "sequential" ? 1 : m.kind == "thread_pool" ? m.threads : 30;
             EXPECT_EQ(probe_tasks::most.load(), expected_overlap);
             EXPECT_EQ(r.in_flight_peak, std::size_t(expected_overlap));
         }

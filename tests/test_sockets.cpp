@@ -29,6 +29,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 namespace asio = boost::asio;
@@ -302,6 +303,36 @@ TEST(Tools, BadInputGetsExitCode2) {
     EXPECT_EQ(exit_code("simul-serve", "--model=fibers"), 2);
     EXPECT_EQ(exit_code("simul-serve", "--model=sequential --conns=0"), 2);
     EXPECT_EQ(exit_code("simul-load", "--help"), 0);
+    // The shared flag parser (support/flags.hpp): a value flag without its
+    // value, a flag that takes none given one.
+    EXPECT_EQ(exit_code("simul-delay-server", "--port"), 2);
+    EXPECT_EQ(exit_code("simul-load", "--port=80 --rate"), 2);
+    EXPECT_EQ(exit_code("simul-serve", "--model"), 2);
+    EXPECT_EQ(exit_code("simul-serve", "--model=sequential --help=1"), 2);
+    EXPECT_EQ(exit_code("simul-delay-server", "--help"), 0);
+    EXPECT_EQ(exit_code("simul-serve", "--help"), 0);
+}
+
+// Each tool's --help lists its flags and, for simul-serve, every model.
+TEST(Tools, HelpIsMadeFromTheFlagTables) {
+    const auto help = [](const std::string& tool) {
+        const std::string out = (std::filesystem::temp_directory_path() /
+                                 ("simul-help-" + std::to_string(::getpid()))).string();
+        EXPECT_EQ(std::system((tool_path(tool) + " --help >" + out).c_str()), 0);
+        std::ifstream in(out);
+        std::stringstream text;
+        text << in.rdbuf();
+        std::filesystem::remove(out);
+        return text.str();
+    };
+    for (const char* flag : {"--port=N", "--host=ADDRESS", "--rate=R", "--mode=open|closed", "--timeout-ms=T"})
+        EXPECT_NE(help("simul-load").find(flag), std::string::npos) << flag;
+    for (const char* flag : {"--port=N", "--bind=ADDRESS"})
+        EXPECT_NE(help("simul-delay-server").find(flag), std::string::npos) << flag;
+    const std::string serve = help("simul-serve");
+    for (const char* flag : {"--model=MODEL", "--port=N", "--conns=N"})
+        EXPECT_NE(serve.find(flag), std::string::npos) << flag;
+    for (const model_kind& k : model_kinds()) EXPECT_NE(serve.find("  " + std::string(k.name)), std::string::npos);
 }
 
 TEST(Tools, APortInUseIsAClearFailure) {

@@ -1,11 +1,14 @@
 #include "bench/harness/cli.hpp"
 #include "bench/case/registry.hpp"
+#include "models/kinds.hpp"
+#include "support/flags.hpp"
+#include "support/text.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <charconv>
+#include <limits>
 #include <regex>
 #include <cstring>
 #include <string_view>
@@ -13,50 +16,92 @@
 
 namespace simul {
 
-const char* const usage_text = R"(usage: simul-bench [options] [Google Benchmark flags]
+namespace {
+
+// simul-bench's own flags, in the order of --help. Each setter stores into
+// opt; arrival_rate is whether --arrival said rate.
+std::vector<flags::flag> bench_flags(options& opt, bool& arrival_rate) {
+    using namespace flags;
+    return {
+        {"--scale", one_of({"quick", "full", "smoke"},
+                           [&](std::string_view v) {
+                               opt.scale = v == "quick" ? scale::quick : v == "full" ? scale::full : scale::smoke;
+                           }),
+         "parameter grid to sweep (default: quick); smoke: each parameter's one small value, no rate sweep"},
+        {"--models", list(text("LIST", [&](std::string_view m) { opt.models.push_back(parse_model(m)); })),
+         "comma-separated models (below), e.g. sequential,thread_pool:24 (default: the sweep below)"},
+        {"--set", text("NAME:V1,V2,...",
+                       [&](std::string_view v) {
+                           const auto colon = v.find(':');
+                           if (colon == std::string_view::npos || colon == 0)
+                               throw usage_error(fmt::format(
+                                   "--set: '{}' is not NAME:V1,V2,... (e.g. --set=tasks:100,1000)", v));
+                           const std::string name(v.substr(0, colon));
+                           for (const auto& o : opt.overrides)
+                               if (o.first == name)
+                                   throw usage_error(fmt::format("--set: '{}' is given twice; list its values "
+                                                                 "once, e.g. --set={}:1,2", name, name));
+                           std::vector<std::string> values;
+                           for (auto x : split(v.substr(colon + 1))) values.emplace_back(x);
+                           opt.overrides.emplace_back(name, std::move(values));
+                       }),
+         "sweep these values of parameter NAME instead of the grid's, in every workload that has it (repeatable)"},
+        {"--budget", number("SECONDS", 0.001, 1e6, [&](double v) { opt.budget_s = v; }),
+         "skip a case whose ideal makespan is over this (default: 6 for quick, 120 for full); a case whose tasks "
+         "would not fit in free memory is skipped too"},
+        {"--data-dir",
+         non_empty(text("PATH", [&](std::string_view v) { opt.data_dir = v; }),
+                   "give a folder, e.g. --data-dir=/tmp/simul-data (or leave the flag out)"),
+         "where workloads keep data sets (default: data/ in the build folder)"},
+        {"--arrival", one_of({"burst", "rate"}, [&](std::string_view v) {
+             opt.arrival_given = true;
+             arrival_rate = v == "rate";
+         }),
+         "burst: all tasks due at once (default, plus each workload's rate sweep); rate: open loop (needs --rate)"},
+        {"--rate", list(number("R1,R2,...", 1, 1e6, [&](double r) { opt.rates.push_back(r); })),
+         "rate arrivals at these tasks/s (1 to 1000000)"},
+        {"--duration", number("SECONDS", 0.001, 3600, [&](double v) { opt.duration_s = v; }),
+         "with --rate: tasks = rate × seconds (else the grid's task count)"},
+        {"--poisson", none([&] { opt.poisson = true; }), "exponential gaps (seeded) instead of constant ones"},
+        {"--seed", whole("N", 1, most, [&](std::int64_t v) { opt.seed = std::uint64_t(v); }),
+         "the Poisson schedule's seed (default 1)"},
+        {"--trace-dir", text("DIR", [&](std::string_view v) { opt.traces.dir = v; }),
+         "write each case's per-task trace (due, start, end) as DIR/<case>.csv, for timelines (bench.sh does)"},
+        {"--trace-limit", whole("N", 1, most, [&](std::int64_t v) { opt.traces.limit = std::size_t(v); }),
+         "trace only cases of at most N tasks (default 2000); larger ones are listed in DIR/not_traced.txt"},
+        {"--rounds", text("auto|N",
+                          [&](std::string_view v) {
+                              const auto n = to_whole(v);
+                              if (v != "auto" && (!n || *n < 1 || *n > 1000))
+                                  throw usage_error(fmt::format(
+                                      "--rounds: '{}' is not auto or a whole number from 1 to 1000", v));
+                              opt.rounds.fixed = v == "auto" ? 0 : int(*n);
+                          }),
+         "run each case N times, in interleaved rounds (round 0 of every case, then round 1 in reverse order, ...); "
+         "auto (default): at least 3 rounds, then more while the median makespan's 95% interval is wider than +-2% "
+         "and the case has used less than its share, at most 12. --rounds=1: one quick look"},
+        {"--round-share", number("SECONDS", 0.001, 1e6, [&](double v) { opt.rounds.share_s = v; }),
+         "auto rounds: wall time a case may spend on rounds past the third (default: 120 s shared out among the "
+         "cases that run, at least 1 s each)"},
+        {"--list", none([&] { opt.list = true; }), "print the cases with their ideal makespans and exit"},
+        {"--help", none([&] { opt.help = true; }), "print this and exit"},
+        {"-h", none([&] { opt.help = true; }), ""},
+        // Google Benchmark's, taken out of argv: main writes it (results_file.hpp).
+        {"--benchmark_out",
+         non_empty(text("FILE", [&](std::string_view v) { opt.out_path = v; }),
+                   "give a file name, e.g. --benchmark_out=run.json"),
+         ""},
+    };
+}
+
+const char* const usage_head = R"(usage: simul-bench [options] [Google Benchmark flags]
 
 Runs the same IO-bound workloads under different concurrency models.
 
 options:
-  --scale=quick|full|smoke
-                         parameter grid to sweep (default: quick); smoke:
-                         each parameter's one small value, no rate sweep
-  --models=LIST          comma-separated models, e.g. sequential,thread_pool:24
-                         (known: sequential, thread_per_task, thread_pool:P,
-                         coroutine_loop, coroutine_loop:P, shared_loop:P;
-                         default: all, pools of 2, 24 and 256, loops of P =
-                         the cores (full: also 2 and 4))
-  --set=NAME:V1,V2,...   sweep these values of parameter NAME instead of the
-                         grid's, in every workload that has it (repeatable)
-  --budget=SECONDS       skip a case whose ideal makespan is over this
-                         (default: 6 for quick, 120 for full); a case whose
-                         tasks would not fit in free memory is skipped too
-  --data-dir=PATH        where workloads keep data sets (default: data/ in
-                         the build folder)
-  --arrival=burst|rate   burst: all tasks due at once (default, plus each
-                         workload's rate sweep); rate: open loop (needs --rate)
-  --rate=R1,R2,...       rate arrivals at these tasks/s (1 to 1000000)
-  --duration=SECONDS     with --rate: tasks = rate × seconds (else the grid's
-                         task count)
-  --poisson              exponential gaps (seeded) instead of constant ones
-  --seed=N               the Poisson schedule's seed (default 1)
-  --trace-dir=DIR        write each case's per-task trace (due, start, end)
-                         as DIR/<case>.csv, for timelines (bench.sh does)
-  --trace-limit=N        trace only cases of at most N tasks (default 2000);
-                         larger ones are listed in DIR/not_traced.txt
-  --rounds=auto|N        run each case N times, in interleaved rounds (round
-                         0 of every case, then round 1 in reverse order,
-                         ...); auto (default): at least 3 rounds, then more
-                         while the median makespan's 95% interval is wider
-                         than +-2% and the case has used less than its
-                         share, at most 12. --rounds=1: one quick look
-  --round-share=SECONDS  auto rounds: wall time a case may spend on rounds
-                         past the third (default: 120 s shared out among
-                         the cases that run, at least 1 s each)
-  --list                 print the cases with their ideal makespans and exit
-  --help                 print this and exit
+)";
 
-Google Benchmark flags work as usual, e.g. --benchmark_filter=chess,
+const char* const usage_benchmark = R"(Google Benchmark flags work as usual, e.g. --benchmark_filter=chess,
 --benchmark_out=run.json --benchmark_out_format=json. Google Benchmark names
 each case <case>/iterations:1/manual_time, and --benchmark_filter is matched
 against that name, as Google Benchmark matches it.
@@ -67,38 +112,26 @@ The --benchmark_out file is replaced only by a complete one: a failed write
 Case names read <workload>/<model>/<param>:<value>/...
 )";
 
-namespace {
+// The models' part of --help, from the table (models/kinds.hpp).
+std::string models_usage() {
+    std::vector<std::string> quick, more;
+    for (const model_kind& k : model_kinds()) {
+        for (int p : k.quick) quick.push_back(sweep_form(k, p, "C"));
+        for (int p : k.full)
+            if (std::find(k.quick.begin(), k.quick.end(), p) == k.quick.end()) more.push_back(sweep_form(k, p, "C"));
+    }
+    const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+    std::string sweep = fmt::format("The default sweep runs {} (C: the cores, here {})", prose_list(quick), cores);
+    if (!more.empty()) sweep += fmt::format("; --scale=full also runs {}", prose_list(more));
+    sweep += ". It leaves out a pool larger than a case's task count.";
+    return fmt::format("models (P: a thread count from 1 to {}):\n{}{}", max_pool_threads, models_help(22),
+                       wrap(sweep, 0));
+}
 
 bool take(std::string_view arg, std::string_view flag, std::string_view& value) {
     if (!arg.starts_with(flag) || arg.size() <= flag.size() || arg[flag.size()] != '=') return false;
     value = arg.substr(flag.size() + 1);
     return true;
-}
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-    std::vector<std::string_view> parts;
-    while (true) {
-        const auto at = s.find(sep);
-        parts.push_back(s.substr(0, at));
-        if (at == std::string_view::npos) return parts;
-        s.remove_prefix(at + 1);
-    }
-}
-
-std::int64_t positive_int(std::string_view text, std::string_view what) {
-    std::int64_t v = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc{} || end != text.data() + text.size() || v <= 0)
-        throw usage_error(fmt::format("{}: '{}' is not a positive whole number", what, text));
-    return v;
-}
-
-double in_range(std::string_view text, std::string_view what, double lo, double hi) {
-    double v = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc{} || end != text.data() + text.size() || !(v >= lo) || !(v <= hi))
-        throw usage_error(fmt::format("{}: '{}' is not a number from {:g} to {:g}", what, text, lo, hi));
-    return v;
 }
 
 const std::vector<std::string_view> benchmark_flags = {
@@ -118,7 +151,7 @@ void check_benchmark_flag(std::string_view arg) {
     if (take(arg, "--benchmark_format", value) || take(arg, "--benchmark_out_format", value))
         if (value != "console" && value != "json" && value != "csv")
             throw usage_error(fmt::format("{}: '{}' is not one of console, json, csv", name, value));
-    if (take(arg, "--benchmark_repetitions", value)) positive_int(value, "--benchmark_repetitions");
+    if (take(arg, "--benchmark_repetitions", value)) flags::whole_number("--benchmark_repetitions", value);
     // Flags whose meaning simul-bench sets itself: refused rather than ignored.
     if (name == "--benchmark_min_time" || name == "--benchmark_min_warmup_time")
         throw usage_error(fmt::format("{}: simul-bench runs each case once per round and warms up each model "
@@ -127,9 +160,8 @@ void check_benchmark_flag(std::string_view arg) {
         throw usage_error("--benchmark_time_unit: simul-bench reports every makespan in ms (the JSON's time_unit)");
     // Google Benchmark would print an error, then a wrong "unrecognized flag", for these.
     if (take(arg, "--v", value)) {
-        int v = 0;
-        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-        if (ec != std::errc{} || end != value.data() + value.size())
+        const auto v = flags::to_whole(value);
+        if (!v || *v < std::numeric_limits<int>::min() || *v > std::numeric_limits<int>::max())
             throw usage_error(fmt::format("--v: '{}' is not a whole number", value));
     }
     for (auto flag : {"--benchmark_list_tests", "--benchmark_enable_random_interleaving",
@@ -141,85 +173,28 @@ void check_benchmark_flag(std::string_view arg) {
 
 }  // namespace
 
+std::string usage() {
+    options opt;
+    bool arrival_rate = false;
+    return usage_head + flags::help(bench_flags(opt, arrival_rate), 25) + "\n" + models_usage() + "\n" +
+           usage_benchmark;
+}
+
 options parse_args(int& argc, char** argv) {
     options opt;
     bool arrival_rate = false;
-    int kept = 1;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
+    std::vector<char*> kept = {argv[0]};  // Google Benchmark's flags, for it to parse
+    flags::parse(bench_flags(opt, arrival_rate), argc, argv, [&](char* a) {
+        const std::string_view arg = a;
+        if (!arg.starts_with("-")) throw usage_error(fmt::format("unexpected argument '{}' (see --help)", arg));
+        check_benchmark_flag(arg);
         std::string_view v;
-        if (arg == "--help" || arg == "-h") {
-            opt.help = true;
-        } else if (arg == "--list") {
-            opt.list = true;
-        } else if (take(arg, "--scale", v)) {
-            if (v != "quick" && v != "full" && v != "smoke")
-                throw usage_error(fmt::format("--scale: '{}' is not quick, full or smoke", v));
-            opt.scale = v == "quick" ? scale::quick : v == "full" ? scale::full : scale::smoke;
-        } else if (take(arg, "--budget", v)) {
-            opt.budget_s = in_range(v, "--budget", 0.001, 1e6);
-        } else if (take(arg, "--models", v)) {
-            for (auto m : split(v, ',')) {
-                try {
-                    opt.models.push_back(parse_model(m));
-                } catch (const model_error& e) {
-                    throw usage_error(fmt::format("--models: {}", e.what()));
-                }
-            }
-        } else if (take(arg, "--arrival", v)) {
-            if (v != "burst" && v != "rate")
-                throw usage_error(fmt::format("--arrival: '{}' is not burst or rate", v));
-            opt.arrival_given = true;
-            arrival_rate = v == "rate";
-        } else if (take(arg, "--rate", v)) {
-            for (auto x : split(v, ',')) opt.rates.push_back(in_range(x, "--rate", 1, 1e6));
-        } else if (take(arg, "--duration", v)) {
-            opt.duration_s = in_range(v, "--duration", 0.001, 3600);
-        } else if (arg == "--poisson") {
-            opt.poisson = true;
-        } else if (take(arg, "--seed", v)) {
-            opt.seed = std::uint64_t(positive_int(v, "--seed"));
-        } else if (take(arg, "--rounds", v)) {
-            std::int64_t n = 0;
-            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-            if (v != "auto" && (ec != std::errc{} || end != v.data() + v.size() || n < 1 || n > 1000))
-                throw usage_error(fmt::format("--rounds: '{}' is not auto or a whole number from 1 to 1000", v));
-            opt.rounds.fixed = int(n);
-        } else if (take(arg, "--round-share", v)) {
-            opt.rounds.share_s = in_range(v, "--round-share", 0.001, 1e6);
-        } else if (take(arg, "--trace-dir", v)) {
-            opt.traces.dir = v;
-        } else if (take(arg, "--trace-limit", v)) {
-            opt.traces.limit = std::size_t(positive_int(v, "--trace-limit"));
-        } else if (arg == "--data-dir=" || arg == "--data-dir") {
-            throw usage_error("--data-dir: give a folder, e.g. --data-dir=/tmp/simul-data (or leave the flag out)");
-        } else if (take(arg, "--data-dir", v)) {
-            opt.data_dir = v;
-        } else if (take(arg, "--set", v)) {
-            const auto colon = v.find(':');
-            if (colon == std::string_view::npos || colon == 0)
-                throw usage_error(fmt::format("--set: '{}' is not NAME:V1,V2,... (e.g. --set=tasks:100,1000)", v));
-            const std::string name(v.substr(0, colon));
-            for (const auto& o : opt.overrides)
-                if (o.first == name)
-                    throw usage_error(fmt::format("--set: '{}' is given twice; list its values once, "
-                                                  "e.g. --set={}:1,2", name, name));
-            std::vector<std::string> values;
-            for (auto x : split(v.substr(colon + 1), ',')) values.emplace_back(x);
-            opt.overrides.emplace_back(name, std::move(values));
-        } else if (take(arg, "--benchmark_out", v) || arg == "--benchmark_out") {
-            opt.out_path = v;  // written by main, through a checked reporter
-            if (v.empty()) throw usage_error("--benchmark_out: give a file name, e.g. --benchmark_out=run.json");
-        } else if (arg.starts_with("-")) {
-            check_benchmark_flag(arg);
-            if (take(arg, "--benchmark_filter", v)) opt.filter = v;
-            if (take(arg, "--benchmark_out_format", v)) opt.out_format = v;
-            argv[kept++] = argv[i];
-        } else {
-            throw usage_error(fmt::format("unexpected argument '{}' (see --help)", arg));
-        }
-    }
-    argc = kept;
+        if (take(arg, "--benchmark_filter", v)) opt.filter = v;
+        if (take(arg, "--benchmark_out_format", v)) opt.out_format = v;
+        kept.push_back(a);
+    });
+    std::copy(kept.begin(), kept.end(), argv);
+    argc = int(kept.size());
     argv[argc] = nullptr;
     if (opt.arrival_given && arrival_rate && opt.rates.empty())
         throw usage_error("--arrival=rate needs --rate=R (tasks per second)");
@@ -260,7 +235,7 @@ static std::vector<std::int64_t> resolve(const param_spec& spec, const std::vect
     std::vector<std::int64_t> values;
     for (const auto& t : texts) {
         if (spec.choices.empty()) {
-            values.push_back(positive_int(t, "--set " + spec.name));
+            values.push_back(flags::whole_number("--set " + spec.name, t));
             continue;
         }
         const auto at = std::find(spec.choices.begin(), spec.choices.end(), t);
@@ -272,19 +247,15 @@ static std::vector<std::int64_t> resolve(const param_spec& spec, const std::vect
 }
 
 std::vector<model_spec> default_models(simul::scale scale) {
-    std::vector<model_spec> models = {parse_model("sequential"),     parse_model("thread_per_task"),
-                                      parse_model("thread_pool:2"),  parse_model("thread_pool:24"),
-                                      parse_model("thread_pool:256"), parse_model("coroutine_loop")};
-    // The multi-threaded loops with a thread per core; the full sweep adds
-    // 2 and 4 threads, so a reader sees how they scale.
     const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
-    std::vector<int> sizes = {cores};
-    if (scale == scale::full)
-        for (int p : {2, 4})
-            if (p != cores) sizes.push_back(p);
-    std::sort(sizes.begin(), sizes.end());
-    for (const char* kind : {"coroutine_loop", "shared_loop"})
-        for (int p : sizes) models.push_back({kind, p});
+    std::vector<model_spec> models;
+    for (const model_kind& k : model_kinds()) {
+        std::vector<int> sizes;
+        for (int p : scale == scale::full ? k.full : k.quick) sizes.push_back(p == per_core ? cores : p);
+        std::sort(sizes.begin(), sizes.end());  // no_size (0) first
+        sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+        for (int p : sizes) models.push_back({std::string(k.name), p});
+    }
     return models;
 }
 

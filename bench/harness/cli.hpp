@@ -67,6 +67,7 @@ bool selected(const std::string& name, const std::string& filter);
 // matched against: "<case>/iterations:1/manual_time".
 std::string benchmark_name(const case_spec& c);
 
-extern const char* const usage_text;
+// --help.
+std::string usage();
 
 }  // namespace simul

@@ -5,6 +5,7 @@
 
 #include "bench/net/helper.hpp"
 #include "bench/net/http.hpp"
+#include "support/flags.hpp"
 #include "support/system.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -17,16 +18,37 @@
 #include <boost/asio/deferred.hpp>
 #include <fmt/format.h>
 
-#include <charconv>
 #include <cstdio>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace {
 
-const char* const usage = R"(usage: simul-delay-server [--port=N] [--bind=ADDRESS]
+struct options {
+    unsigned port = 0;
+    std::string bind = "127.0.0.1";
+    bool help = false;
+};
+
+std::vector<simul::flags::flag> server_flags(options& o) {
+    using namespace simul::flags;
+    return {
+        {"--port", whole("N", 0, 65535, [&](std::int64_t v) { o.port = unsigned(v); }),
+         "port to listen on; 0 (the default) picks a free one"},
+        {"--bind", text("ADDRESS", [&](std::string_view v) { o.bind = v; }),
+         "address to listen on (default 127.0.0.1)"},
+        {"--help", none([&] { o.help = true; }), "print this and exit"},
+        {"-h", none([&] { o.help = true; }), ""},
+    };
+}
+
+std::string usage() {
+    options o;
+    return R"(usage: simul-delay-server [--port=N] [--bind=ADDRESS]
 
 An HTTP/1.1 server that stands in for a slow remote service:
   GET /delay?ms=D&bytes=B[&seed=S]   answers after D ms with a 200 and a body of
@@ -34,12 +56,12 @@ An HTTP/1.1 server that stands in for a slow remote service:
 Keep-alive and "Connection: close" both work; anything else gets a 400 and the
 connection is closed.
 
-  --port=N         port to listen on; 0 (the default) picks a free one
-  --bind=ADDRESS   address to listen on (default 127.0.0.1)
-
+)" + simul::flags::help(server_flags(o), 19) +
+           R"(
 Prints "listening on ADDRESS:PORT" once it accepts connections, then serves
 until SIGINT or SIGTERM. One thread, one coroutine per connection.
 )";
+}
 
 simul::awaitable<void> session(tcp::socket socket) {
     simul::http::tcp_socket typed(co_await asio::this_coro::executor, tcp::v4(), socket.release());
@@ -71,28 +93,19 @@ simul::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
 
 int main(int argc, char** argv) {
     simul::die_with_parent();  // a helper of a killed simul-bench must not linger
-    unsigned port = 0;
-    std::string bind = "127.0.0.1";
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view a = argv[i];
-        if (a == "--help" || a == "-h") {
-            std::fputs(usage, stdout);
-            return 0;
-        } else if (a.starts_with("--port=")) {
-            const auto v = a.substr(7);
-            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), port);
-            if (ec != std::errc{} || end != v.data() + v.size() || port > 65535) {
-                std::fprintf(stderr, "simul-delay-server: --port: '%.*s' is not a port (0-65535)\n", int(v.size()),
-                             v.data());
-                return 2;
-            }
-        } else if (a.starts_with("--bind=")) {
-            bind = std::string(a.substr(7));
-        } else {
-            std::fprintf(stderr, "simul-delay-server: unknown argument '%s' (see --help)\n", argv[i]);
-            return 2;
-        }
+    options o;
+    try {
+        simul::flags::parse(server_flags(o), argc, argv);
+    } catch (const simul::usage_error& e) {
+        std::fprintf(stderr, "simul-delay-server: %s\n", e.what());
+        return 2;
     }
+    if (o.help) {
+        std::fputs(usage().c_str(), stdout);
+        return 0;
+    }
+    const unsigned port = o.port;
+    const std::string& bind = o.bind;
     simul::raise_fd_limit();
     simul::ignore_sigpipe();
 

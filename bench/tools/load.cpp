@@ -15,6 +15,7 @@
 
 #include "bench/net/helper.hpp"
 #include "bench/net/http.hpp"
+#include "support/flags.hpp"
 #include "support/percentiles.hpp"
 #include "support/system.hpp"
 
@@ -30,10 +31,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,33 +42,9 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using asio::ip::tcp;
 using steady = simul::clock;
+using simul::usage_error;
 
 namespace {
-
-const char* const usage = R"(usage: simul-load --port=N [options]
-
-Open-loop HTTP/1.1 load in the manner of wrk2: request k is scheduled at
-t0 + k/RATE on connection k mod CONNS, and its latency counts from then.
-
-  --port=N         server port (required)
-  --host=ADDRESS   server address (default 127.0.0.1)
-  --conns=C        keep-alive connections (default 10)
-  --rate=R         requests per second, spread over the connections (default 100)
-  --duration=S     seconds of schedule (default 2)
-  --delay-ms=D     ask /delay?ms=D&bytes=B&seed=k and check each body (default 0)
-  --bytes=B        (default 64)
-  --path=P         ask P instead and only check for a 2xx status
-  --timeout-ms=T   a request not answered T ms after it was scheduled is a
-                   timeout (default 2000); timeouts count in the latency
-                   percentiles as T, errors (refused, reset) do not
-  --mode=open|closed  closed: send when the previous answer arrives and
-                   measure from the send (for comparison; default open)
-
-Prints JSON: scheduled, completed, errors, timeouts, achieved_rate,
-latency_ms {p50, p90, p99, p999, max}, first_error, connects (attempts).
-A refused connection is retried after 1 ms, doubling to 1 s. Exits with 1
-if no request was answered at all.
-)";
 
 struct options {
     std::string host = "127.0.0.1";
@@ -81,41 +57,54 @@ struct options {
     std::string path;  // empty: the /delay protocol with checked bodies
     std::int64_t timeout_ms = 2000;
     bool closed = false;
+    bool help = false;
 };
 
-struct usage_error : std::invalid_argument {
-    using std::invalid_argument::invalid_argument;
-};
+std::vector<simul::flags::flag> load_flags(options& o) {
+    using namespace simul::flags;
+    return {
+        {"--port", whole("N", 1, 65535, [&](std::int64_t v) { o.port = unsigned(v); }), "server port (required)"},
+        {"--host", text("ADDRESS", [&](std::string_view v) { o.host = v; }), "server address (default 127.0.0.1)"},
+        {"--conns", whole("C", 1, 1'000'000, [&](std::int64_t v) { o.conns = v; }),
+         "keep-alive connections (default 10)"},
+        {"--rate", number("R", 0.001, 10'000'000, [&](double v) { o.rate = v; }),
+         "requests per second over all the connections (default 100)"},
+        {"--duration", number("S", 0.001, 86'400, [&](double v) { o.duration = v; }),
+         "seconds of schedule (default 2)"},
+        {"--delay-ms", whole("D", 0, simul::http::max_delay_ms, [&](std::int64_t v) { o.delay_ms = v; }),
+         "ask /delay?ms=D&bytes=B&seed=k; check each body (default 0)"},
+        {"--bytes", whole("B", 0, simul::http::max_body_bytes, [&](std::int64_t v) { o.bytes = v; }), "(default 64)"},
+        {"--path", text("P", [&](std::string_view v) { o.path = v; }), "ask P instead and only check for a 2xx status"},
+        {"--timeout-ms", whole("T", 1, 3'600'000, [&](std::int64_t v) { o.timeout_ms = v; }),
+         "a request not answered T ms after it was scheduled is a timeout (default 2000); timeouts count in the "
+         "latency percentiles as T, errors (refused, reset) do not"},
+        {"--mode", one_of({"open", "closed"}, [&](std::string_view v) { o.closed = v == "closed"; }),
+         "closed: send when the previous answer arrives and measure from the send (for comparison; default open)"},
+        {"--help", none([&] { o.help = true; }), "print this and exit"},
+        {"-h", none([&] { o.help = true; }), ""},
+    };
+}
 
-template <class T>
-T number(std::string_view flag, std::string_view v, T lo, T hi) {
-    T x{};
-    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-    if (ec != std::errc{} || end != v.data() + v.size() || !(x >= lo) || !(x <= hi))
-        throw usage_error(fmt::format("{}: '{}' is not a number from {} to {}", flag, v, lo, hi));
-    return x;
+std::string usage() {
+    options o;
+    return R"(usage: simul-load --port=N [options]
+
+Open-loop HTTP/1.1 load in the manner of wrk2: request k is scheduled at
+t0 + k/RATE on connection k mod CONNS, and its latency counts from then.
+
+)" + simul::flags::help(load_flags(o), 19) +
+           R"(
+Prints JSON: scheduled, completed, errors, timeouts, achieved_rate,
+latency_ms {p50, p90, p99, p999, max}, first_error, connects (attempts).
+A refused connection is retried after 1 ms, doubling to 1 s. Exits with 1
+if no request was answered at all.
+)";
 }
 
 options parse(int argc, char** argv) {
     options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view a = argv[i];
-        const auto eq = a.find('=');
-        const auto flag = a.substr(0, eq);
-        const auto v = eq == std::string_view::npos ? std::string_view{} : a.substr(eq + 1);
-        if (flag == "--help" || flag == "-h") throw usage_error("");
-        if (flag == "--port") o.port = number<unsigned>(flag, v, 1, 65535);
-        else if (flag == "--host") o.host = v;
-        else if (flag == "--conns") o.conns = number<std::int64_t>(flag, v, 1, 1'000'000);
-        else if (flag == "--rate") o.rate = number<double>(flag, v, 0.001, 10'000'000);
-        else if (flag == "--duration") o.duration = number<double>(flag, v, 0.001, 86'400);
-        else if (flag == "--delay-ms") o.delay_ms = number<std::int64_t>(flag, v, 0, simul::http::max_delay_ms);
-        else if (flag == "--bytes") o.bytes = number<std::int64_t>(flag, v, 0, simul::http::max_body_bytes);
-        else if (flag == "--path") o.path = v;
-        else if (flag == "--timeout-ms") o.timeout_ms = number<std::int64_t>(flag, v, 1, 3'600'000);
-        else if (flag == "--mode" && (v == "open" || v == "closed")) o.closed = v == "closed";
-        else throw usage_error(fmt::format("unknown or malformed argument '{}' (see --help)", a));
-    }
+    simul::flags::parse(load_flags(o), argc, argv);
+    if (o.help) return o;
     if (o.port == 0) throw usage_error("--port is required (see --help)");
     if (o.rate * o.duration > 100'000'000) throw usage_error("--rate × --duration is over 100 million requests");
     return o;
@@ -317,12 +306,12 @@ int main(int argc, char** argv) {
     try {
         o = parse(argc, argv);
     } catch (const usage_error& e) {
-        if (std::string_view(e.what()).empty()) {
-            std::fputs(usage, stdout);
-            return 0;
-        }
         std::fprintf(stderr, "simul-load: %s\n", e.what());
         return 2;
+    }
+    if (o.help) {
+        std::fputs(usage().c_str(), stdout);
+        return 0;
     }
     simul::raise_fd_limit();
     simul::ignore_sigpipe();

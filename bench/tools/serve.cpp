@@ -4,7 +4,9 @@
 
 #include "bench/net/accept.hpp"
 #include "bench/net/helper.hpp"
+#include "support/flags.hpp"
 #include "support/system.hpp"
+#include "models/kinds.hpp"
 #include "models/model.hpp"
 #include "models/trace.hpp"
 
@@ -13,77 +15,76 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <charconv>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 namespace {
 
-const char* const usage = R"(usage: simul-serve --model=MODEL [--port=N] [--conns=N]
+struct options {
+    std::optional<simul::model_spec> model;
+    unsigned port = 0;
+    std::size_t conns = 100000;
+    bool help = false;
+};
+
+std::vector<simul::flags::flag> serve_flags(options& o) {
+    using namespace simul::flags;
+    return {
+        {"--model", text("MODEL", [&](std::string_view v) { o.model = simul::parse_model(v); }),
+         "one of the models below"},
+        {"--port", whole("N", 0, 65535, [&](std::int64_t v) { o.port = unsigned(v); }),
+         "port (default 0: any free port)"},
+        {"--conns", whole("N", 1, 100'000'000, [&](std::int64_t v) { o.conns = std::size_t(v); }),
+         "stop after serving N connections (default 100000)"},
+        {"--help", none([&] { o.help = true; }), "print this and exit"},
+        {"-h", none([&] { o.help = true; }), ""},
+    };
+}
+
+// The flags and the models, from their tables (models/kinds.hpp).
+std::string usage() {
+    options o;
+    return R"(usage: simul-serve --model=MODEL [--port=N] [--conns=N]
 
 Serves GET /delay?ms=D&bytes=B[&seed=S] on 127.0.0.1 with one concurrency
 model, as the serve workload measures it, until SIGINT, SIGTERM or the
 --conns-th connection has ended. Says on stderr why it stopped; exits with 1 if the server
 could go on no longer (a thread limit, say).
 
-  --model=MODEL   sequential, thread_per_task, thread_pool:P or coroutine_loop
-  --port=N        port (default 0: any free port)
-  --conns=N       stop after serving N connections (default 100000)
-
+)" + simul::flags::help(serve_flags(o), 18) +
+           fmt::format(R"(
 Prints "listening on 127.0.0.1:PORT" when ready. For example, with wrk:
   simul-serve --model=coroutine_loop --port=8080 &
   wrk -t1 -c100 -d10s 'http://127.0.0.1:8080/delay?ms=10&bytes=1024'
-)";
+
+models (P: a thread count from 1 to {}):
+{})",
+                       simul::max_pool_threads, simul::models_help(22));
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
     simul::die_with_parent();  // a helper of a killed simul-bench must not linger
-    std::string model = "coroutine_loop";
-    unsigned port = 0;
-    std::size_t conns = 100000;
-    bool model_given = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view a = argv[i];
-        const auto value = [&](std::string_view flag) { return a.substr(flag.size()); };
-        const auto whole = [&](std::string_view v, auto& out, auto hi) {
-            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-            return ec == std::errc{} && end == v.data() + v.size() && out <= hi;
-        };
-        if (a == "--help" || a == "-h") {
-            std::fputs(usage, stdout);
-            return 0;
-        } else if (a.starts_with("--model=")) {
-            model = value("--model=");
-            model_given = true;
-        } else if (a.starts_with("--port=")) {
-            if (!whole(value("--port="), port, 65535u)) {
-                std::fprintf(stderr, "simul-serve: --port: '%s' is not a port (0-65535)\n", argv[i] + 7);
-                return 2;
-            }
-        } else if (a.starts_with("--conns=")) {
-            if (!whole(value("--conns="), conns, std::size_t{100'000'000}) || conns == 0) {
-                std::fprintf(stderr, "simul-serve: --conns: '%s' is not a count from 1 to 100000000\n", argv[i] + 8);
-                return 2;
-            }
-        } else {
-            std::fprintf(stderr, "simul-serve: unknown argument '%s' (see --help)\n", argv[i]);
-            return 2;
-        }
-    }
-    if (!model_given) {
-        std::fprintf(stderr, "simul-serve: --model is required (see --help)\n");
-        return 2;
-    }
-    simul::model_spec spec;
+    options o;
     try {
-        spec = simul::parse_model(model);
-    } catch (const simul::model_error& e) {
-        std::fprintf(stderr, "simul-serve: --model: %s\n", e.what());
+        simul::flags::parse(serve_flags(o), argc, argv);
+        if (!o.help && !o.model) throw simul::usage_error("--model is required (see --help)");
+    } catch (const simul::usage_error& e) {
+        std::fprintf(stderr, "simul-serve: %s\n", e.what());
         return 2;
     }
+    if (o.help) {
+        std::fputs(usage().c_str(), stdout);
+        return 0;
+    }
+    const simul::model_spec& spec = *o.model;
+    const unsigned port = o.port;
+    const std::size_t conns = o.conns;
     simul::raise_fd_limit();
     simul::ignore_sigpipe();
     // SIGINT and SIGTERM go to one thread that says so before exiting: every

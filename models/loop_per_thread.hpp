@@ -8,9 +8,9 @@ namespace simul {
 // are dealt to the loops round-robin and stay on their loop, so each task
 // still lives on one thread and nothing in it needs a lock. CPU work runs on
 // up to P cores at once.
-class coroutine_loops final : public model {
+class loop_per_thread final : public model {
 public:
-    explicit coroutine_loops(int threads) : threads_(threads) {}
+    explicit loop_per_thread(int threads) : threads_(threads) {}
 
     std::string run(task_source& tasks, arrivals& arrive, trace& tr) override;
 

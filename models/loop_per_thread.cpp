@@ -1,4 +1,4 @@
-#include "models/coroutine_loops.hpp"
+#include "models/loop_per_thread.hpp"
 
 #include "models/loop_dispatch.hpp"
 
@@ -27,7 +27,7 @@ awaitable<void> deal(task_source& tasks, arrivals& arrive, trace& tr, std::strin
 
 }  // namespace
 
-std::string coroutine_loops::run(task_source& tasks, arrivals& arrive, trace& tr) {
+std::string loop_per_thread::run(task_source& tasks, arrivals& arrive, trace& tr) {
     std::deque<asio::io_context> loops;  // io_context cannot move: a deque keeps each in place
     std::vector<work_guard> busy;        // keeps a loop running while it waits for its first task
     for (int k = 0; k < threads_; ++k) busy.push_back(asio::make_work_guard(loops.emplace_back(1)));
