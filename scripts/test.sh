@@ -7,16 +7,21 @@
 #                   coroutine models', since Debian's oneTBB is not built
 #                   with ThreadSanitizer and every pool test would report
 #                   its internal synchronisation as races)
+#   --werror        warnings in simul's own code are errors (CMake's
+#                   SIMUL_WERROR; what CI builds with). Without it the
+#                   build folder is configured with it off again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
 
 preset=release
+werror=OFF
 while [ $# -gt 0 ]; do
   case "$1" in
     --preset) preset=${2:?--preset needs a name}; shift 2 ;;
     --preset=*) preset=${1#--preset=}; shift ;;
-    *) echo "test.sh: unknown argument '$1' (known: --preset NAME)" >&2; exit 2 ;;
+    --werror) werror=ON; shift ;;
+    *) echo "test.sh: unknown argument '$1' (known: --preset NAME, --werror)" >&2; exit 2 ;;
   esac
 done
 case "$preset" in release|debug|sanitize|tsan) ;; *)
@@ -25,7 +30,7 @@ esac
 
 simul_install_deps
 py=$(simul_python)
-cmake --preset "$preset" >/dev/null
+cmake --preset "$preset" -DSIMUL_WERROR="$werror" >/dev/null
 if [ "$preset" = tsan ]; then
   cmake --build --preset tsan --target test_loops test_uring_reads
   TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" ctest --preset tsan -L tsan -j "$(nproc)"

@@ -52,7 +52,7 @@ TEST(TraceCsv, ACaseWritesOneRowPerTaskInOrder) {
     EXPECT_EQ(lines[2], "task,due_us,start_us,end_us,failed");
     std::int64_t last_end = 0;
     for (int i = 0; i < 3; ++i) {
-        std::stringstream row(lines[3 + i]);
+        std::stringstream row(lines[static_cast<std::size_t>(3 + i)]);
         std::vector<std::int64_t> v;
         for (std::string cell; std::getline(row, cell, ',');) v.push_back(std::stoll(cell));
         ASSERT_EQ(v.size(), 5u);

@@ -72,9 +72,9 @@ public:
         const std::int64_t peak = vm_hwm_bytes() - hwm_start_;
         std::printf("{\"model\":\"%s\",\"workload\":\"%s\",\"tasks\":%llu,\"makespan_s\":%.6f,"
                     "\"mem_peak_bytes\":%lld,\"in_flight\":%llu,\"mem_per_task_bytes\":%.1f,\"checksum\":%llu}\n",
-                    model, workload, (unsigned long long)tasks, makespan, (long long)peak,
-                    (unsigned long long)in_flight, double(peak) / double(in_flight ? in_flight : 1),
-                    (unsigned long long)(checksum & ((std::uint64_t{1} << 52) - 1)));
+                    model, workload, static_cast<unsigned long long>(tasks), makespan, static_cast<long long>(peak),
+                    static_cast<unsigned long long>(in_flight), double(peak) / double(in_flight ? in_flight : 1),
+                    static_cast<unsigned long long>(checksum & ((std::uint64_t{1} << 52) - 1)));
     }
 
 private:

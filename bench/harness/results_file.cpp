@@ -88,7 +88,7 @@ std::optional<std::string> verdict(benchmark::BenchmarkReporter& r) {
 // them, and they piled up beside F. One whose process still runs is its own.
 void remove_stale_partials(const std::filesystem::path& target) {
     namespace fs = std::filesystem;
-    const std::string prefix = "." + target.filename().string() + ".", suffix = ".partial";
+    const std::string prefix = fmt::format(".{}.", target.filename().string()), suffix = ".partial";
     const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(dir, ec)) {
@@ -143,9 +143,9 @@ void results_file::commit() {
     // On disk before it replaces the old file: a crash leaves one or the other.
     const int fd = ::open(write_path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0 || ::fsync(fd) != 0) {
-        const std::string why = std::strerror(errno);
+        const std::string error = std::strerror(errno);
         if (fd >= 0) ::close(fd);
-        throw fail(why);
+        throw fail(error);
     }
     ::close(fd);
     if (std::rename(write_path_.c_str(), target_.c_str()) != 0) throw fail(std::strerror(errno));

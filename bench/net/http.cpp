@@ -69,7 +69,7 @@ void fill_body(std::string& out, std::uint64_t seed, std::size_t offset) {
 constexpr std::uint64_t fnv_basis = 0xcbf29ce484222325ULL;
 
 std::uint64_t fnv(std::uint64_t h, std::string_view b) {
-    for (unsigned char c : b) h = (h ^ c) * 0x100000001b3ULL;
+    for (const char c : b) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
     return h;
 }
 

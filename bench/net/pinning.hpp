@@ -34,7 +34,7 @@ public:
         CPU_ZERO(&allowed);
         if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0) return s;
         for (int c = 0; c < CPU_SETSIZE; ++c)
-            if (CPU_ISSET(c, &allowed)) (s.load_.empty() ? s.load_ : s.server_).push_back(c);
+            if (CPU_ISSET(static_cast<std::size_t>(c), &allowed)) (s.load_.empty() ? s.load_ : s.server_).push_back(c);
         if (s.server_.empty()) s.load_.clear();
         s.allowed_ = CPU_COUNT(&allowed);
         return s;
@@ -53,7 +53,7 @@ public:
     static cpu_set_t mask(const std::vector<int>& cpus) {
         cpu_set_t m;
         CPU_ZERO(&m);
-        for (int c : cpus) CPU_SET(c, &m);
+        for (int c : cpus) CPU_SET(static_cast<std::size_t>(c), &m);
         return m;
     }
 

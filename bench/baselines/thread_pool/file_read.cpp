@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
     const char* usage = "DIR FILES FILE_KIB CHUNK_KIB PASSES THREADS";
     const auto set = simul::bare::file_set::from_args(argc, argv, usage);
     const int p = int(simul::bare::arg(argc, argv, 6, usage));
-    oneapi::tbb::global_control allow(oneapi::tbb::global_control::max_allowed_parallelism, p + 1);
+    oneapi::tbb::global_control allow(oneapi::tbb::global_control::max_allowed_parallelism,
+                                      static_cast<std::size_t>(p + 1));
     oneapi::tbb::task_arena arena(p, 0);  // P workers; main only hands out tasks
     // Every worker running before the clock, as simul's are: asleep after
     // the untimed warming of the cache, oneTBB wakes them one by one.

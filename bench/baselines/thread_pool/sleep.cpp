@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
     const auto n = simul::bare::arg(argc, argv, 1, usage);
     const std::chrono::milliseconds wait(simul::bare::arg(argc, argv, 2, usage));
     const int p = int(simul::bare::arg(argc, argv, 3, usage));
-    oneapi::tbb::global_control allow(oneapi::tbb::global_control::max_allowed_parallelism, p + 1);
+    oneapi::tbb::global_control allow(oneapi::tbb::global_control::max_allowed_parallelism,
+                                      static_cast<std::size_t>(p + 1));
     oneapi::tbb::task_arena arena(p, 0);  // P workers; main only hands out tasks
     std::atomic<std::uint64_t> sum{0};
     // One warm-up pool first, as simul warms every model up once per process:
