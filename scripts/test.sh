@@ -7,21 +7,21 @@
 #                   coroutine models', since Debian's oneTBB is not built
 #                   with ThreadSanitizer and every pool test would report
 #                   its internal synchronisation as races)
-#   --werror        warnings in simul's own code are errors (CMake's
-#                   SIMUL_WERROR; what CI builds with). Without it the
-#                   build folder is configured with it off again.
+#   --no-werror     build without warnings as errors (by default warnings
+#                   in simul's own code are errors: CMake's SIMUL_WERROR,
+#                   set on every configure so that the cache follows)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
 
 preset=release
-werror=OFF
+werror=ON
 while [ $# -gt 0 ]; do
   case "$1" in
     --preset) preset=${2:?--preset needs a name}; shift 2 ;;
     --preset=*) preset=${1#--preset=}; shift ;;
-    --werror) werror=ON; shift ;;
-    *) echo "test.sh: unknown argument '$1' (known: --preset NAME, --werror)" >&2; exit 2 ;;
+    --no-werror) werror=OFF; shift ;;
+    *) echo "test.sh: unknown argument '$1' (known: --preset NAME, --no-werror)" >&2; exit 2 ;;
   esac
 done
 case "$preset" in release|debug|sanitize|tsan) ;; *)

@@ -22,7 +22,10 @@ using namespace simul;
 
 int run(int argc, char** argv) {
     std::string command_line;  // as given, before parse_args takes simul's flags out of argv
-    for (int i = 0; i < argc; ++i) command_line += (i > 0 ? " " : "") + std::string(argv[i]);
+    for (int i = 0; i < argc; ++i) {
+        if (i > 0) command_line += ' ';
+        command_line += argv[i];  // appended, not "literal" + std::string: GCC 12's false -Wrestrict (bug 105329)
+    }
 
     const options opt = parse_args(argc, argv);
     if (opt.help) {

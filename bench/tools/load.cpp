@@ -328,8 +328,8 @@ int main(int argc, char** argv) {
     std::printf("%s\n", boost::json::serialize(g.report()).c_str());
     if (g.answered() == 0 && g.requests() > 0) {  // the report above says what happened; this says it failed
         std::fprintf(stderr, "simul-load: none of %llu requests was answered (%llu errors, %llu timeouts%s%s)\n",
-                     (unsigned long long)g.requests(), (unsigned long long)g.errors(),
-                     (unsigned long long)g.timeouts(), g.first_error().empty() ? "" : "; the first error: ",
+                     static_cast<unsigned long long>(g.requests()), static_cast<unsigned long long>(g.errors()),
+                     static_cast<unsigned long long>(g.timeouts()), g.first_error().empty() ? "" : "; the first error: ",
                      g.first_error().c_str());
         return 1;
     }

@@ -39,7 +39,7 @@ double steps_per_us() {
         constexpr std::uint64_t steps = 200'000;
         double best = 0;
         std::uint64_t sink = 0;
-        for (int attempt = 0; attempt < 7; ++attempt) {
+        for (std::uint64_t attempt = 0; attempt < 7; ++attempt) {
             const auto begun = clock::now();
             sink += think(sink + attempt, steps);
             const double us = std::chrono::duration<double, std::micro>(clock::now() - begun).count();
