@@ -30,7 +30,7 @@ inline constexpr int no_size = 0;    // the kind without a size (sizing::none or
 inline constexpr int per_core = -1;  // as many threads as the machine has cores
 
 struct model_kind {
-    std::string_view name;        // on the command line and in case names, before any ':'
+    std::string_view name;  // on the command line and in case names, before any ':'
     sizing size;
     std::string_view size_means;  // for --help: what P counts; empty for sizing::none
     simul::colour colour;
@@ -38,7 +38,7 @@ struct model_kind {
     // (p: the size, 0 without one; tasks: the case's task count).
     model_shape (*shape)(int p, double tasks, double cores);
     std::unique_ptr<model> (*make)(int p);
-    std::string_view help;        // for --help: how it runs the tasks, one line
+    std::string_view help;  // for --help: how it runs the tasks, one line
     // Its sizes in simul-bench's default sweep at --scale=quick and full
     // (no_size, per_core or a thread count), run in increasing order with
     // no_size first; empty: the default sweep leaves the kind out.

@@ -47,8 +47,9 @@ awaitable<void> dispatch(task_source& tasks, arrivals& arrive, trace& tr, std::s
     std::vector<std::pair<executor, ids>> batches;  // one per other loop, as they come up
     const auto start = [&tasks, &tr](const executor& ex, std::size_t i) {
         tr.begin(i);
-        boost::asio::co_spawn(ex, tasks.async(i),
-                              [&tr, i](const std::exception_ptr& error, std::uint64_t sum) { tr.finish(i, error, sum); });
+        boost::asio::co_spawn(ex, tasks.async(i), [&tr, i](const std::exception_ptr& error, std::uint64_t sum) {
+            tr.finish(i, error, sum);
+        });
     };
     const auto send = [&start](std::pair<executor, ids>& b) {
         if (b.second.empty()) return;

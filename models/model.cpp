@@ -10,9 +10,7 @@
 
 namespace simul {
 
-std::string model_spec::name() const {
-    return threads > 0 ? fmt::format("{}:{}", kind, threads) : kind;
-}
+std::string model_spec::name() const { return threads > 0 ? fmt::format("{}:{}", kind, threads) : kind; }
 
 const model_kind& model_spec::row() const {
     const model_kind* k = find_model_kind(kind);

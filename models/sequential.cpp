@@ -1,6 +1,5 @@
 #include "models/sequential.hpp"
 
-
 namespace simul {
 
 std::string sequential::run(task_source& tasks, arrivals& arrive, trace& tr) {

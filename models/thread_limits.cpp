@@ -96,7 +96,8 @@ std::string thread_room_refusal(std::int64_t threads, std::int64_t stack_bytes) 
                                "sysctl)",
                                name, v, std::max<std::int64_t>(0, v - on_system), threads);
     std::int64_t pids_max = -1, pids_now = -1;
-    if (const auto file = cgroup_pids(pids_max, pids_now); pids_max > 0 && pids_now >= 0 && pids_now + threads > pids_max)
+    if (const auto file = cgroup_pids(pids_max, pids_now);
+        pids_max > 0 && pids_now >= 0 && pids_now + threads > pids_max)
         return fmt::format("the cgroup's pids.max ({}) leaves room for {} more threads, not {} ({})", pids_max,
                            std::max<std::int64_t>(0, pids_max - pids_now), threads, file);
     if (const auto maps = lines_of("/proc/self/maps"), v = read_number("/proc/sys/vm/max_map_count");
@@ -140,8 +141,8 @@ std::string thread_limit_reason(const std::error_code& error) {
     if (const auto file = cgroup_pids(pids_max, pids_now); near(pids_now, pids_max))
         return fmt::format("the cgroup's pids.max ({}) reached ({})", pids_max, file);
     if (const auto maps = lines_of("/proc/self/maps"), v = read_number("/proc/sys/vm/max_map_count"); near(maps, v))
-        return fmt::format("vm.max_map_count ({}) reached: {} mappings, two per thread stack (raise it with sysctl)",
-                           v, maps);
+        return fmt::format("vm.max_map_count ({}) reached: {} mappings, two per thread stack (raise it with sysctl)", v,
+                           maps);
     rlimit nproc{};
     if (getrlimit(RLIMIT_NPROC, &nproc) == 0 && nproc.rlim_cur != RLIM_INFINITY && geteuid() != 0)
         return fmt::format("RLIMIT_NPROC ({}) counts every thread of this user (raise it: ulimit -u)",

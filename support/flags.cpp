@@ -45,9 +45,8 @@ value none(std::function<void()> set) {
 }
 
 value whole(std::string shown, std::int64_t lo, std::int64_t hi, std::function<void(std::int64_t)> set) {
-    return {std::move(shown), false, "", [=](std::string_view name, std::string_view text) {
-                set(whole_number(name, text, lo, hi));
-            }};
+    return {std::move(shown), false, "",
+            [=](std::string_view name, std::string_view text) { set(whole_number(name, text, lo, hi)); }};
 }
 
 value number(std::string shown, double lo, double hi, std::function<void(double)> set) {
@@ -60,19 +59,21 @@ value number(std::string shown, double lo, double hi, std::function<void(double)
 }
 
 value text(std::string shown, std::function<void(std::string_view)> set) {
-    return {std::move(shown), false, "", [set = std::move(set)](std::string_view, std::string_view text) { set(text); }};
+    return {std::move(shown), false, "",
+            [set = std::move(set)](std::string_view, std::string_view text) { set(text); }};
 }
 
 value one_of(std::vector<std::string> choices, std::function<void(std::string_view)> set) {
     std::string shown;
     for (const auto& c : choices) shown += (shown.empty() ? "" : "|") + c;
-    return {shown, false, "", [=](std::string_view name, std::string_view text) {
-                for (const auto& c : choices)
-                    if (text == c) return set(text);
-                throw usage_error(choices.size() <= 2
-                                      ? fmt::format("{}: '{}' is not {}", name, text, prose_list(choices, " or "))
-                                      : fmt::format("{}: '{}' is not one of {}", name, text, prose_list(choices, ", ")));
-            }};
+    return {
+        shown, false, "", [=](std::string_view name, std::string_view text) {
+            for (const auto& c : choices)
+                if (text == c) return set(text);
+            throw usage_error(choices.size() <= 2
+                                  ? fmt::format("{}: '{}' is not {}", name, text, prose_list(choices, " or "))
+                                  : fmt::format("{}: '{}' is not one of {}", name, text, prose_list(choices, ", ")));
+        }};
 }
 
 value list(value each) {

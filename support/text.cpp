@@ -15,7 +15,7 @@ std::string wrap(std::string_view text, std::size_t column, std::size_t width) {
     const std::string indent(column, ' ');
     std::string out;
     bool first = true;  // the first line is indented already
-    while (true) {  // one paragraph (a line of text) at a time
+    while (true) {      // one paragraph (a line of text) at a time
         const std::size_t newline = std::min(text.find('\n'), text.size());
         std::string_view rest = text.substr(0, newline);
         std::string line;

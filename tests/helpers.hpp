@@ -26,8 +26,8 @@ inline std::vector<model_spec> every_model() {
     return models;
 }
 
-inline case_result run(const workload& w, std::vector<std::pair<std::string, std::int64_t>> p,
-                       const std::string& model, arrival a = {}) {
+inline case_result run(const workload& w, std::vector<std::pair<std::string, std::int64_t>> p, const std::string& model,
+                       arrival a = {}) {
     return run_case(case_spec{&w, params(std::move(p)), parse_model(model), a});
 }
 

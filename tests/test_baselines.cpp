@@ -53,7 +53,8 @@ TEST(Baselines, EachBareExhibitionAgreesWithSimul) {
         for (const auto& [name, value] : simul.extra)
             if (name == "think_steps") steps = value;
         ASSERT_GT(steps, 0) << "chess reports the steps it thought";
-        const auto bare = run_bare(fmt::format("bare-{}-chess", model), {"4", "3", fmt::format("{:.0f}", steps), "1000"});
+        const auto bare = run_bare(fmt::format("bare-{}-chess", model),
+                                   {"4", "3", fmt::format("{:.0f}", steps), "1000"});
         EXPECT_EQ(number(bare, "tasks"), double(simul.tasks));
         EXPECT_EQ(number(bare, "checksum"), double(simul.checksum));
     }
@@ -63,8 +64,8 @@ TEST(Baselines, EachBareExhibitionAgreesWithSimul) {
 TEST(Baselines, EachBareFileReaderAgreesWithSimul) {
     const auto dir = std::filesystem::path(SIMUL_BENCH_PATH).parent_path() / "test-data" / "bare-file-readers";
     set_data_dir(dir);
-    const std::vector<std::pair<std::string, std::int64_t>> p = {
-        {"files", 5}, {"file_kib", 192}, {"chunk_kib", 64}, {"cache", 1}, {"direct", 0}, {"io", 0}};
+    const std::vector<std::pair<std::string, std::int64_t>> p = {{"files", 5}, {"file_kib", 192}, {"chunk_kib", 64},
+                                                                 {"cache", 1}, {"direct", 0},     {"io", 0}};
     for (const char* model : {"sequential", "thread_per_task", "thread_pool:3", "coroutine_loop"}) {
         SCOPED_TRACE(model);
         const auto simul = run(file_read_workload(), p, model);

@@ -2,9 +2,9 @@
 // 2, and a run's JSON carries every counter (bench/harness/counters.def) for
 // every case, with values that hold together.
 
-#include "bench/workloads/registry.hpp"
-#include "bench/harness/cli.hpp"
 #include "bench/case/workload.hpp"
+#include "bench/harness/cli.hpp"
+#include "bench/workloads/registry.hpp"
 #include "support/flags.hpp"
 
 #include <boost/json.hpp>
@@ -47,8 +47,8 @@ std::string slurp(const fs::path& p) {
 outcome bench(const std::string& args) {
     const fs::path dir = fs::temp_directory_path() / ("simul-cli-" + std::to_string(::getpid()));
     fs::create_directories(dir);
-    const std::string cmd = std::string(SIMUL_BENCH_PATH) + " --rounds=1 " + args + " >" + (dir / "out").string() + " 2>" +
-                            (dir / "err").string() + " </dev/null";
+    const std::string cmd = std::string(SIMUL_BENCH_PATH) + " --rounds=1 " + args + " >" + (dir / "out").string() +
+                            " 2>" + (dir / "err").string() + " </dev/null";
     const int status = std::system(cmd.c_str());
     outcome o{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir / "out"), slurp(dir / "err")};
     fs::remove_all(dir);
@@ -67,14 +67,14 @@ TEST_P(BadInput, GetsOneLineAndExitCode2) {
 
 INSTANTIATE_TEST_SUITE_P(Cli, BadInput,
                          ::testing::Values("--frobnicate", "--scale=huge", "--set=tasks:0", "--set=tasks:-5",
-                                           "--set=tasks:12abc", "--set=nosuch:3", "--set=tasks",
-                                           "--models=fibers", "--models=thread_pool", "--models=thread_pool:0",
-                                           "--models=thread_pool:9999999", "--models=sequential:4",
-                                           "--budget=-1", "--budget=soon", "--benchmark_format=xml",
-                                           "--benchmark_repetitions=many", "--benchmark_filter=[", "stray",
-                                           "--rate=0", "--rate=-5", "--rate=1e12", "--rate=fast",
-                                           "--rate=100 --duration=0", "--arrival=sideways", "--arrival=rate",
-                                           "--arrival=burst --rate=10", "--poisson", "--rate=10 --seed=0"));
+                                           "--set=tasks:12abc", "--set=nosuch:3", "--set=tasks", "--models=fibers",
+                                           "--models=thread_pool", "--models=thread_pool:0",
+                                           "--models=thread_pool:9999999", "--models=sequential:4", "--budget=-1",
+                                           "--budget=soon", "--benchmark_format=xml", "--benchmark_repetitions=many",
+                                           "--benchmark_filter=[", "stray", "--rate=0", "--rate=-5", "--rate=1e12",
+                                           "--rate=fast", "--rate=100 --duration=0", "--arrival=sideways",
+                                           "--arrival=rate", "--arrival=burst --rate=10", "--poisson",
+                                           "--rate=10 --seed=0"));
 
 // A value flag without its value, a flag that takes none given one.
 INSTANTIATE_TEST_SUITE_P(FlagShapes, BadInput,
@@ -118,8 +118,8 @@ TEST(Cli, TheDefaultModelsAreTheTablesInTheirOrder) {
         for (const auto& m : simul::default_models(s)) out.push_back(m.name());
         return out;
     };
-    const std::vector<std::string> quick = {"sequential",      "thread_per_task",       "thread_pool:2",
-                                            "thread_pool:24",  "thread_pool:256",       "coroutine_loop",
+    const std::vector<std::string> quick = {"sequential",          "thread_per_task", "thread_pool:2",
+                                            "thread_pool:24",      "thread_pool:256", "coroutine_loop",
                                             "coroutine_loop:" + c, "shared_loop:" + c};
     EXPECT_EQ(names(simul::scale::quick), quick);
     std::set<int> loop_sizes = {std::stoi(c), 2, 4};
@@ -183,8 +183,9 @@ std::vector<simul::flags::flag> test_flags(flag_values& v) {
         {"--n", whole("N", 1, 10, [&](std::int64_t n) { v.n = n; }), "a whole number"},
         {"--seed", whole("N", 1, most, [&](std::int64_t n) { v.n = n; }), ""},
         {"--x", number("X", 0.5, 1e6, [&](double x) { v.x = x; }), "a number"},
-        {"--text", text("T", [&](std::string_view t) { v.text = t; }), "some text, with help long enough to need "
-                                                                         "more than one line of the help's width"},
+        {"--text", text("T", [&](std::string_view t) { v.text = t; }),
+         "some text, with help long enough to need "
+         "more than one line of the help's width"},
         {"--mode", one_of({"open", "closed"}, [&](std::string_view m) { v.mode = m; }), "a choice"},
         {"--fmt", one_of({"a", "b", "c"}, [&](std::string_view m) { v.mode = m; }), "a choice of three"},
         {"--xs", list(number("X1,X2,...", 1, 100, [&](double x) { v.xs.push_back(x); })), "a list"},
@@ -195,8 +196,8 @@ std::vector<simul::flags::flag> test_flags(flag_values& v) {
 
 TEST(Flags, EachKindTakesItsValues) {
     flag_values v;
-    EXPECT_EQ(parse_error(test_flags(v), {"--on", "--n=7", "--x=2.5", "--text=", "--mode=closed", "--xs=1,2.5,100",
-                                          "--dir=d"}),
+    EXPECT_EQ(parse_error(test_flags(v),
+                          {"--on", "--n=7", "--x=2.5", "--text=", "--mode=closed", "--xs=1,2.5,100", "--dir=d"}),
               "");
     EXPECT_TRUE(v.on);
     EXPECT_EQ(v.n, 7);
@@ -232,13 +233,12 @@ TEST(Flags, BadValuesSayWhatIsAccepted) {
 TEST(Flags, OtherArgumentsGoToTheirHandlerInOrder) {
     flag_values v;
     std::vector<std::string> others;
-    EXPECT_EQ(parse_error(test_flags(v), {"--benchmark_filter=x", "--on", "stray"},
-                          [&](char* a) { others.emplace_back(a); }),
-              "");
+    EXPECT_EQ(
+        parse_error(test_flags(v), {"--benchmark_filter=x", "--on", "stray"}, [&](char* a) { others.emplace_back(a); }),
+        "");
     EXPECT_EQ(others, (std::vector<std::string>{"--benchmark_filter=x", "stray"}));
-    EXPECT_EQ(parse_error(test_flags(v), {"--v=2"}, [](char* a) {
-                  throw simul::usage_error(fmt::format("unknown flag '{}'", a));
-              }),
+    EXPECT_EQ(parse_error(test_flags(v), {"--v=2"},
+                          [](char* a) { throw simul::usage_error(fmt::format("unknown flag '{}'", a)); }),
               "unknown flag '--v=2'");
 }
 
@@ -274,9 +274,9 @@ simul::options options_of(const std::vector<std::string>& args) {
 TEST(Cli, JsonHasEveryCounterForEveryCaseAndTheContext) {
     const fs::path json = fs::temp_directory_path() / ("simul-cli-" + std::to_string(::getpid()) + ".json");
     const std::vector<std::string> sweep = {
-        "--set=tasks:4",     "--set=wait_ms:2",    "--set=boards:2",   "--set=moves:2",   "--set=think_us:50",
-        "--set=reply_us:200", "--set=delay_ms:2",  "--set=bytes:64",   "--set=conns:1",   "--set=rate:20",
-        "--set=duration_s:1", "--set=files:4",     "--set=file_kib:64", "--arrival=burst"};
+        "--set=tasks:4",      "--set=wait_ms:2",  "--set=boards:2",    "--set=moves:2",  "--set=think_us:50",
+        "--set=reply_us:200", "--set=delay_ms:2", "--set=bytes:64",    "--set=conns:1",  "--set=rate:20",
+        "--set=duration_s:1", "--set=files:4",    "--set=file_kib:64", "--arrival=burst"};
     std::string args;
     for (const auto& a : sweep) args += a + " ";
     const auto o = bench(args + "--benchmark_out_format=json --benchmark_out=" + json.string());
@@ -292,7 +292,7 @@ TEST(Cli, JsonHasEveryCounterForEveryCaseAndTheContext) {
     // Every workload under sequential, thread_per_task, thread_pool:2 (where
     // it has at least 2 tasks) and coroutine_loop, none skipped or failed.
     std::map<std::string, std::uint64_t> checksum_of;  // case name without its model → checksum
-    std::map<std::string, int> models_of;               // ... → models that ran it
+    std::map<std::string, int> models_of;              // ... → models that ran it
     std::set<std::string> workloads;
     std::size_t cases = 0;
     for (const auto& item : run.at("benchmarks").as_array()) {
@@ -340,8 +340,8 @@ TEST(Cli, JsonHasEveryCounterForEveryCaseAndTheContext) {
     for (const auto& [key, models] : models_of) EXPECT_GE(models, 3) << key << ": compared across too few models";
     for (const auto* w : simul::all_workloads()) EXPECT_TRUE(workloads.contains(std::string(w->name()))) << w->name();
     const auto& context = run.at("context").as_object();
-    for (const char* key : {"kernel", "compiler", "build_type", "boost", "onetbb", "google_benchmark",
-                            "rlimit_nproc", "rlimit_nofile", "pid_max"})
+    for (const char* key : {"kernel", "compiler", "build_type", "boost", "onetbb", "google_benchmark", "rlimit_nproc",
+                            "rlimit_nofile", "pid_max"})
         EXPECT_TRUE(context.contains(key)) << key;
     const std::string last = fmt::format("[round 1, {0}/{0}]", cases);
     EXPECT_NE(o.err.find(last), std::string::npos) << "progress should count cases: " << o.err;

@@ -18,9 +18,9 @@
 #include <linux/seccomp.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,8 +50,7 @@ fs::path use_data_dir() {
 
 std::vector<std::pair<std::string, std::int64_t>> small(std::int64_t cache, std::int64_t direct = 0,
                                                         std::int64_t offload = 0) {
-    return {{"files", 6},  {"file_kib", 256}, {"chunk_kib", 64},
-            {"cache", cache}, {"direct", direct}, {"io", offload}};
+    return {{"files", 6}, {"file_kib", 256}, {"chunk_kib", 64}, {"cache", cache}, {"direct", direct}, {"io", offload}};
 }
 
 std::vector<fs::path> data_files(const fs::path& dir) {
@@ -253,8 +252,8 @@ TEST(FileRead, ThroughputCountsOnlyTheFilesReadWhole) {
 // anywhere in a word, or two words swapped, or two blocks swapped, is noticed.
 TEST(FileRead, TheChecksumSeesEveryBitAndEveryPosition) {
     const fs::path dir = use_data_dir();
-    const std::vector<std::pair<std::string, std::int64_t>> p = {
-        {"files", 1}, {"file_kib", 8}, {"chunk_kib", 4}, {"cache", 1}, {"direct", 0}, {"io", 0}};
+    const std::vector<std::pair<std::string, std::int64_t>> p = {{"files", 1}, {"file_kib", 8}, {"chunk_kib", 4},
+                                                                 {"cache", 1}, {"direct", 0},   {"io", 0}};
     const auto intact = run(file_read_workload(), p, "sequential");
     ASSERT_EQ(intact.failed, 0u) << intact.label;
     auto one_read = p;
@@ -354,8 +353,7 @@ TEST(FileRead, ODirectUnsupportedIsNamedAndTheLoopSaysItsPath) {
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
-        if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-            _exit(77);
+        if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(77);
         fs::create_directories(dir);
         if (::mount("ramfs", dir.c_str(), "ramfs", 0, nullptr) != 0) _exit(77);
         set_data_dir(dir);
@@ -374,7 +372,8 @@ TEST(FileRead, ODirectUnsupportedIsNamedAndTheLoopSaysItsPath) {
     ASSERT_EQ(::waitpid(child, &status, 0), child);
     ASSERT_TRUE(WIFEXITED(status));
     if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot mount a ramfs here (needs root)";
-    EXPECT_EQ(WEXITSTATUS(status), 0) << "1, 2: O_DIRECT not named (blocking, loop); 3: the loop's path not said; 4: the case failed";
+    EXPECT_EQ(WEXITSTATUS(status), 0)
+        << "1, 2: O_DIRECT not named (blocking, loop); 3: the loop's path not said; 4: the case failed";
 }
 
 // A read buffer that cannot be had is named with its size, not a bare
@@ -386,7 +385,7 @@ TEST(FileRead, AReadBufferThatCannotBeHadIsNamed) {
 #endif
     use_data_dir();
     std::vector<std::pair<std::string, std::int64_t>> p = {{"files", 1}, {"file_kib", 4}, {"chunk_kib", 1 << 20},
-                                                           {"cache", 1},  {"direct", 0},  {"io", 0}};
+                                                           {"cache", 1}, {"direct", 0},   {"io", 0}};
     file_read_workload().prepare(params(p));  // the set, made before the limit
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
@@ -400,7 +399,7 @@ TEST(FileRead, AReadBufferThatCannotBeHadIsNamed) {
         if (vm_kib < 0 || ::setrlimit(RLIMIT_AS, &as) != 0) _exit(10);
         const auto r = run(file_read_workload(), p, "sequential");
         _exit(r.failed == 1 && r.label.find("cannot allocate a read buffer of 1048576 KiB") != std::string::npos ? 0
-                                                                                                               : 1);
+                                                                                                                 : 1);
     }
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);

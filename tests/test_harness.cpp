@@ -24,8 +24,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -108,7 +108,7 @@ TEST(CaseFailures, MemoryNeedGrowsWithTasksAndCountsThreadsAndFrames) {
         return case_spec{&sleep_workload(), params({{"tasks", tasks}, {"wait_ms", 100}}), parse_model(model), {}}
             .memory_bytes();
     };
-    EXPECT_GT(need(1000, "coroutine_loop"), 1000 * 41.0);  // the trace's slots at the least
+    EXPECT_GT(need(1000, "coroutine_loop"), 1000 * 41.0);                 // the trace's slots at the least
     EXPECT_GT(need(1'000'000'000'000'000'000, "coroutine_loop"), 41e18);  // no overflow
     EXPECT_GT(need(1000, "thread_per_task"), need(1000, "sequential") + 999 * 4096.0);  // a stack per thread
     EXPECT_GT(available_memory_bytes(), 0);
@@ -138,9 +138,9 @@ fs::path scratch(const std::string& what) {
 outcome bench(const std::string& args) {
     const fs::path dir = scratch("run");
     // One round per case: these tests check what a run writes, not its spread.
-    const std::string cmd = std::string(SIMUL_BENCH_PATH) + " --rounds=1 " + args + " --benchmark_out=" +
-                            (dir / "run.json").string() + " --benchmark_out_format=json >" + (dir / "out").string() +
-                            " 2>" + (dir / "err").string() + " </dev/null";
+    const std::string cmd = std::string(SIMUL_BENCH_PATH) + " --rounds=1 " + args +
+                            " --benchmark_out=" + (dir / "run.json").string() + " --benchmark_out_format=json >" +
+                            (dir / "out").string() + " 2>" + (dir / "err").string() + " </dev/null";
     const int status = std::system(cmd.c_str());
     outcome o{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir / "out"), slurp(dir / "err"),
               slurp(dir / "run.json")};
@@ -190,7 +190,9 @@ std::vector<std::pair<pid_t, std::string>> children_of(pid_t parent) {
         char state = 0;
         pid_t ppid = 0;
         rest >> state >> ppid;
-        if (ppid == parent) out.emplace_back(std::stoi(entry.path().filename()), stat.substr(stat.find('(') + 1, close - stat.find('(') - 1));
+        if (ppid == parent)
+            out.emplace_back(std::stoi(entry.path().filename()),
+                             stat.substr(stat.find('(') + 1, close - stat.find('(') - 1));
     }
     return out;
 }
@@ -204,9 +206,14 @@ bool alive(pid_t pid) {  // a zombie has let go of everything: it counts as gone
 TEST(KilledRun, TheDelayServerDiesWithSimulBenchAndHoldsNoneOfItsFiles) {
     const fs::path dir = scratch("killed");
     const std::string out = "--benchmark_out=" + (dir / "run.json").string();
-    std::vector<std::string> args = {SIMUL_BENCH_PATH, "--benchmark_filter=^fetch/coroutine_loop/tasks:10/",
-                                     "--models=coroutine_loop", "--arrival=burst", "--set=delay_ms:60000",
-                                     "--budget=1000", "--rounds=1", out};
+    std::vector<std::string> args = {SIMUL_BENCH_PATH,
+                                     "--benchmark_filter=^fetch/coroutine_loop/tasks:10/",
+                                     "--models=coroutine_loop",
+                                     "--arrival=burst",
+                                     "--set=delay_ms:60000",
+                                     "--budget=1000",
+                                     "--rounds=1",
+                                     out};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -258,8 +265,9 @@ outcome bench_plain(const std::string& args) {
     return o;
 }
 
-const std::string one_case = "--rounds=1 --benchmark_filter=^sleep/sequential/tasks:10/ --arrival=burst --models=sequential "
-                             "--set=wait_ms:1";
+const std::string one_case =
+    "--rounds=1 --benchmark_filter=^sleep/sequential/tasks:10/ --arrival=burst --models=sequential "
+    "--set=wait_ms:1";
 
 std::string last_line(const std::string& text) {
     auto t = text;
@@ -271,7 +279,8 @@ TEST(ResultsFile, AFailedWriteIsANonZeroExitWithOneLine) {
     const auto o = bench_plain(one_case + " --benchmark_out=/dev/full");  // every write: ENOSPC
     EXPECT_EQ(o.code, 1) << o.err;
     EXPECT_NE(last_line(o.err).find("simul-bench: writing the results to '/dev/full' failed: No space left"),
-              std::string::npos) << o.err;
+              std::string::npos)
+        << o.err;
 }
 
 TEST(ResultsFile, AFullDiskLeavesTheOldResultsAsTheyWere) {
@@ -308,9 +317,7 @@ TEST(ResultsFile, StalePartialFilesOfDeadRunsAreRemoved) {
     const fs::path alive = dir / fmt::format(".run.json.{}.partial", ::getppid());
     const fs::path other = dir / fmt::format(".other.json.{}.partial", gone);
     for (const auto& p : {dead, alive, other}) std::ofstream(p) << "partial";
-    {
-        simul::results_file out((dir / "run.json").string(), "json");
-    }
+    { simul::results_file out((dir / "run.json").string(), "json"); }
     EXPECT_FALSE(fs::exists(dead));
     EXPECT_TRUE(fs::exists(alive));
     EXPECT_TRUE(fs::exists(other)) << "another target's";
@@ -352,18 +359,19 @@ TEST_P(Refused, WithOneLineAndExitCode2) {
 
 INSTANTIATE_TEST_SUITE_P(
     Flags, Refused,
-    ::testing::Values("--benchmark_out=/nonexistent-folder/run.json", "--benchmark_out=", "--benchmark_time_unit=parsec",
+    ::testing::Values("--benchmark_out=/nonexistent-folder/run.json",
+                      "--benchmark_out=", "--benchmark_time_unit=parsec",
                       // valid ECMAScript, which simul once checked, but not the extended syntax Google Benchmark uses
                       "--benchmark_filter=sleep\\d", "--benchmark_filter='(?:sleep)'",
                       // the last filter counts, as in Google Benchmark
                       "--benchmark_filter=sleep --benchmark_filter=nosuchcase", "--benchmark_filter=nosuchcase",
                       "--data-dir=", "--set=tasks:10 --set=tasks:20",
                       // Google Benchmark's name ends in /iterations:1/manual_time, so this matches nothing
-                      "--benchmark_filter='^sleep/sequential/tasks:10/wait_ms:100$'",
-                      "--rounds=0", "--rounds=few", "--rounds=2.5", "--round-share=-1",
+                      "--benchmark_filter='^sleep/sequential/tasks:10/wait_ms:100$'", "--rounds=0", "--rounds=few",
+                      "--rounds=2.5", "--round-share=-1",
                       // flags simul cannot honour, and values Google Benchmark cannot parse
-                      "--benchmark_min_time=abc", "--benchmark_min_time=2", "--benchmark_min_warmup_time=1",
-                      "--v=abc", "--benchmark_time_unit=s", "--benchmark_enable_random_interleaving=maybe",
+                      "--benchmark_min_time=abc", "--benchmark_min_time=2", "--benchmark_min_warmup_time=1", "--v=abc",
+                      "--benchmark_time_unit=s", "--benchmark_enable_random_interleaving=maybe",
                       "--benchmark_counters_tabular=perhaps"));
 
 // The rows of a Google Benchmark JSON: (name, round).

@@ -62,11 +62,12 @@ outside_view under_usr_bin_time(std::int64_t tasks, std::int64_t wait_ms) {
     namespace fs = std::filesystem;
     const fs::path dir = fs::temp_directory_path() / ("simul-meter-" + std::to_string(::getpid()));
     fs::create_directories(dir);
-    const std::string cmd = "/usr/bin/time -v -o " + (dir / "time").string() + " " + SIMUL_BENCH_PATH +
-                            " --rounds=1 --benchmark_filter=^sleep/ --models=thread_per_task --arrival=burst --set=tasks:" +
-                            std::to_string(tasks) + " --set=wait_ms:" + std::to_string(wait_ms) +
-                            " --benchmark_out_format=json --benchmark_out=" + (dir / "json").string() +
-                            " >/dev/null 2>" + (dir / "err").string() + " </dev/null";
+    const std::string cmd =
+        "/usr/bin/time -v -o " + (dir / "time").string() + " " + SIMUL_BENCH_PATH +
+        " --rounds=1 --benchmark_filter=^sleep/ --models=thread_per_task --arrival=burst --set=tasks:" +
+        std::to_string(tasks) + " --set=wait_ms:" + std::to_string(wait_ms) +
+        " --benchmark_out_format=json --benchmark_out=" + (dir / "json").string() + " >/dev/null 2>" +
+        (dir / "err").string() + " </dev/null";
     const int status = std::system(cmd.c_str());
     const std::string time_report = slurp(dir / "time"), json = slurp(dir / "json"), err = slurp(dir / "err");
     fs::remove_all(dir);

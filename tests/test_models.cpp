@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/deferred.hpp>
 
 #include <atomic>
 #include <cstdio>

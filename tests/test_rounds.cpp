@@ -64,8 +64,8 @@ TEST(Rounds, TheShareIsTheSweepsExtraTimeOverItsCasesAndAtLeastOneSecond) {
 
 TEST(Rounds, TheOrderIsRoundMajorAndEveryOtherRoundReversed) {
     using step = std::pair<std::size_t, int>;
-    EXPECT_EQ(round_order(3, 3), (std::vector<step>{{0, 0}, {1, 0}, {2, 0}, {2, 1}, {1, 1}, {0, 1}, {0, 2}, {1, 2},
-                                                    {2, 2}}));
+    EXPECT_EQ(round_order(3, 3),
+              (std::vector<step>{{0, 0}, {1, 0}, {2, 0}, {2, 1}, {1, 1}, {0, 1}, {0, 2}, {1, 2}, {2, 2}}));
     // A case that is skipped whatever the rounds runs once.
     EXPECT_EQ(round_order(2, 2, {false, true}), (std::vector<step>{{0, 0}, {1, 0}, {0, 1}}));
 }

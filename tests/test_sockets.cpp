@@ -2,8 +2,8 @@
 // keep a dead peer from hanging a case, and the load generator's open-loop
 // schedule against a server that stalls.
 
-#include "bench/net/accept.hpp"
 #include "bench/case/arrival.hpp"
+#include "bench/net/accept.hpp"
 #include "bench/net/deadline_socket.hpp"
 #include "bench/net/helper.hpp"
 #include "bench/net/http.hpp"
@@ -99,11 +99,10 @@ TEST(DelayServer, AnswersAfterTheDelayWithTheBodyOfTheSeed) {
 TEST(DelayServer, ARequestThatWaitsLongerThanTheIdleTimeoutIsAnswered) {
     delay_server server;
     const auto wait = http::idle_timeout + 1s;
-    const std::string reply =
-        exchange_raw(server.port,
-                     fmt::format("GET /delay?ms={}&bytes=10 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                                 wait.count()),
-                     wait + 30s);
+    const std::string reply = exchange_raw(
+        server.port,
+        fmt::format("GET /delay?ms={}&bytes=10 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", wait.count()),
+        wait + 30s);
     EXPECT_NE(reply.find("HTTP/1.1 200 OK"), std::string::npos) << "reply: '" << reply << "'";
 }
 
@@ -198,8 +197,8 @@ TEST(Serve, SequentialCannotServeTwoKeepAliveConnectionsAndSaysSo) {
     // request waits for the first connection to close, and times out.
     const auto r = run(serve_workload(),
                        {{"conns", 2}, {"rate", 40}, {"delay_ms", 2}, {"bytes", 64}, {"duration_s", 3}}, "sequential");
-    EXPECT_GT(r.failed, 0u);                    // the second connection's requests time out
-    EXPECT_GE(r.latency.max_ms, 2000.0);        // and count at the 2 s timeout
+    EXPECT_GT(r.failed, 0u);              // the second connection's requests time out
+    EXPECT_GE(r.latency.max_ms, 2000.0);  // and count at the 2 s timeout
     EXPECT_NE(r.label.find("timeouts"), std::string::npos) << r.label;
 }
 
@@ -241,8 +240,12 @@ private:
 };
 
 boost::json::object load(unsigned short port, const std::vector<std::string>& extra) {
-    std::vector<std::string> args = {"--port=" + std::to_string(port), "--conns=1", "--duration=2",
-                                     "--delay-ms=0", "--bytes=64", "--timeout-ms=5000"};
+    std::vector<std::string> args = {"--port=" + std::to_string(port),
+                                     "--conns=1",
+                                     "--duration=2",
+                                     "--delay-ms=0",
+                                     "--bytes=64",
+                                     "--timeout-ms=5000"};
     args.insert(args.end(), extra.begin(), extra.end());
     helper_process p(tool_path("simul-load"), args);
     return boost::json::parse(p.wait_output(30s)).as_object();
@@ -316,8 +319,8 @@ TEST(Tools, BadInputGetsExitCode2) {
 // Each tool's --help lists its flags and, for simul-serve, every model.
 TEST(Tools, HelpIsMadeFromTheFlagTables) {
     const auto help = [](const std::string& tool) {
-        const std::string out = (std::filesystem::temp_directory_path() /
-                                 ("simul-help-" + std::to_string(::getpid()))).string();
+        const std::string out =
+            (std::filesystem::temp_directory_path() / ("simul-help-" + std::to_string(::getpid()))).string();
         EXPECT_EQ(std::system((tool_path(tool) + " --help >" + out).c_str()), 0);
         std::ifstream in(out);
         std::stringstream text;
@@ -500,8 +503,8 @@ TEST(LoadGenerator, ARefusedPortIsRetriedWithBackoff) {
 
 TEST(LoadGenerator, ClosedLoopTimeoutsCountInItsPercentilesAtTheTimeout) {
     connection_server silent(1);  // the kernel accepts; nobody answers
-    const auto [code, r] =
-        load_status(fmt::format("--port={} --mode=closed --conns=1 --duration=0.3 --timeout-ms=100", silent.port()));
+    const auto [code, r] = load_status(
+        fmt::format("--port={} --mode=closed --conns=1 --duration=0.3 --timeout-ms=100", silent.port()));
     EXPECT_EQ(code, 1);  // none answered
     EXPECT_GE(field(r, "timeouts"), 1.0);
     EXPECT_GE(p99(r), 100.0) << boost::json::serialize(r);

@@ -35,7 +35,8 @@ TEST(ThreadLimit, ACapStopsCreationAndTheRestCountAsFailed) {
     scheduled_arrivals burst(tr);
     thread_per_task model(25);
     const std::string limit = model.run(*tasks, burst, tr);
-    EXPECT_NE(limit.find("thread limit: 25 threads alive at once; thread 26 of 100 refused"), std::string::npos) << limit;
+    EXPECT_NE(limit.find("thread limit: 25 threads alive at once; thread 26 of 100 refused"), std::string::npos)
+        << limit;
     std::size_t done = 0, failed = 0;
     for (std::size_t i = 0; i < tr.size(); ++i) {
         done += !tr.failed(i) && tr.end_ns(i) != trace::not_done;

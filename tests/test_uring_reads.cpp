@@ -59,7 +59,7 @@ void read_pages(asio::io_context& ctx, int fd, std::vector<int>& ok) {
             [&ctx, fd, i, &ok]() -> asio::awaitable<void> {
                 auto buf = aligned(page);
                 auto [ec, n] = co_await uring_reads::of(ctx).async_read(fd, buf.get(), page, i * page,
-                                                                         asio::as_tuple(asio::deferred));
+                                                                        asio::as_tuple(asio::deferred));
                 bool same = !ec && n == page;
                 for (std::size_t k = 0; same && k < page; ++k) same = buf.get()[k] == char((i * page + k) * 7 % 251);
                 ok[i] = same ? 1 : 0;
@@ -121,7 +121,7 @@ TEST(UringReads, AFailedReadIsAnErrorCode) {
         [&]() -> asio::awaitable<void> {
             char buf[64];
             auto [ec, n] = co_await uring_reads::of(ctx).async_read(fd, buf, sizeof buf, 0,
-                                                                     asio::as_tuple(asio::deferred));
+                                                                    asio::as_tuple(asio::deferred));
             got = ec;
         },
         asio::detached);

@@ -112,7 +112,8 @@ void time_passes(const file_set& set, const char* model, std::uint64_t in_flight
 
 template <typename Pass>
 void time_passes(const file_set& set, const char* model, std::uint64_t in_flight, Pass pass) {
-    time_passes(set, model, in_flight, [] {}, pass);
+    time_passes(
+        set, model, in_flight, [] {}, pass);
 }
 
 }  // namespace simul::bare

@@ -2,8 +2,8 @@
 
 #include "support/event_peak.hpp"
 
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include <fmt/format.h>
 

@@ -52,9 +52,7 @@ constexpr double record_bytes = 4 * sizeof(std::int64_t) + sizeof(std::atomic<bo
 // on x86-64) and the first page of its own stack. A coroutine: the task's
 // two frames (the trace's run_async and the workload's async), each with its
 // locals and Asio's bookkeeping: a few hundred bytes.
-double in_flight_bytes(bool coroutine) {
-    return coroutine ? 2 * 256.0 : 5 * double(::sysconf(_SC_PAGESIZE));
-}
+double in_flight_bytes(bool coroutine) { return coroutine ? 2 * 256.0 : 5 * double(::sysconf(_SC_PAGESIZE)); }
 
 // Threads that can exist at once: past this thread-per-task hits its limit
 // (a result the case reports), not the memory.

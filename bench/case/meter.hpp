@@ -77,8 +77,8 @@ private:
     std::jthread sampler_;
     std::atomic<bool> recording_{false};  // set once the baselines are taken
     // Written by the sampler only, read by stop() after it joined.
-    kernel_sample most_;            // each part's peak
-    std::int64_t most_total_ = 0;   // the peak of the sum
+    kernel_sample most_;           // each part's peak
+    std::int64_t most_total_ = 0;  // the peak of the sum
     kernel_sample start_kernel_;
     std::int64_t rss_start_ = 0;
     double user_start_ = 0, sys_start_ = 0, cpu_start_ = 0;

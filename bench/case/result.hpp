@@ -21,16 +21,16 @@ struct case_result {
     double makespan_s = 0;   // from t0 until the model returned
     latency_summary latency;
     meter_reading cost;
-    std::size_t in_flight_peak = 0;  // tasks started but not ended, at the most
-    double mem_per_task_bytes = 0;   // mem_peak_bytes ÷ in_flight_peak
+    std::size_t in_flight_peak = 0;       // tasks started but not ended, at the most
+    double mem_per_task_bytes = 0;        // mem_peak_bytes ÷ in_flight_peak
     double mem_total_per_task_bytes = 0;  // (mem_peak_bytes + mem_kernel_bytes) ÷ in_flight_peak
     double ideal_s = 0;
-    double efficiency = 0;        // ideal_s ÷ makespan_s
-    double arrival_rate = 0;      // tasks handed out per second (achieved)
-    std::size_t backlog_peak = 0; // tasks due but not started, at the worst
-    double capacity = 0;          // predicted tasks/s the model sustains; 0: no bound predicted
-    std::uint64_t checksum = 0;   // sum of task checksums, mod 2^52
-    std::string label;            // the limit a model hit, or the first task error
+    double efficiency = 0;         // ideal_s ÷ makespan_s
+    double arrival_rate = 0;       // tasks handed out per second (achieved)
+    std::size_t backlog_peak = 0;  // tasks due but not started, at the worst
+    double capacity = 0;           // predicted tasks/s the model sustains; 0: no bound predicted
+    std::uint64_t checksum = 0;    // sum of task checksums, mod 2^52
+    std::string label;             // the limit a model hit, or the first task error
     // Set by the harness around run_case: which round of the case this was
     // (bench/harness/rounds.hpp), and what the machine was doing meanwhile.
     int round = 0;

@@ -66,7 +66,7 @@ void run_one(benchmark::State& state, sweep& s, std::size_t i, int round, std::s
     }
     const trace_sink save = s.traces.dir.empty() ? trace_sink{} : trace_sink([&](const trace& tr) {
         if (round > 0) return;  // one timeline per case: the first round's
-        try {  // a trace that cannot be written costs its timeline, not the result
+        try {                   // a trace that cannot be written costs its timeline, not the result
             save_trace(s.traces, name, tr);
         } catch (const std::exception& e) {
             std::fprintf(stderr, "simul-bench: trace of %s: %s\n", name.c_str(), e.what());
@@ -77,9 +77,10 @@ void run_one(benchmark::State& state, sweep& s, std::size_t i, int round, std::s
         const host_sample before = sample_host();
         const auto begun = std::chrono::steady_clock::now();
         try {
-            result = run_case(c, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }, save);
+            result = run_case(
+                c, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }, save);
         } catch (const std::exception& e) {  // run_case throws case_error; anything else fails this case too
-            rounds.stopped = true;  // a case that failed once is not run again
+            rounds.stopped = true;           // a case that failed once is not run again
             state.SkipWithError(fmt::format("failed: {}", e.what()).c_str());
             break;
         }
@@ -99,8 +100,9 @@ void register_benchmarks(sweep& s, int rounds) {
     for (const auto& skip : s.skips) single.push_back(!skip.empty());
     for (const auto& [i, round] : round_order(s.cases.size(), rounds, single)) {
         const std::size_t position = round % 2 == 0 ? i : s.cases.size() - 1 - i;
-        benchmark::RegisterBenchmark(s.cases[i].name().c_str(),
-                                     [&s, i, round, position](benchmark::State& state) { run_one(state, s, i, round, position); })
+        benchmark::RegisterBenchmark(
+            s.cases[i].name().c_str(),
+            [&s, i, round, position](benchmark::State& state) { run_one(state, s, i, round, position); })
             ->Iterations(1)
             ->UseManualTime()
             ->Unit(benchmark::kMillisecond);
@@ -112,7 +114,8 @@ bool listing_only(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string_view a = argv[i];
         if (a.starts_with("--benchmark_list_tests"))
-            list = a == "--benchmark_list_tests" || a == "--benchmark_list_tests=true" || a == "--benchmark_list_tests=1";
+            list = a == "--benchmark_list_tests" || a == "--benchmark_list_tests=true" ||
+                   a == "--benchmark_list_tests=1";
     }
     return list;
 }

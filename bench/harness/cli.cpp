@@ -8,9 +8,9 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <regex>
-#include <cstring>
 #include <string_view>
 #include <thread>
 
@@ -23,28 +23,31 @@ namespace {
 std::vector<flags::flag> bench_flags(options& opt, bool& arrival_rate) {
     using namespace flags;
     return {
-        {"--scale", one_of({"quick", "full", "smoke"},
-                           [&](std::string_view v) {
-                               opt.scale = v == "quick" ? scale::quick : v == "full" ? scale::full : scale::smoke;
-                           }),
+        {"--scale",
+         one_of({"quick", "full", "smoke"},
+                [&](std::string_view v) {
+                    opt.scale = v == "quick" ? scale::quick : v == "full" ? scale::full : scale::smoke;
+                }),
          "parameter grid to sweep (default: quick); smoke: each parameter's one small value, no rate sweep"},
         {"--models", list(text("LIST", [&](std::string_view m) { opt.models.push_back(parse_model(m)); })),
          "comma-separated models (below), e.g. sequential,thread_pool:24 (default: the sweep below)"},
-        {"--set", text("NAME:V1,V2,...",
-                       [&](std::string_view v) {
-                           const auto colon = v.find(':');
-                           if (colon == std::string_view::npos || colon == 0)
-                               throw usage_error(fmt::format(
-                                   "--set: '{}' is not NAME:V1,V2,... (e.g. --set=tasks:100,1000)", v));
-                           const std::string name(v.substr(0, colon));
-                           for (const auto& o : opt.overrides)
-                               if (o.first == name)
-                                   throw usage_error(fmt::format("--set: '{}' is given twice; list its values "
-                                                                 "once, e.g. --set={}:1,2", name, name));
-                           std::vector<std::string> values;
-                           for (auto x : split(v.substr(colon + 1))) values.emplace_back(x);
-                           opt.overrides.emplace_back(name, std::move(values));
-                       }),
+        {"--set",
+         text("NAME:V1,V2,...",
+              [&](std::string_view v) {
+                  const auto colon = v.find(':');
+                  if (colon == std::string_view::npos || colon == 0)
+                      throw usage_error(
+                          fmt::format("--set: '{}' is not NAME:V1,V2,... (e.g. --set=tasks:100,1000)", v));
+                  const std::string name(v.substr(0, colon));
+                  for (const auto& o : opt.overrides)
+                      if (o.first == name)
+                          throw usage_error(fmt::format("--set: '{}' is given twice; list its values "
+                                                        "once, e.g. --set={}:1,2",
+                                                        name, name));
+                  std::vector<std::string> values;
+                  for (auto x : split(v.substr(colon + 1))) values.emplace_back(x);
+                  opt.overrides.emplace_back(name, std::move(values));
+              }),
          "sweep these values of parameter NAME instead of the grid's, in every workload that has it (repeatable)"},
         {"--budget", number("SECONDS", 0.001, 1e6, [&](double v) { opt.budget_s = v; }),
          "skip a case whose ideal makespan is over this (default: 6 for quick, 120 for full); a case whose tasks "
@@ -53,10 +56,12 @@ std::vector<flags::flag> bench_flags(options& opt, bool& arrival_rate) {
          non_empty(text("PATH", [&](std::string_view v) { opt.data_dir = v; }),
                    "give a folder, e.g. --data-dir=/tmp/simul-data (or leave the flag out)"),
          "where workloads keep data sets (default: data/ in the build folder)"},
-        {"--arrival", one_of({"burst", "rate"}, [&](std::string_view v) {
-             opt.arrival_given = true;
-             arrival_rate = v == "rate";
-         }),
+        {"--arrival",
+         one_of({"burst", "rate"},
+                [&](std::string_view v) {
+                    opt.arrival_given = true;
+                    arrival_rate = v == "rate";
+                }),
          "burst: all tasks due at once (default, plus each workload's rate sweep); rate: open loop (needs --rate)"},
         {"--rate", list(number("R1,R2,...", 1, 1e6, [&](double r) { opt.rates.push_back(r); })),
          "rate arrivals at these tasks/s (1 to 1000000)"},
@@ -69,14 +74,14 @@ std::vector<flags::flag> bench_flags(options& opt, bool& arrival_rate) {
          "write each case's per-task trace (due, start, end) as DIR/<case>.csv, for timelines (bench.sh does)"},
         {"--trace-limit", whole("N", 1, most, [&](std::int64_t v) { opt.traces.limit = std::size_t(v); }),
          "trace only cases of at most N tasks (default 2000); larger ones are listed in DIR/not_traced.txt"},
-        {"--rounds", text("auto|N",
-                          [&](std::string_view v) {
-                              const auto n = to_whole(v);
-                              if (v != "auto" && (!n || *n < 1 || *n > 1000))
-                                  throw usage_error(fmt::format(
-                                      "--rounds: '{}' is not auto or a whole number from 1 to 1000", v));
-                              opt.rounds.fixed = v == "auto" ? 0 : int(*n);
-                          }),
+        {"--rounds",
+         text("auto|N",
+              [&](std::string_view v) {
+                  const auto n = to_whole(v);
+                  if (v != "auto" && (!n || *n < 1 || *n > 1000))
+                      throw usage_error(fmt::format("--rounds: '{}' is not auto or a whole number from 1 to 1000", v));
+                  opt.rounds.fixed = v == "auto" ? 0 : int(*n);
+              }),
          "run each case N times, in interleaved rounds (round 0 of every case, then round 1 in reverse order, ...); "
          "auto (default): at least 3 rounds, then more while the median makespan's 95% interval is wider than +-2% "
          "and the case has used less than its share, at most 12. --rounds=1: one quick look"},
@@ -134,12 +139,23 @@ bool take(std::string_view arg, std::string_view flag, std::string_view& value) 
     return true;
 }
 
-const std::vector<std::string_view> benchmark_flags = {
-    "--benchmark_list_tests", "--benchmark_filter", "--benchmark_min_time", "--benchmark_min_warmup_time",
-    "--benchmark_repetitions", "--benchmark_enable_random_interleaving", "--benchmark_report_aggregates_only",
-    "--benchmark_display_aggregates_only", "--benchmark_format", "--benchmark_out_format", "--benchmark_out",
-    "--benchmark_color", "--benchmark_counters_tabular", "--benchmark_perf_counters", "--benchmark_context",
-    "--benchmark_time_unit", "--v"};
+const std::vector<std::string_view> benchmark_flags = {"--benchmark_list_tests",
+                                                       "--benchmark_filter",
+                                                       "--benchmark_min_time",
+                                                       "--benchmark_min_warmup_time",
+                                                       "--benchmark_repetitions",
+                                                       "--benchmark_enable_random_interleaving",
+                                                       "--benchmark_report_aggregates_only",
+                                                       "--benchmark_display_aggregates_only",
+                                                       "--benchmark_format",
+                                                       "--benchmark_out_format",
+                                                       "--benchmark_out",
+                                                       "--benchmark_color",
+                                                       "--benchmark_counters_tabular",
+                                                       "--benchmark_perf_counters",
+                                                       "--benchmark_context",
+                                                       "--benchmark_time_unit",
+                                                       "--v"};
 
 void check_benchmark_flag(std::string_view arg) {
     const auto name = arg.substr(0, arg.find('='));
@@ -155,7 +171,8 @@ void check_benchmark_flag(std::string_view arg) {
     // Flags whose meaning simul-bench sets itself: refused rather than ignored.
     if (name == "--benchmark_min_time" || name == "--benchmark_min_warmup_time")
         throw usage_error(fmt::format("{}: simul-bench runs each case once per round and warms up each model "
-                                      "itself; for more runs use --rounds=N", name));
+                                      "itself; for more runs use --rounds=N",
+                                      name));
     if (name == "--benchmark_time_unit")
         throw usage_error("--benchmark_time_unit: simul-bench reports every makespan in ms (the JSON's time_unit)");
     // Google Benchmark would print an error, then a wrong "unrecognized flag", for these.
@@ -164,9 +181,9 @@ void check_benchmark_flag(std::string_view arg) {
         if (!v || *v < std::numeric_limits<int>::min() || *v > std::numeric_limits<int>::max())
             throw usage_error(fmt::format("--v: '{}' is not a whole number", value));
     }
-    for (auto flag : {"--benchmark_list_tests", "--benchmark_enable_random_interleaving",
-                      "--benchmark_report_aggregates_only", "--benchmark_display_aggregates_only",
-                      "--benchmark_counters_tabular"})
+    for (auto flag :
+         {"--benchmark_list_tests", "--benchmark_enable_random_interleaving", "--benchmark_report_aggregates_only",
+          "--benchmark_display_aggregates_only", "--benchmark_counters_tabular"})
         if (take(arg, flag, value) && value != "true" && value != "false" && value != "1" && value != "0")
             throw usage_error(fmt::format("{}: '{}' is not true or false", flag, value));
 }
@@ -209,7 +226,7 @@ options parse_args(int& argc, char** argv) {
             for (const auto& p : w->params()) known = known || p.name == name;
         if (!known) throw usage_error(fmt::format("--set: no workload has a parameter '{}' (see --list)", name));
     }
-    make_cases(opt);  // checks the --set values now, before anything runs
+    make_cases(opt);           // checks the --set values now, before anything runs
     selected("", opt.filter);  // and the filter
     return opt;
 }
@@ -224,7 +241,8 @@ bool selected(const std::string& name, const std::string& filter) {
         return std::regex_search(name, re) != negate;
     } catch (const std::regex_error&) {
         throw usage_error(fmt::format("--benchmark_filter: '{}' is not a valid extended regular expression "
-                                      "(e.g. --benchmark_filter='^sleep/')", filter));
+                                      "(e.g. --benchmark_filter='^sleep/')",
+                                      filter));
     }
 }
 
@@ -240,7 +258,8 @@ static std::vector<std::int64_t> resolve(const param_spec& spec, const std::vect
         }
         const auto at = std::find(spec.choices.begin(), spec.choices.end(), t);
         if (at == spec.choices.end())
-            throw usage_error(fmt::format("--set {}: '{}' is not one of {}", spec.name, t, fmt::join(spec.choices, ", ")));
+            throw usage_error(
+                fmt::format("--set {}: '{}' is not one of {}", spec.name, t, fmt::join(spec.choices, ", ")));
         values.push_back(at - spec.choices.begin());
     }
     return values;

@@ -21,8 +21,8 @@ struct options {
     simul::scale scale = scale::quick;
     bool list = false;
     bool help = false;
-    double budget_s = 0;  // 0: the scale's default
-    std::vector<model_spec> models;  // empty: the default set
+    double budget_s = 0;                                                      // 0: the scale's default
+    std::vector<model_spec> models;                                           // empty: the default set
     std::vector<std::pair<std::string, std::vector<std::string>>> overrides;  // --set, resolved by make_cases
     std::string data_dir;  // --data-dir; empty: the default (support/settings.hpp)
     // Arrivals. No --rate: burst cases, plus each workload's default rate
@@ -37,8 +37,8 @@ struct options {
     // Google Benchmark flags simul-bench acts on too; the last one counts, as
     // in Google Benchmark. --benchmark_out is taken out of argv: main writes
     // it (bench/harness/results_file.hpp).
-    std::string filter;          // --benchmark_filter, passed on as well
-    std::string out_path;        // --benchmark_out; empty: none
+    std::string filter;               // --benchmark_filter, passed on as well
+    std::string out_path;             // --benchmark_out; empty: none
     std::string out_format = "json";  // --benchmark_out_format
 
     double budget() const { return budget_s > 0 ? budget_s : scale == scale::full ? 120.0 : 6.0; }

@@ -59,11 +59,11 @@ void add_context(const std::string& command_line, const round_rule& rounds) {
     benchmark::AddCustomContext("cpu_governor", governor == "unknown" ? "none readable (no cpufreq: a VM?)" : governor);
     benchmark::AddCustomContext(
         "simul_rounds",
-        rounds.fixed > 0 ? fmt::format("{} per case, interleaved", rounds.fixed)
-                         : fmt::format("auto: {} to {} per case, interleaved; past {} while the median's 95% interval "
-                                       "is wider than +-{:g}% and the case has used under {:.3g} s",
-                                       rounds.least, rounds.most, rounds.least, rounds.tolerance * 100,
-                                       rounds.share_s));
+        rounds.fixed > 0
+            ? fmt::format("{} per case, interleaved", rounds.fixed)
+            : fmt::format("auto: {} to {} per case, interleaved; past {} while the median's 95% interval "
+                          "is wider than +-{:g}% and the case has used under {:.3g} s",
+                          rounds.least, rounds.most, rounds.least, rounds.tolerance * 100, rounds.share_s));
 }
 
 }  // namespace simul

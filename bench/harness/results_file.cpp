@@ -112,15 +112,14 @@ results_file::results_file(std::string target, const std::string& format)
     struct stat st {};
     in_place_ = ::stat(target_.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
     const fs::path at(target_);
-    write_path_ = in_place_ ? target_
-                            : (at.parent_path() / fmt::format(".{}.{}.partial", at.filename().string(), ::getpid()))
-                                  .string();
+    write_path_ = in_place_
+                      ? target_
+                      : (at.parent_path() / fmt::format(".{}.{}.partial", at.filename().string(), ::getpid())).string();
     if (!in_place_) remove_stale_partials(at);
     // Made now, so that a target we cannot write is a usage error before
     // anything runs. 0666: the umask decides, as for any new file.
     const int fd = ::open(write_path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (in_place_ ? 0 : O_TRUNC), 0666);
-    if (fd < 0)
-        throw usage_error(fmt::format("--benchmark_out: cannot write '{}': {}", target_, std::strerror(errno)));
+    if (fd < 0) throw usage_error(fmt::format("--benchmark_out: cannot write '{}': {}", target_, std::strerror(errno)));
     ::close(fd);
 }
 

@@ -21,9 +21,9 @@
 namespace simul {
 
 struct round_rule {
-    int fixed = 0;            // --rounds=N; 0: auto
-    int least = 3;            // auto: rounds every case gets
-    int most = 12;            // auto: rounds no case exceeds
+    int fixed = 0;  // --rounds=N; 0: auto
+    int least = 3;  // auto: rounds every case gets
+    int most = 12;  // auto: rounds no case exceeds
     // auto: seconds of wall time (set-up included) a case may use for rounds
     // past `least`; 0: share_for(cases), so that a small sweep gives its
     // long cases the rounds a test needs and the whole default sweep stays

@@ -70,11 +70,12 @@ std::string skip_reason(const case_spec& c, double budget, std::uint64_t fd_limi
     const std::size_t fds = c.work->descriptors(c.params, c.model.shape(c.task_count())) + 64;
     if (fds > fd_limit)
         return fmt::format("skipped: needs about {} file descriptors at once; RLIMIT_NOFILE is {} (raise it: "
-                           "ulimit -n)", fds, fd_limit);
+                           "ulimit -n)",
+                           fds, fd_limit);
     if (over_memory(c))
         return fmt::format("skipped: needs at least {:.3g} MiB for {} tasks; only {:.0f} MiB of memory is "
-                           "available (MemAvailable)", c.memory_bytes() / 1048576, c.task_count(),
-                           double(available_memory_bytes()) / 1048576);
+                           "available (MemAvailable)",
+                           c.memory_bytes() / 1048576, c.task_count(), double(available_memory_bytes()) / 1048576);
     return {};
 }
 

@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
-#include <unistd.h>
 
 namespace simul {
 namespace {
@@ -38,8 +38,8 @@ void save_trace(const trace_options& opt, const std::string& case_name, const tr
         // Appending one whole line per case: the file is a log, not a table.
         file_ptr f(std::fopen(path.c_str(), "a"), &std::fclose);
         if (!f) fail(path, std::strerror(errno));
-        fmt::print(f.get(), "{}: not traced: {} tasks is over the limit of {} (--trace-limit)\n", case_name,
-                   tr.size(), opt.limit);
+        fmt::print(f.get(), "{}: not traced: {} tasks is over the limit of {} (--trace-limit)\n", case_name, tr.size(),
+                   opt.limit);
         if (std::fflush(f.get()) != 0) fail(path, std::strerror(errno));
         return;
     }
@@ -48,8 +48,9 @@ void save_trace(const trace_options& opt, const std::string& case_name, const tr
     {
         file_ptr f(std::fopen(tmp.c_str(), "w"), &std::fclose);
         if (!f) fail(tmp, std::strerror(errno));
-        fmt::print(f.get(), "# simul-bench task trace: times in microseconds from the case's start\n"
-                            "# case: {}\ntask,due_us,start_us,end_us,failed\n",
+        fmt::print(f.get(),
+                   "# simul-bench task trace: times in microseconds from the case's start\n"
+                   "# case: {}\ntask,due_us,start_us,end_us,failed\n",
                    case_name);
         for (std::size_t i = 0; i < tr.size(); ++i) {
             const bool failed = tr.failed(i) || tr.start_ns(i) == trace::not_done;

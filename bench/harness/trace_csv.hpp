@@ -25,8 +25,8 @@
 namespace simul {
 
 struct trace_options {
-    std::string dir;          // empty: no traces
-    std::size_t limit = 2000; // the most tasks a case may have and be traced
+    std::string dir;           // empty: no traces
+    std::size_t limit = 2000;  // the most tasks a case may have and be traced
 };
 
 // "chess/thread_pool:2/boards:24" → "chess__thread_pool-2__boards-24.csv"

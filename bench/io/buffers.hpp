@@ -26,8 +26,7 @@ using buffer_ptr = std::unique_ptr<char, aligned_free>;
 inline buffer_ptr aligned_buffer(std::size_t n) {
     void* p = nullptr;
     if (::posix_memalign(&p, io_page, n) != 0)
-        throw std::runtime_error(fmt::format("cannot allocate a read buffer of {} KiB: out of memory",
-                                             n >> 10));
+        throw std::runtime_error(fmt::format("cannot allocate a read buffer of {} KiB: out of memory", n >> 10));
     return buffer_ptr(static_cast<char*>(p));
 }
 

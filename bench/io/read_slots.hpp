@@ -45,7 +45,8 @@ public:
 private:
     buffer_pool buffers_;
     const std::size_t count_;
-    boost::asio::experimental::concurrent_channel<void(boost::system::error_code)> gate_{boost::asio::system_executor(), count_};
+    boost::asio::experimental::concurrent_channel<void(boost::system::error_code)> gate_{boost::asio::system_executor(),
+                                                                                         count_};
 };
 
 // Holds a slot for one read and its hashing; gives it back on every exit,

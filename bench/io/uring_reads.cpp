@@ -159,8 +159,7 @@ int uring_reads::submit() {
         if (refuse_submits_for_tests.load(std::memory_order_relaxed) > 0 &&
             refuse_submits_for_tests.fetch_sub(1, std::memory_order_relaxed) > 0)
             r = -EAGAIN;
-        else
-            r = ::io_uring_submit(&ring_);
+        else r = ::io_uring_submit(&ring_);
         if (r == -EINTR) continue;
         if (r == 0) r = -EAGAIN;  // took none: as good as refused, and no endless loop
         if (r < 0) return -r;

@@ -5,9 +5,9 @@
 #include "bench/net/deadline_socket.hpp"
 #include "bench/net/http.hpp"
 
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -120,10 +120,10 @@ awaitable<bool> connection_server::accept_arrivals::async_wait(std::size_t i) {
         deadline_.emplace(ex);
     }
     deadline_->expires_at(s_.deadline());
-    auto [order, ec, socket, timer_ec] =
-        co_await asio::experimental::make_parallel_group(acceptor_->async_accept(asio::deferred),
-                                                         deadline_->async_wait(asio::deferred))
-            .async_wait(asio::experimental::wait_for_one(), asio::deferred);
+    auto [order, ec, socket, timer_ec] = co_await asio::experimental::make_parallel_group(
+                                             acceptor_->async_accept(asio::deferred),
+                                             deadline_->async_wait(asio::deferred))
+                                             .async_wait(asio::experimental::wait_for_one(), asio::deferred);
     const bool accepted = order[0] == 0 && !ec;
     if (order[0] == 0 && ec) s_.accept_failed(ec.value());
     if (!accepted || i + 1 == s_.size()) {

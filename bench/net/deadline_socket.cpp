@@ -16,9 +16,14 @@ deadline_socket::deadline_socket(tcp::socket socket) : socket_(std::move(socket)
 
 bool deadline_socket::wait_ready(bool for_write, error_code& ec) {
     switch (poll_until(socket_.native_handle(), short(for_write ? POLLOUT : POLLIN), deadline_)) {
-    case poll_result::ready: return true;  // ready, or an error the next call will report
-    case poll_result::timed_out: ec = boost::asio::error::timed_out; return false;
-    case poll_result::failed: ec = error_code(errno, boost::system::system_category()); return false;
+        case poll_result::ready:
+            return true;  // ready, or an error the next call will report
+        case poll_result::timed_out:
+            ec = boost::asio::error::timed_out;
+            return false;
+        case poll_result::failed:
+            ec = error_code(errno, boost::system::system_category());
+            return false;
     }
     return false;
 }

@@ -13,10 +13,10 @@
 #include <fmt/format.h>
 
 #include <cerrno>
-#include <cstdlib>
-#include <cstring>
 #include <charconv>
 #include <condition_variable>
+#include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <functional>
@@ -66,7 +66,9 @@ public:
     }
 
 private:
-    spawner() { std::thread([this] { loop(); }).detach(); }
+    spawner() {
+        std::thread([this] { loop(); }).detach();
+    }
 
     void loop() {
         for (;;) {
@@ -127,8 +129,8 @@ helper_process::helper_process(const std::string& exe, const std::vector<std::st
     ::close(fds[1]);
     if (err != 0) {
         ::close(fds[0]);
-        throw std::runtime_error(fmt::format("cannot start {}: {} (build it: cmake --build --preset release)", exe,
-                                             strerror(err)));
+        throw std::runtime_error(
+            fmt::format("cannot start {}: {} (build it: cmake --build --preset release)", exe, strerror(err)));
     }
     out_ = fds[0];
 }
@@ -157,7 +159,8 @@ bool helper_process::read_more(std::chrono::steady_clock::time_point deadline) {
     for (;;) {
         const auto waited = poll_until(out_, POLLIN, deadline);
         if (waited == poll_result::timed_out) throw std::runtime_error(fmt::format("{} did not answer in time", name_));
-        if (waited == poll_result::failed) throw std::runtime_error(fmt::format("reading {}: {}", name_, std::strerror(errno)));
+        if (waited == poll_result::failed)
+            throw std::runtime_error(fmt::format("reading {}: {}", name_, std::strerror(errno)));
         char buf[4096];
         const ssize_t n = ::read(out_, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
@@ -190,20 +193,18 @@ std::string helper_process::wait_output(std::chrono::milliseconds timeout) {
     if (WIFSIGNALED(status))
         throw std::runtime_error(fmt::format("{} was killed by signal {}", name_, WTERMSIG(status)));
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw std::runtime_error(fmt::format("{} failed with exit code {} (its message is above)", name_,
-                                             WEXITSTATUS(status)));
+        throw std::runtime_error(
+            fmt::format("{} failed with exit code {} (its message is above)", name_, WEXITSTATUS(status)));
     return std::move(pending_);
 }
 
-delay_server::delay_server()
-    : process(tool_path("simul-delay-server"), {"--port=0"}) {
+delay_server::delay_server() : process(tool_path("simul-delay-server"), {"--port=0"}) {
     // It prints "listening on 127.0.0.1:PORT" once it accepts connections.
     const std::string line = process.read_line(std::chrono::seconds(10));
     const auto colon = line.rfind(':');
     unsigned p = 0;
     if (colon == std::string::npos ||
-        std::from_chars(line.data() + colon + 1, line.data() + line.size(), p).ec != std::errc{} || p == 0 ||
-        p > 65535)
+        std::from_chars(line.data() + colon + 1, line.data() + line.size(), p).ec != std::errc{} || p == 0 || p > 65535)
         throw std::runtime_error(fmt::format("simul-delay-server said '{}', not where it listens", line));
     port = static_cast<unsigned short>(p);
 }

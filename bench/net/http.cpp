@@ -1,7 +1,7 @@
 #include "bench/net/http.hpp"
 
-#include "support/mix64.hpp"
 #include "models/task.hpp"
+#include "support/mix64.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/deferred.hpp>
@@ -44,7 +44,8 @@ std::optional<delay_request> parse_target(std::string_view t) {
         const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
         if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
         if (key == "ms") r.ms = std::int64_t(std::min<std::uint64_t>(v, max_delay_ms + 1)), has_ms = true;
-        else if (key == "bytes") r.bytes = std::int64_t(std::min<std::uint64_t>(v, max_body_bytes + 1)), has_bytes = true;
+        else if (key == "bytes")
+            r.bytes = std::int64_t(std::min<std::uint64_t>(v, max_body_bytes + 1)), has_bytes = true;
         else if (key == "seed") r.seed = v;
         else return std::nullopt;
     }
@@ -117,7 +118,9 @@ private:
     void on_body_init_impl(const boost::optional<std::uint64_t>&, beast::error_code&) override {}
     std::size_t on_body_impl(beast::string_view b, beast::error_code&) override { return b.size(); }  // ignored
     void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
-    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view b, beast::error_code&) override { return b.size(); }
+    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view b, beast::error_code&) override {
+        return b.size();
+    }
     void on_finish_impl(beast::error_code&) override {}
 
     std::string& target_;
@@ -197,8 +200,7 @@ std::optional<delay_request> delay_asked(const request_line& req, std::string& w
 
 // After a read, in either colour: the request to answer, or none and the 400
 // (into `bad`) to send before closing. A socket error is thrown.
-std::optional<delay_request> request_to_answer(const beast::error_code& ec, const request_line& req,
-                                               response& bad) {
+std::optional<delay_request> request_to_answer(const beast::error_code& ec, const request_line& req, response& bad) {
     std::string why;
     auto d = ec ? std::nullopt : delay_asked(req, why);
     if (d) return d;
@@ -394,8 +396,7 @@ awaitable<std::uint64_t> serve_async(tcp_socket& socket) {
         boost::system::error_code ec_now;
         const std::size_t sent = socket.write_some(asio::buffer(res.wire), ec_now);
         if (ec_now && ec_now != asio::error::would_block) throw beast::system_error(ec_now);
-        if (sent < res.wire.size())
-            co_await asio::async_write(socket, asio::buffer(res.wire) + sent, asio::deferred);
+        if (sent < res.wire.size()) co_await asio::async_write(socket, asio::buffer(res.wire) + sent, asio::deferred);
         if (!res.keep_alive) break;
     }
     beast::error_code ignored;

@@ -41,7 +41,7 @@ struct delay_request {
 inline constexpr std::int64_t max_delay_ms = 600'000;
 inline constexpr std::int64_t max_body_bytes = 64 << 20;
 
-std::string target(const delay_request& r);                    // "/delay?ms=10&bytes=512&seed=7"
+std::string target(const delay_request& r);                     // "/delay?ms=10&bytes=512&seed=7"
 std::optional<delay_request> parse_target(std::string_view t);  // nullopt unless a valid /delay
 
 // The body for (bytes, seed): printable, deterministic, cheap to make.

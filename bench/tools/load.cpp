@@ -113,7 +113,9 @@ options parse(int argc, char** argv) {
 class generator {
 public:
     generator(asio::io_context& io, const options& o, tcp::endpoint server)
-        : io_(io), o_(o), server_(server),
+        : io_(io),
+          o_(o),
+          server_(server),
           total_(o.closed ? 0 : std::size_t(std::llround(o.rate * o.duration))),
           latency_ns_(total_, -1) {}
 
@@ -153,8 +155,8 @@ public:
         out["achieved_rate"] = double(answered) / o_.duration;
         out["elapsed_s"] = elapsed > 0 ? elapsed : 0.0;
         out["checksum"] = checksum_;
-        out["latency_ms"] = {{"p50", s.p50_ms}, {"p90", s.p90_ms}, {"p99", s.p99_ms},
-                             {"p999", s.p999_ms}, {"max", s.max_ms}};
+        out["latency_ms"] = {
+            {"p50", s.p50_ms}, {"p90", s.p90_ms}, {"p99", s.p99_ms}, {"p999", s.p999_ms}, {"max", s.max_ms}};
         out["first_error"] = first_error_;
         out["connects"] = connects_;
         return out;
@@ -173,8 +175,8 @@ private:
     };
 
     // One request on a (re)connected stream.
-    asio::awaitable<outcome> exchange(beast::tcp_stream& stream, link& l, beast::flat_buffer& buffer,
-                                   std::size_t k, steady::time_point deadline) {
+    asio::awaitable<outcome> exchange(beast::tcp_stream& stream, link& l, beast::flat_buffer& buffer, std::size_t k,
+                                      steady::time_point deadline) {
         bool& connected = l.connected;
         if (!connected && steady::now() < l.retry_at) {
             // Open loop: the request is due now, and fails as the last
@@ -189,7 +191,8 @@ private:
             ++connects_;
             auto [ec] = co_await stream.async_connect(server_, asio::as_tuple(asio::use_awaitable));
             if (ec) {
-                l.backoff = std::clamp<steady::duration>(2 * l.backoff, std::chrono::milliseconds(1), std::chrono::seconds(1));
+                l.backoff = std::clamp<steady::duration>(2 * l.backoff, std::chrono::milliseconds(1),
+                                                         std::chrono::seconds(1));
                 l.retry_at = steady::now() + l.backoff;
                 l.refused = ec.message();
                 co_return failure(ec);
@@ -206,7 +209,9 @@ private:
         bhttp::response_parser<bhttp::string_body> parser;
         parser.body_limit(std::uint64_t(simul::http::max_body_bytes));
         beast::error_code rec = wec;
-        if (!rec) std::tie(rec, std::ignore) = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        if (!rec)
+            std::tie(rec, std::ignore) = co_await bhttp::async_read(stream, buffer, parser,
+                                                                    asio::as_tuple(asio::use_awaitable));
         if (rec) {
             connected = false;
             stream.close();
@@ -242,8 +247,7 @@ private:
             outcome result = outcome::timeout;
             if (steady::now() < due + timeout)  // else its client would have given up already: not sent
                 result = co_await exchange(stream, conn, buffer, k, due + timeout);
-            else
-                timed_out();
+            else timed_out();
             if (result == outcome::ok) record(k, steady::now() - due);
             if (result == outcome::timeout) record(k, timeout);
         }
@@ -262,7 +266,8 @@ private:
             const auto result = co_await exchange(stream, conn, buffer, k, sent + timeout);
             // A timeout enters the percentiles at the timeout, as in the open loop.
             if (result == outcome::ok)
-                latency_ns_.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now() - sent).count());
+                latency_ns_.push_back(
+                    std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now() - sent).count());
             if (result == outcome::timeout) latency_ns_.push_back(std::chrono::nanoseconds(timeout).count());
             if (result != outcome::error) last_end_ = steady::now();
         }
@@ -329,8 +334,8 @@ int main(int argc, char** argv) {
     if (g.answered() == 0 && g.requests() > 0) {  // the report above says what happened; this says it failed
         std::fprintf(stderr, "simul-load: none of %llu requests was answered (%llu errors, %llu timeouts%s%s)\n",
                      static_cast<unsigned long long>(g.requests()), static_cast<unsigned long long>(g.errors()),
-                     static_cast<unsigned long long>(g.timeouts()), g.first_error().empty() ? "" : "; the first error: ",
-                     g.first_error().c_str());
+                     static_cast<unsigned long long>(g.timeouts()),
+                     g.first_error().empty() ? "" : "; the first error: ", g.first_error().c_str());
         return 1;
     }
     return 0;

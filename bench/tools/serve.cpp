@@ -4,11 +4,11 @@
 
 #include "bench/net/accept.hpp"
 #include "bench/net/helper.hpp"
-#include "support/flags.hpp"
-#include "support/system.hpp"
 #include "models/kinds.hpp"
 #include "models/model.hpp"
 #include "models/trace.hpp"
+#include "support/flags.hpp"
+#include "support/system.hpp"
 
 #include <fmt/format.h>
 
@@ -108,8 +108,8 @@ int main(int argc, char** argv) {
             // the signal (a test caught the count one short under load).
             std::size_t begun = 0;
             for (std::size_t i = 0; i < tr.size(); ++i) begun += tr.start_ns(i) != simul::trace::not_done;
-            std::fprintf(stderr, "simul-serve: stopped by %s after %zu connections\n", sig == SIGINT ? "SIGINT" : "SIGTERM",
-                         begun);
+            std::fprintf(stderr, "simul-serve: stopped by %s after %zu connections\n",
+                         sig == SIGINT ? "SIGINT" : "SIGTERM", begun);
             std::_Exit(0);  // the asked-for way to stop: not an error
         }).detach();
         std::printf("listening on 127.0.0.1:%u\n", unsigned(server.port()));

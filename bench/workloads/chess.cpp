@@ -10,8 +10,8 @@
 #include "bench/case/workload.hpp"
 #include "support/mix64.hpp"
 
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -135,13 +135,23 @@ public:
 
     std::vector<param_spec> params() const override {
         return {
-            {.name = "boards", .help = "boards B (one task per board)", .quick = {24}, .full = {6, 24, 96},
-             .smoke = 5, .counts_tasks = true},
+            {.name = "boards",
+             .help = "boards B (one task per board)",
+             .quick = {24},
+             .full = {6, 24, 96},
+             .smoke = 5,
+             .counts_tasks = true},
             {.name = "moves", .help = "move pairs M per board", .quick = {30}, .full = {30}, .smoke = 3},
-            {.name = "think_us", .help = "the master's thinking C per move, CPU work", .quick = {500},
-             .full = {500}, .smoke = 100},
-            {.name = "reply_us", .help = "the opponent's reply W per move, a wait", .quick = {5500},
-             .full = {5500}, .smoke = 1000},
+            {.name = "think_us",
+             .help = "the master's thinking C per move, CPU work",
+             .quick = {500},
+             .full = {500},
+             .smoke = 100},
+            {.name = "reply_us",
+             .help = "the opponent's reply W per move, a wait",
+             .quick = {5500},
+             .full = {5500},
+             .smoke = 1000},
         };
     }
 

@@ -4,13 +4,13 @@
 // and closes: "download a hundred pages". Sequential takes N × D; the others
 // should approach one D.
 
+#include "bench/case/workload.hpp"
 #include "bench/net/helper.hpp"
 #include "bench/net/http.hpp"
-#include "bench/case/workload.hpp"
 
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/deferred.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -30,7 +30,9 @@ namespace {
 class fetch_tasks final : public prepared_tasks {
 public:
     fetch_tasks(std::size_t n, std::int64_t delay_ms, std::int64_t bytes)
-        : delay_ms_(delay_ms), bytes_(bytes), server_at_(asio::ip::make_address_v4("127.0.0.1"), server_.port),
+        : delay_ms_(delay_ms),
+          bytes_(bytes),
+          server_at_(asio::ip::make_address_v4("127.0.0.1"), server_.port),
           timeout_(delay_ms + 10'000) {
         // The expected bodies' digests, worked out now so the tasks only compare.
         expected_.reserve(n);
@@ -107,8 +109,12 @@ public:
 
     std::vector<param_spec> params() const override {
         return {
-            {.name = "tasks", .help = "number of requests N, one connection each", .quick = {10, 100, 1000},
-             .full = {10, 100, 1000, 10000}, .smoke = 12, .counts_tasks = true},
+            {.name = "tasks",
+             .help = "number of requests N, one connection each",
+             .quick = {10, 100, 1000},
+             .full = {10, 100, 1000, 10000},
+             .smoke = 12,
+             .counts_tasks = true},
             {.name = "delay_ms", .help = "the server's delay D per request", .quick = {50}, .full = {50}, .smoke = 5},
             {.name = "bytes", .help = "response body size", .quick = {1024}, .full = {1024, 65536}, .smoke = 256},
         };

@@ -14,10 +14,10 @@
 // process (the server under test) on the others, from the case's set-up to
 // its teardown; the label says where each ran, or that nothing was pinned.
 
+#include "bench/case/workload.hpp"
 #include "bench/net/accept.hpp"
 #include "bench/net/helper.hpp"
 #include "bench/net/pinning.hpp"
-#include "bench/case/workload.hpp"
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -32,8 +32,7 @@ constexpr std::int64_t request_timeout_ms = 2000;
 
 class serve_case final : public prepared_tasks {
 public:
-    explicit serve_case(const simul::params& p)
-        : server_(std::size_t(p["conns"])), p_(p), split_(cpu_split::choose()) {
+    explicit serve_case(const simul::params& p) : server_(std::size_t(p["conns"])), p_(p), split_(cpu_split::choose()) {
         // Before the model is made, so that its threads inherit the mask.
         if (split_.pinned()) pinned_.emplace(split_.server_cpus());
     }
@@ -76,8 +75,10 @@ public:
         // connections even ends early: how close it came to the ideal is the
         // share of the offered load it carried.
         r.efficiency = num("achieved_rate") / num("rate");
-        r.extra = {{"rate_offered", num("rate")}, {"rate_achieved", num("achieved_rate")},
-                   {"timeouts", num("timeouts")}, {"conns", double(server_.size())},
+        r.extra = {{"rate_offered", num("rate")},
+                   {"rate_achieved", num("achieved_rate")},
+                   {"timeouts", num("timeouts")},
+                   {"conns", double(server_.size())},
                    {"pinned", split_.pinned() ? 1.0 : 0.0}};
         const std::string first_error(o.at("first_error").as_string());
         r.label = split_.describe();
@@ -106,14 +107,24 @@ public:
         // smoke: one connection at 40 req/s for 1 s is within every model's
         // reach (sequential serves one keep-alive connection at a time).
         return {
-            {.name = "conns", .help = "keep-alive connections C (one task each)", .quick = {50}, .full = {50, 1000},
-             .smoke = 1, .counts_tasks = true},
-            {.name = "rate", .help = "offered requests per second R", .quick = {200, 2000},
-             .full = {200, 1000, 2000, 4000}, .smoke = 40},
+            {.name = "conns",
+             .help = "keep-alive connections C (one task each)",
+             .quick = {50},
+             .full = {50, 1000},
+             .smoke = 1,
+             .counts_tasks = true},
+            {.name = "rate",
+             .help = "offered requests per second R",
+             .quick = {200, 2000},
+             .full = {200, 1000, 2000, 4000},
+             .smoke = 40},
             {.name = "delay_ms", .help = "backend work per request D, a wait", .quick = {10}, .full = {10}, .smoke = 5},
             {.name = "bytes", .help = "response body size", .quick = {1024}, .full = {1024}, .smoke = 256},
-            {.name = "duration_s", .help = "seconds of load T (quick: 2, so that each case runs in several rounds)",
-             .quick = {2}, .full = {5}, .smoke = 1},
+            {.name = "duration_s",
+             .help = "seconds of load T (quick: 2, so that each case runs in several rounds)",
+             .quick = {2},
+             .full = {5},
+             .smoke = 1},
         };
     }
 

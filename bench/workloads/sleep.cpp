@@ -46,8 +46,12 @@ public:
     std::string_view name() const override { return "sleep"; }
     std::string_view description() const override { return "N tasks, each waits D (sleep_for / steady_timer)"; }
     std::vector<param_spec> params() const override {
-        return {{.name = "tasks", .help = "number of tasks N", .quick = {10, 100, 1000, 10000, 100000},
-                 .full = {10, 100, 1000, 10000, 100000, 1000000}, .smoke = 12, .counts_tasks = true},
+        return {{.name = "tasks",
+                 .help = "number of tasks N",
+                 .quick = {10, 100, 1000, 10000, 100000},
+                 .full = {10, 100, 1000, 10000, 100000, 1000000},
+                 .smoke = 12,
+                 .counts_tasks = true},
                 {.name = "wait_ms", .help = "how long each task waits, D", .quick = {100}, .full = {100}, .smoke = 5}};
     }
     double service_s(const simul::params& p) const override { return double(p["wait_ms"]) / 1e3; }

@@ -23,21 +23,24 @@ int main(int argc, char** argv) {
     simul::bare::time_passes(set, "coroutine_loop", readers, [&] {
         std::uint64_t sum = 0, next = 0;
         for (std::uint64_t r = 0; r < readers; ++r)
-            asio::co_spawn(loop, [&]() -> asio::awaitable<void> {
-                const auto buf = simul::bare::page_aligned(set.chunk);
-                for (std::uint64_t i; (i = next++) < set.files;) {
-                    asio::random_access_file file(loop, set.path(i), asio::random_access_file::read_only);
-                    std::uint64_t file_sum = 0;
-                    for (std::uint64_t done = 0; done < set.bytes;) {
-                        const auto [ec, n] = co_await file.async_read_some_at(
-                            done, asio::buffer(buf.get(), std::min(set.chunk, set.bytes - done)),
-                            asio::as_tuple(asio::use_awaitable));
-                        if (ec) throw boost::system::system_error(ec, set.path(i));
-                        done += simul::hash_blocks(buf.get(), n, done, file_sum);
+            asio::co_spawn(
+                loop,
+                [&]() -> asio::awaitable<void> {
+                    const auto buf = simul::bare::page_aligned(set.chunk);
+                    for (std::uint64_t i; (i = next++) < set.files;) {
+                        asio::random_access_file file(loop, set.path(i), asio::random_access_file::read_only);
+                        std::uint64_t file_sum = 0;
+                        for (std::uint64_t done = 0; done < set.bytes;) {
+                            const auto [ec, n] = co_await file.async_read_some_at(
+                                done, asio::buffer(buf.get(), std::min(set.chunk, set.bytes - done)),
+                                asio::as_tuple(asio::use_awaitable));
+                            if (ec) throw boost::system::system_error(ec, set.path(i));
+                            done += simul::hash_blocks(buf.get(), n, done, file_sum);
+                        }
+                        sum += file_sum & simul::bare::mask52;
                     }
-                    sum += file_sum & simul::bare::mask52;
-                }
-            }, asio::detached);
+                },
+                asio::detached);
         loop.restart();
         loop.run();
         return sum;

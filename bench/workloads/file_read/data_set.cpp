@@ -48,8 +48,8 @@ int open_regular(const fs::path& path, int flags) {
     }
     if (!S_ISREG(st.st_mode)) {
         ::close(fd);
-        throw std::runtime_error(fmt::format("{} is not a regular file (a FIFO, a device or a folder is in its place)",
-                                             path.string()));
+        throw std::runtime_error(
+            fmt::format("{} is not a regular file (a FIFO, a device or a folder is in its place)", path.string()));
     }
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     return fd;
@@ -69,7 +69,6 @@ std::uint64_t expected_sum(std::uint64_t file, std::size_t bytes) {
     }
     return sum & checksum_mask;
 }
-
 
 // True if the set is there: the manifest names these sizes and checksum and
 // every file has its size. Cheap: it reads no file's contents (which would
@@ -214,12 +213,12 @@ void check_data_dir(const fs::path& dir) {
     std::error_code ec;
     const fs::path there = nearest_existing(dir, ec);
     if (ec)
-        throw usage_error(fmt::format("--data-dir: cannot use '{}': {} ({})", dir.string(), ec.message(),
-                                      there.string()));
+        throw usage_error(
+            fmt::format("--data-dir: cannot use '{}': {} ({})", dir.string(), ec.message(), there.string()));
     if (!fs::is_directory(there, ec))
         throw usage_error(there == dir ? fmt::format("--data-dir: '{}' is not a folder", dir.string())
-                                       : fmt::format("--data-dir: cannot make '{}': '{}' is not a folder",
-                                                     dir.string(), there.string()));
+                                       : fmt::format("--data-dir: cannot make '{}': '{}' is not a folder", dir.string(),
+                                                     there.string()));
     if (::access(there.c_str(), W_OK | X_OK) != 0)
         throw usage_error(fmt::format("--data-dir: cannot use '{}': cannot write in '{}': {}", dir.string(),
                                       there.string(), std::strerror(errno)));

@@ -117,14 +117,16 @@ public:
 
     void on_end(case_result& r) override {
         const int used = paths_.load();
-        r.extra = {{"io_uring", (used & used_uring) ? 1.0 : 0.0},
-                   {"offloaded", (used & used_offload) ? 1.0 : 0.0},
-                   // Only the files read whole count: a failed task's bytes
-                   // were not all read, and a case whose tasks all failed read
-                   // nothing (it reported the whole set's size as if read).
-                   {"mib_per_s", r.makespan_s > 0 ? double(r.tasks) * double(set_.bytes) / r.makespan_s / (1 << 20)
-                                                  : 0.0}};
-        std::string io = (used & used_uring) ? "io: io_uring" : (used & used_offload) ? "io: offload pool" : "io: pread";
+        r.extra = {
+            {"io_uring", (used & used_uring) ? 1.0 : 0.0},
+            {"offloaded", (used & used_offload) ? 1.0 : 0.0},
+            // Only the files read whole count: a failed task's bytes
+            // were not all read, and a case whose tasks all failed read
+            // nothing (it reported the whole set's size as if read).
+            {"mib_per_s", r.makespan_s > 0 ? double(r.tasks) * double(set_.bytes) / r.makespan_s / (1 << 20) : 0.0}};
+        std::string io = (used & used_uring)     ? "io: io_uring"
+                         : (used & used_offload) ? "io: offload pool"
+                                                 : "io: pread";
         if ((used & used_offload) && !uring_error_.empty())
             io += fmt::format(" (io_uring unavailable: {})", uring_error_);
         r.label = r.label.empty() ? io : fmt::format("{}; {}", io, r.label);
@@ -181,9 +183,8 @@ private:
     // As asyncio's default executor for to_thread: min(32, cores + 4) threads,
     // made at first use.
     asio::thread_pool& offload_pool() {
-        std::call_once(pool_made_, [&] {
-            pool_.emplace(std::min(32u, std::max(1u, std::thread::hardware_concurrency()) + 4));
-        });
+        std::call_once(pool_made_,
+                       [&] { pool_.emplace(std::min(32u, std::max(1u, std::thread::hardware_concurrency()) + 4)); });
         return *pool_;
     }
 
@@ -240,15 +241,26 @@ public:
 
     std::vector<param_spec> params() const override {
         return {
-            {.name = "files", .help = "files K (one task each)", .quick = {64}, .full = {64, 1024}, .smoke = 8,
+            {.name = "files",
+             .help = "files K (one task each)",
+             .quick = {64},
+             .full = {64, 1024},
+             .smoke = 8,
              .counts_tasks = true},
             {.name = "file_kib", .help = "size of each file, KiB", .quick = {1024}, .full = {64, 1024}, .smoke = 256},
             {.name = "chunk_kib", .help = "bytes per read call, KiB", .quick = {64}, .full = {64}},
-            {.name = "cache", .help = "page cache before the run: cold (evicted) or warm (read once)",
-             .quick = {0, 1}, .full = {0, 1}, .choices = {"cold", "warm"}},
+            {.name = "cache",
+             .help = "page cache before the run: cold (evicted) or warm (read once)",
+             .quick = {0, 1},
+             .full = {0, 1},
+             .choices = {"cold", "warm"}},
             {.name = "direct", .help = "1: O_DIRECT, bypassing the page cache", .quick = {0}, .full = {0, 1}},
-            {.name = "io", .help = "the loop's reads: native (io_uring) or offload (a pread pool)", .quick = {0, 1},
-             .full = {0, 1}, .choices = {"native", "offload"}, .async_only = true},
+            {.name = "io",
+             .help = "the loop's reads: native (io_uring) or offload (a pread pool)",
+             .quick = {0, 1},
+             .full = {0, 1},
+             .choices = {"native", "offload"},
+             .async_only = true},
         };
     }
 
