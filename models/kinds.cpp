@@ -16,68 +16,61 @@
 namespace simul {
 
 const std::vector<model_kind>& model_kinds() {
+    // The table as a table: one field a line, each lambda on its field's line.
+    // clang-format off
     static const std::vector<model_kind> kinds = {
-        {"sequential",
-         sizing::none,
-         "",
-         colour::blocking,
-         [](int, double, double) {
-             return model_shape{1, 1};
-         },
-         [](int) -> std::unique_ptr<model> { return std::make_unique<sequential>(); },
-         "each task in turn, on the calling thread",
-         {no_size},
-         {no_size}},
-        {"thread_per_task",
-         sizing::none,
-         "",
-         colour::blocking,
-         [](int, double n, double cores) {
-             return model_shape{n, std::min(n, cores)};
-         },
-         [](int) -> std::unique_ptr<model> { return std::make_unique<thread_per_task>(); },
-         "a std::thread per task, joined as it ends",
-         {no_size},
-         {no_size}},
-        {"thread_pool",
-         sizing::required,
-         "its worker threads",
-         colour::blocking,
-         [](int p, double, double cores) {
-             return model_shape{double(p), std::min(double(p), cores)};
-         },
-         [](int p) -> std::unique_ptr<model> { return std::make_unique<thread_pool>(p); },
-         "a oneTBB task arena that takes each task as it arrives",
-         {2, 24, 256},
-         {2, 24, 256}},
+        {.name = "sequential",
+         .size = sizing::none,
+         .size_means = "",
+         .colour = colour::blocking,
+         .shape = [](int, double, double) { return model_shape{1, 1}; },
+         .make = [](int) -> std::unique_ptr<model> { return std::make_unique<sequential>(); },
+         .help = "each task in turn, on the calling thread",
+         .quick = {no_size},
+         .full = {no_size}},
+        {.name = "thread_per_task",
+         .size = sizing::none,
+         .size_means = "",
+         .colour = colour::blocking,
+         .shape = [](int, double n, double cores) { return model_shape{n, std::min(n, cores)}; },
+         .make = [](int) -> std::unique_ptr<model> { return std::make_unique<thread_per_task>(); },
+         .help = "a std::thread per task, joined as it ends",
+         .quick = {no_size},
+         .full = {no_size}},
+        {.name = "thread_pool",
+         .size = sizing::required,
+         .size_means = "its worker threads",
+         .colour = colour::blocking,
+         .shape = [](int p, double, double cores) { return model_shape{double(p), std::min(double(p), cores)}; },
+         .make = [](int p) -> std::unique_ptr<model> { return std::make_unique<thread_pool>(p); },
+         .help = "a oneTBB task arena that takes each task as it arrives",
+         .quick = {2, 24, 256},
+         .full = {2, 24, 256}},
         // The multi-threaded loops run with a thread per core; the full
         // sweep adds 2 and 4 threads, so a reader sees how they scale.
-        {"coroutine_loop",
-         sizing::optional,
-         "threads, each running an io_context of its own (tasks dealt in turn)",
-         colour::coroutine,
-         [](int p, double n, double cores) {
-             return model_shape{n, std::min(double(std::max(p, 1)), cores)};
-         },
-         [](int p) -> std::unique_ptr<model> {
+        {.name = "coroutine_loop",
+         .size = sizing::optional,
+         .size_means = "threads, each running an io_context of its own (tasks dealt in turn)",
+         .colour = colour::coroutine,
+         .shape = [](int p, double n, double cores) { return model_shape{n, std::min(double(std::max(p, 1)), cores)}; },
+         .make = [](int p) -> std::unique_ptr<model> {
              if (p > 0) return std::make_unique<loop_per_thread>(p);
              return std::make_unique<coroutine_loop>();
          },
-         "a coroutine per task on one io_context, run by the calling thread",
-         {no_size, per_core},
-         {no_size, per_core, 2, 4}},
-        {"shared_loop",
-         sizing::required,
-         "the threads that run it",
-         colour::coroutine,
-         [](int p, double n, double cores) {
-             return model_shape{n, std::min(double(std::max(p, 1)), cores)};
-         },
-         [](int p) -> std::unique_ptr<model> { return std::make_unique<shared_loop>(p); },
-         "a coroutine per task on one io_context",
-         {per_core},
-         {per_core, 2, 4}},
+         .help = "a coroutine per task on one io_context, run by the calling thread",
+         .quick = {no_size, per_core},
+         .full = {no_size, per_core, 2, 4}},
+        {.name = "shared_loop",
+         .size = sizing::required,
+         .size_means = "the threads that run it",
+         .colour = colour::coroutine,
+         .shape = [](int p, double n, double cores) { return model_shape{n, std::min(double(std::max(p, 1)), cores)}; },
+         .make = [](int p) -> std::unique_ptr<model> { return std::make_unique<shared_loop>(p); },
+         .help = "a coroutine per task on one io_context",
+         .quick = {per_core},
+         .full = {per_core, 2, 4}},
     };
+    // clang-format on
     return kinds;
 }
 

@@ -38,7 +38,7 @@ public:
     void set_due_ns(std::size_t i, std::int64_t ns) { due_ns_[i] = ns; }
 
     // When task i was handed out (by the dispatching thread or the loop's
-    // arrival coroutine): written once, by that one thread.
+    // arrival_pattern coroutine): written once, by that one thread.
     void set_arrived_now(std::size_t i) { set_arrived(i, clock::now()); }
     void set_arrived(std::size_t i, clock::time_point at) {
         arrived_ns_[i] = std::chrono::duration_cast<std::chrono::nanoseconds>(at - t0_).count();

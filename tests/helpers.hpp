@@ -27,7 +27,7 @@ inline std::vector<model_spec> every_model() {
 }
 
 inline case_result run(const workload& w, std::vector<std::pair<std::string, std::int64_t>> p, const std::string& model,
-                       arrival a = {}) {
+                       arrival_pattern a = {}) {
     return run_case(case_spec{&w, params(std::move(p)), parse_model(model), a});
 }
 
@@ -50,11 +50,11 @@ inline void expect_one_checksum_under_every_model(const workload& w) {
     ASSERT_EQ(reference.failed, 0u) << reference.label;
     ASSERT_GE(reference.tasks, w.task_count(params(p)));  // serve counts requests, not connections
     ASSERT_NE(reference.checksum, 0u);
-    std::vector<arrival> arrivals = {arrival{}};
+    std::vector<arrival_pattern> arrivals = {arrival_pattern{}};
     if (!w.count_param().empty() && w.service_s(params(p)) > 0)
-        arrivals.push_back(arrival{arrival::kind::rate, 2 * double(w.task_count(params(p))) / w.service_s(params(p))});
+        arrivals.push_back(arrival_pattern{arrival_pattern::kind::rate, 2 * double(w.task_count(params(p))) / w.service_s(params(p))});
     for (const auto& m : every_model())
-        for (const arrival& a : arrivals) {
+        for (const arrival_pattern& a : arrivals) {
             SCOPED_TRACE(m.name() + a.name());
             const case_spec c{&w, params(p), m, a};
             const auto r = run_case(c);

@@ -273,10 +273,10 @@ simul::options options_of(const std::vector<std::string>& args) {
 
 TEST(Cli, JsonHasEveryCounterForEveryCaseAndTheContext) {
     const fs::path json = fs::temp_directory_path() / ("simul-cli-" + std::to_string(::getpid()) + ".json");
-    const std::vector<std::string> sweep = {
-        "--set=tasks:4",      "--set=wait_ms:2",  "--set=boards:2",    "--set=moves:2",  "--set=think_us:50",
-        "--set=reply_us:200", "--set=delay_ms:2", "--set=bytes:64",    "--set=conns:1",  "--set=rate:20",
-        "--set=duration_s:1", "--set=files:4",    "--set=file_kib:64", "--arrival=burst"};
+    // Every workload at its smoke values (a new one needs no line here), with
+    // both values of the two file_read parameters that choose a path.
+    const std::vector<std::string> sweep = {"--scale=smoke", "--arrival=burst", "--set=cache:cold,warm",
+                                            "--set=io:native,offload"};
     std::string args;
     for (const auto& a : sweep) args += a + " ";
     const auto o = bench(args + "--benchmark_out_format=json --benchmark_out=" + json.string());
@@ -289,8 +289,8 @@ TEST(Cli, JsonHasEveryCounterForEveryCaseAndTheContext) {
     std::map<std::string, std::size_t> task_count;
     for (const auto& c : simul::make_cases(options_of(sweep))) task_count[c.name()] = c.task_count();
 
-    // Every workload under sequential, thread_per_task, thread_pool:2 (where
-    // it has at least 2 tasks) and coroutine_loop, none skipped or failed.
+    // Every workload under every default model with no more threads than
+    // its tasks, none skipped or failed.
     std::map<std::string, std::uint64_t> checksum_of;  // case name without its model → checksum
     std::map<std::string, int> models_of;              // ... → models that ran it
     std::set<std::string> workloads;

@@ -227,8 +227,8 @@ TEST(Models, APoolLargerThanTheCoresRunsThatManyTasksAtOnce) {
 
 TEST(Models, NoTaskStartsBeforeItIsDue) {
     // A rate of 200/s: task i is due at i × 5 ms; latency counts from then.
-    arrival a;
-    a.how = arrival::kind::rate;
+    arrival_pattern a;
+    a.how = arrival_pattern::kind::rate;
     a.per_second = 200;
     for (const auto& m : every_model()) {
         SCOPED_TRACE(m.name());
@@ -241,8 +241,8 @@ TEST(Models, NoTaskStartsBeforeItIsDue) {
 
 // ---- Rate arrivals ----------------------------------------------------------
 
-arrival at_rate(double per_second, bool poisson = false, std::uint64_t seed = 1) {
-    return arrival{arrival::kind::rate, per_second, poisson, seed};
+arrival_pattern at_rate(double per_second, bool poisson = false, std::uint64_t seed = 1) {
+    return arrival_pattern{arrival_pattern::kind::rate, per_second, poisson, seed};
 }
 
 TEST(Rates, ASequentialModelBelowTheRateShowsTheBacklogInItsLatency) {

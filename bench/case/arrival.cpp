@@ -16,7 +16,7 @@
 
 namespace simul {
 
-void arrival::schedule(trace& tr) const {
+void arrival_pattern::schedule(trace& tr) const {
     if (how == kind::burst) {
         for (std::size_t i = 0; i < tr.size(); ++i) tr.set_due_ns(i, 0);
         return;
@@ -56,7 +56,7 @@ awaitable<bool> scheduled_arrivals::async_wait(std::size_t i) {
     co_return true;
 }
 
-std::string arrival::name() const {
+std::string arrival_pattern::name() const {
     if (how == kind::burst) return "";
     std::string out = "/arrival:rate/rate:" + fmt::format("{:g}", per_second);
     if (poisson) out += fmt::format("/poisson:{}", seed);

@@ -16,7 +16,10 @@
 
 namespace simul {
 
-struct arrival {
+// The pattern a case's tasks arrive in: its plan, chosen on the command
+// line. At run time a model asks an `arrivals` (models/arrivals.hpp) whether
+// task i has arrived; scheduled_arrivals below answers from this plan.
+struct arrival_pattern {
     enum class kind { burst, rate };
 
     kind how = kind::burst;

@@ -16,7 +16,7 @@
 
 namespace simul {
 
-case_spec::case_spec(const workload* w, simul::params p, model_spec m, simul::arrival a)
+case_spec::case_spec(const workload* w, simul::params p, model_spec m, simul::arrival_pattern a)
     : work(w), params(std::move(p)), model(std::move(m)), arrival(a) {
     if (work != nullptr) work->refuse_bad_params(params);
 }
@@ -29,14 +29,14 @@ double case_spec::ideal_s(const prepared_tasks* prepared) const {
     const auto shape = model.shape(task_count());
     const auto measured = prepared != nullptr ? prepared->measured_ideal_s(shape) : std::nullopt;
     const double burst = measured ? *measured : work->ideal_s(params, shape);
-    if (arrival.how == arrival::kind::burst) return burst;
+    if (arrival.how == arrival_pattern::kind::burst) return burst;
     const double last_arrival = double(task_count() - 1) / arrival.per_second;
     return std::max(burst, last_arrival + work->service_s(params));
 }
 
 double case_spec::predicted_s() const {
     const double ideal = ideal_s(), cap = capacity();
-    if (arrival.how == arrival::kind::burst || cap <= 0) return ideal;
+    if (arrival.how == arrival_pattern::kind::burst || cap <= 0) return ideal;
     return std::max(ideal, double(task_count()) / cap + work->service_s(params));
 }
 
@@ -72,7 +72,7 @@ double case_spec::memory_bytes() const {
     double in_flight = work->in_flight(params, model.shape(task_count()));
     if (!model.runs_async()) in_flight = std::min(in_flight, thread_cap());
     // At a rate the model keeps up with, only rate × service are in flight.
-    if (arrival.how != arrival::kind::burst)
+    if (arrival.how != arrival_pattern::kind::burst)
         in_flight = std::min(in_flight, std::ceil(arrival.per_second * work->service_s(params)) + 1);
     return n * record_bytes + in_flight * in_flight_bytes(model.runs_async());
 }

@@ -21,12 +21,12 @@ struct case_spec {
     case_spec() = default;
     // Checks the parameters (workload::refuse_bad_params): values no case can run with
     // are a usage error when the sweep is made, not a failure of every case.
-    case_spec(const workload* w, simul::params p, model_spec m, simul::arrival a = {});
+    case_spec(const workload* w, simul::params p, model_spec m, simul::arrival_pattern a = {});
 
     const workload* work = nullptr;
     simul::params params;
     model_spec model;
-    simul::arrival arrival;
+    simul::arrival_pattern arrival;
 
     // "<workload>/<model>/<param>:<value>/...", e.g. sleep/thread_pool:24/tasks:1000/wait_ms:100,
     // then the arrival for rate cases: .../arrival:rate/rate:1000

@@ -316,7 +316,7 @@ std::vector<std::vector<std::int64_t>> grid_values(const std::vector<param_spec>
 
 // The cases of one value set under every model that should run it.
 void emit(std::vector<case_spec>& cases, const workload* w, const std::vector<param_spec>& specs,
-          const value_set& values, const arrival& a, const options& opt, const std::vector<model_spec>& models) {
+          const value_set& values, const arrival_pattern& a, const options& opt, const std::vector<model_spec>& models) {
     std::vector<std::pair<std::string, std::int64_t>> kv;
     std::vector<std::string> texts;
     bool async_variant = false;  // a value only the coroutine colour reads
@@ -342,7 +342,7 @@ std::vector<case_spec> make_cases(const options& opt) {
         const auto specs = w->params();
         const auto values = grid_values(specs, opt);
         if (opt.rates.empty())
-            for (const auto& v : product(values)) emit(cases, w, specs, v, arrival{}, opt, models);
+            for (const auto& v : product(values)) emit(cases, w, specs, v, arrival_pattern{}, opt, models);
         if (opt.arrival_given && opt.rates.empty()) continue;  // --arrival=burst
 
         // Rate cases: the --rate values over the whole grid, or by default
@@ -376,7 +376,7 @@ std::vector<case_spec> make_cases(const options& opt) {
             for (double rate : rates) {
                 auto v = base;
                 if (duration > 0) v[counted] = std::max<std::int64_t>(2, std::llround(rate * duration));
-                emit(cases, w, specs, v, arrival{arrival::kind::rate, rate, opt.poisson, opt.seed}, opt, models);
+                emit(cases, w, specs, v, arrival_pattern{arrival_pattern::kind::rate, rate, opt.poisson, opt.seed}, opt, models);
             }
     }
     return cases;
