@@ -52,7 +52,8 @@ inline void expect_one_checksum_under_every_model(const workload& w) {
     ASSERT_NE(reference.checksum, 0u);
     std::vector<arrival_pattern> arrivals = {arrival_pattern{}};
     if (!w.count_param().empty() && w.service_s(params(p)) > 0)
-        arrivals.push_back(arrival_pattern{arrival_pattern::kind::rate, 2 * double(w.task_count(params(p))) / w.service_s(params(p))});
+        arrivals.push_back(
+            arrival_pattern{arrival_pattern::kind::rate, 2 * double(w.task_count(params(p))) / w.service_s(params(p))});
     for (const auto& m : every_model())
         for (const arrival_pattern& a : arrivals) {
             SCOPED_TRACE(m.name() + a.name());

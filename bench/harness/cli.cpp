@@ -316,7 +316,8 @@ std::vector<std::vector<std::int64_t>> grid_values(const std::vector<param_spec>
 
 // The cases of one value set under every model that should run it.
 void emit(std::vector<case_spec>& cases, const workload* w, const std::vector<param_spec>& specs,
-          const value_set& values, const arrival_pattern& a, const options& opt, const std::vector<model_spec>& models) {
+          const value_set& values, const arrival_pattern& a, const options& opt,
+          const std::vector<model_spec>& models) {
     std::vector<std::pair<std::string, std::int64_t>> kv;
     std::vector<std::string> texts;
     bool async_variant = false;  // a value only the coroutine colour reads
@@ -376,7 +377,8 @@ std::vector<case_spec> make_cases(const options& opt) {
             for (double rate : rates) {
                 auto v = base;
                 if (duration > 0) v[counted] = std::max<std::int64_t>(2, std::llround(rate * duration));
-                emit(cases, w, specs, v, arrival_pattern{arrival_pattern::kind::rate, rate, opt.poisson, opt.seed}, opt, models);
+                emit(cases, w, specs, v, arrival_pattern{arrival_pattern::kind::rate, rate, opt.poisson, opt.seed}, opt,
+                     models);
             }
     }
     return cases;
