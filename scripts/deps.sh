@@ -7,7 +7,8 @@ set -euo pipefail
 simul_packages=(
   g++ cmake ninja-build
   libbenchmark-dev libgtest-dev
-  libboost1.81-dev libtbb-dev libfmt-dev liburing-dev pkg-config
+  libboost1.81-dev libboost-context1.81-dev  # the 1.81 names: unversioned ones pull in Boost 1.74
+  libtbb-dev libfmt-dev liburing-dev pkg-config
   wrk
   time  # GNU /usr/bin/time -v: test_meter checks the meter against it
   python3-matplotlib python3-pytest
@@ -40,9 +41,12 @@ simul_install_packages() {
     fi
   fi
   echo "simul: installing ${missing[*]}" >&2
+  # The whole list, not just what is missing: given only the missing ones
+  # beside an installed libboost1.81-dev, apt's resolver once chose Boost
+  # 1.74 for a dependency and gave up on the conflict.
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
+    "$@" >/dev/null
 }
 
 # Prints a Python interpreter that can import matplotlib and pytest: Debian's
