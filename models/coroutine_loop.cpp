@@ -18,7 +18,7 @@ std::string coroutine_loop::run(task_source& tasks, arrivals& arrive, trace& tr)
     asio::io_context io(1);
     std::string limit;
     const auto here = [ex = io.get_executor()](std::size_t) { return ex; };
-    asio::co_spawn(io, dispatch(tasks, arrive, tr, limit, here), rethrow_failure);
+    asio::co_spawn(io, dispatch(tasks, arrive, tr, limit, here, start_coroutine(tasks, tr)), rethrow_failure);
     io.run();
     return limit;
 }

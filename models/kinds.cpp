@@ -5,6 +5,7 @@
 #include "models/model.hpp"
 #include "models/sequential.hpp"
 #include "models/shared_loop.hpp"
+#include "models/stackful_loop.hpp"
 #include "models/thread_per_task.hpp"
 #include "models/thread_pool.hpp"
 #include "support/text.hpp"
@@ -14,6 +15,15 @@
 #include <algorithm>
 
 namespace simul {
+namespace {
+
+// The loops: every task in flight at once; CPU work on as many cores as the
+// loop has threads (one without a size).
+model_shape loop_shape(int p, double tasks, double cores) {
+    return model_shape{tasks, std::min(double(std::max(p, 1)), cores)};
+}
+
+}  // namespace
 
 const std::vector<model_kind>& model_kinds() {
     // The table as a table: one field a line, each lambda on its field's line.
@@ -24,7 +34,7 @@ const std::vector<model_kind>& model_kinds() {
          .size_means = "",
          .colour = colour::blocking,
          .shape = [](int, double, double) { return model_shape{1, 1}; },
-         .make = [](int) -> std::unique_ptr<model> { return std::make_unique<sequential>(); },
+         .make = [](const model_spec&) -> std::unique_ptr<model> { return std::make_unique<sequential>(); },
          .help = "each task in turn, on the calling thread",
          .quick = {no_size},
          .full = {no_size}},
@@ -33,7 +43,7 @@ const std::vector<model_kind>& model_kinds() {
          .size_means = "",
          .colour = colour::blocking,
          .shape = [](int, double n, double cores) { return model_shape{n, std::min(n, cores)}; },
-         .make = [](int) -> std::unique_ptr<model> { return std::make_unique<thread_per_task>(); },
+         .make = [](const model_spec&) -> std::unique_ptr<model> { return std::make_unique<thread_per_task>(); },
          .help = "a std::thread per task, joined as it ends",
          .quick = {no_size},
          .full = {no_size}},
@@ -42,7 +52,7 @@ const std::vector<model_kind>& model_kinds() {
          .size_means = "its worker threads",
          .colour = colour::blocking,
          .shape = [](int p, double, double cores) { return model_shape{double(p), std::min(double(p), cores)}; },
-         .make = [](int p) -> std::unique_ptr<model> { return std::make_unique<thread_pool>(p); },
+         .make = [](const model_spec& m) -> std::unique_ptr<model> { return std::make_unique<thread_pool>(m.threads); },
          .help = "a oneTBB task arena that takes each task as it arrives",
          .quick = {2, 24, 256},
          .full = {2, 24, 256}},
@@ -52,9 +62,9 @@ const std::vector<model_kind>& model_kinds() {
          .size = sizing::optional,
          .size_means = "threads, each running an io_context of its own (tasks dealt in turn)",
          .colour = colour::coroutine,
-         .shape = [](int p, double n, double cores) { return model_shape{n, std::min(double(std::max(p, 1)), cores)}; },
-         .make = [](int p) -> std::unique_ptr<model> {
-             if (p > 0) return std::make_unique<loop_per_thread>(p);
+         .shape = loop_shape,
+         .make = [](const model_spec& m) -> std::unique_ptr<model> {
+             if (m.threads > 0) return std::make_unique<loop_per_thread>(m.threads);
              return std::make_unique<coroutine_loop>();
          },
          .help = "a coroutine per task on one io_context, run by the calling thread",
@@ -64,11 +74,24 @@ const std::vector<model_kind>& model_kinds() {
          .size = sizing::required,
          .size_means = "the threads that run it",
          .colour = colour::coroutine,
-         .shape = [](int p, double n, double cores) { return model_shape{n, std::min(double(std::max(p, 1)), cores)}; },
-         .make = [](int p) -> std::unique_ptr<model> { return std::make_unique<shared_loop>(p); },
+         .shape = loop_shape,
+         .make = [](const model_spec& m) -> std::unique_ptr<model> { return std::make_unique<shared_loop>(m.threads); },
          .help = "a coroutine per task on one io_context",
          .quick = {per_core},
          .full = {per_core, 2, 4}},
+        // coroutine_loop with a stack per task: the same loops, the third colour.
+        {.name = "stackful_loop",
+         .size = sizing::optional,
+         .size_means = "threads, each running an io_context of its own (tasks dealt in turn)",
+         .colour = colour::stackful,
+         .shape = loop_shape,
+         .make = [](const model_spec& m) -> std::unique_ptr<model> {
+             if (m.threads > 0) return std::make_unique<loop_per_thread>(m.threads, m.stack);
+             return std::make_unique<stackful_loop>(m.stack);
+         },
+         .help = "an asio::spawn stackful coroutine per task on one io_context, run by the calling thread",
+         .quick = {no_size, per_core},
+         .full = {no_size, per_core}},
     };
     // clang-format on
     return kinds;

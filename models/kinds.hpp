@@ -14,6 +14,7 @@ namespace simul {
 
 class model;
 struct model_shape;
+struct model_spec;
 
 // Whether a model takes a size, as in "thread_pool:24".
 enum class sizing {
@@ -22,8 +23,8 @@ enum class sizing {
     required,  // "thread_pool:24", never "thread_pool"
 };
 
-// Which of task_source's two colours a model calls (models/task.hpp).
-enum class colour { blocking, coroutine };
+// Which of task_source's colours a model calls (models/task.hpp).
+enum class colour { blocking, coroutine, stackful };
 
 // Sizes of the default sweep that are not a number of threads.
 inline constexpr int no_size = 0;    // the kind without a size (sizing::none or optional)
@@ -37,7 +38,7 @@ struct model_kind {
     // How many tasks can be in flight at once and how many can use a CPU
     // (p: the size, 0 without one; tasks: the case's task count).
     model_shape (*shape)(int p, double tasks, double cores);
-    std::unique_ptr<model> (*make)(int p);
+    std::unique_ptr<model> (*make)(const model_spec& m);
     std::string_view help;  // for --help: how it runs the tasks, one line
     // Its sizes in simul-bench's default sweep at --scale=quick and full
     // (no_size, per_core or a thread count), run in increasing order with

@@ -1,20 +1,29 @@
 #pragma once
-// The dispatcher every coroutine model shares: one coroutine that hands out
-// the tasks as they arrive. What differs between the models is only where a
-// task runs, which `place(i)` answers with an executor: the one loop, one of
-// P loops, or the one io_context that P threads share.
+// The dispatcher every loop model shares: one C++20 coroutine that hands out
+// the tasks as they arrive. What differs between the models is where a task
+// runs, which `place(i)` answers with an executor (the one loop, one of P
+// loops, or the one io_context that P threads share), and in which colour,
+// which `start` does: start_coroutine spawns the task's C++20 coroutine,
+// start_stackful runs it on a stack of its own. The stackful models keep this
+// stackless dispatcher: it is the harness's, not the task's, and it is the
+// same code for every loop, so that only the tasks differ.
 
 #include "models/arrivals.hpp"
+#include "models/stacks.hpp"
 #include "models/task.hpp"
 #include "models/trace.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/spawn.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -26,7 +35,90 @@ namespace simul {
 // Each task is the workload's own coroutine, spawned as it is: its start is
 // recorded here and its end by co_spawn's completion handler, so the loop pays
 // for no frame of ours around it. co_spawn onto the dispatcher's own loop runs
-// the task at once, up to its first co_await. Arrivals come inside the loop
+// the task at once, up to its first co_await.
+class start_coroutine {
+public:
+    start_coroutine(task_source& tasks, trace& tr) : tasks_(&tasks), tr_(&tr) {}
+
+    bool operator()(const executor& ex, std::size_t i) const {
+        tr_->begin(i);
+        boost::asio::co_spawn(ex, tasks_->async(i), [tr = tr_, i](const std::exception_ptr& error, std::uint64_t sum) {
+            tr->finish(i, error, sum);
+        });
+        return true;
+    }
+    std::string limit() const { return {}; }
+
+private:
+    task_source* tasks_;
+    trace* tr_;
+};
+
+// Each task on a stack of its own, with asio::spawn: its start recorded here,
+// its end by spawn's completion handler, as for the coroutine colour. spawn
+// onto the dispatcher's loop makes the stack at once and posts the task's
+// first run. A stack the system refuses is a result, as a thread is for
+// thread_per_task: the task and every later one are marked not started with
+// a label that says how many tasks were alive and which limit refused.
+class start_stackful {
+public:
+    start_stackful(task_source& tasks, trace& tr, stack_options stack)
+        : tasks_(&tasks), tr_(&tr), stack_(stack), refused_(std::make_shared<refusal>()) {}
+
+    // False once a stack has been refused: the dispatcher stops.
+    bool operator()(const executor& ex, std::size_t i) const {
+        if (refused_->happened.load(std::memory_order_acquire)) {
+            tr_->mark_not_started(i, refused_->label);
+            return false;
+        }
+        tr_->begin(i);
+        try {
+            boost::asio::spawn(
+                ex, std::allocator_arg, stack_allocator(stack_),
+                [tasks = tasks_, i](yield_context yield) { return tasks->stackful(i, yield); },
+                [tr = tr_, i](const std::exception_ptr& error, std::uint64_t sum) { tr->finish(i, error, sum); });
+            return true;
+        } catch (const stack_refused& e) {
+            refuse(i, e.what());
+            return false;
+        }
+    }
+    std::string limit() const {
+        const std::lock_guard lock(refused_->m);
+        return refused_->label;
+    }
+
+private:
+    struct refusal {
+        std::mutex m;  // several loops may be refused at once
+        std::atomic<bool> happened{false};
+        std::string label;
+    };
+
+    void refuse(std::size_t i, const char* why) const {
+        std::size_t alive = 0;  // begun and not ended: read from the trace, as only a refusal needs it
+        for (std::size_t j = 0; j < tr_->size(); ++j)
+            alive += j != i && tr_->start_ns(j) != trace::not_done && tr_->end_ns(j) == trace::not_done;
+        {
+            const std::lock_guard lock(refused_->m);
+            if (!refused_->happened.load(std::memory_order_relaxed)) {
+                refused_->label = fmt::format("stack limit: {} tasks alive at once; task {} of {} refused a {} KiB {} "
+                                              "stack: {}",
+                                              alive, i + 1, tr_->size(), stack_.kib,
+                                              stack_.guarded ? "guarded" : "malloc'd", why);
+                refused_->happened.store(true, std::memory_order_release);
+            }
+        }
+        tr_->mark_not_started(i, refused_->label);
+    }
+
+    task_source* tasks_;
+    trace* tr_;
+    stack_options stack_;
+    std::shared_ptr<refusal> refused_;  // shared by the copies that batches carry to other loops
+};
+
+// Arrivals come inside the loop
 // (a timer, an accept): no cross-thread hop between an arrival and the
 // dispatcher.
 //
@@ -39,18 +131,13 @@ namespace simul {
 // (finish_task_switch, spin unlocks) and more in free(). A batch leaves as
 // soon as it is full or the dispatcher must wait for an arrival, so no task
 // waits for others that have not come.
-template <class Place>
-awaitable<void> dispatch(task_source& tasks, arrivals& arrive, trace& tr, std::string& limit, Place place) {
+template <class Place, class Start>
+awaitable<void> dispatch(task_source& tasks, arrivals& arrive, trace& tr, std::string& limit, Place place,
+                         Start start) {
     using ids = std::vector<std::size_t>;
     constexpr std::size_t batch_size = 64;
     const executor here = co_await boost::asio::this_coro::executor;
     std::vector<std::pair<executor, ids>> batches;  // one per other loop, as they come up
-    const auto start = [&tasks, &tr](const executor& ex, std::size_t i) {
-        tr.begin(i);
-        boost::asio::co_spawn(ex, tasks.async(i), [&tr, i](const std::exception_ptr& error, std::uint64_t sum) {
-            tr.finish(i, error, sum);
-        });
-    };
     const auto send = [&start](std::pair<executor, ids>& b) {
         if (b.second.empty()) return;
         boost::asio::post(b.first, [start, ex = b.first, todo = std::move(b.second)] {
@@ -70,8 +157,11 @@ awaitable<void> dispatch(task_source& tasks, arrivals& arrive, trace& tr, std::s
         }
         const executor ex = place(i);
         if (ex == here) {
-            start(ex, i);
-            continue;
+            if (start(ex, i)) continue;
+            for (auto& b : batches) send(b);  // their tasks are marked not started on their loops
+            limit = start.limit();
+            for (std::size_t j = i + 1; j < tasks.size(); ++j) tr.mark_not_started(j, limit);
+            co_return;
         }
         auto b = std::find_if(batches.begin(), batches.end(), [&ex](const auto& x) { return x.first == ex; });
         if (b == batches.end()) b = batches.insert(batches.end(), {ex, ids{}});

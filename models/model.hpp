@@ -12,6 +12,7 @@
 
 #include "models/arrivals.hpp"
 #include "models/kinds.hpp"
+#include "models/stacks.hpp"
 #include "models/task.hpp"
 #include "models/trace.hpp"
 
@@ -42,16 +43,20 @@ public:
 
 // A model as named on the command line and in case names: "sequential",
 // "thread_per_task", "thread_pool:24", "coroutine_loop" (one thread),
-// "coroutine_loop:2" (a loop per thread), "shared_loop:2" (one loop, 2 threads).
+// "coroutine_loop:2" (a loop per thread), "shared_loop:2" (one loop, 2 threads),
+// "stackful_loop:2/stack:16/guarded" (the stackful loops take options after
+// the form: /stack:K, a stack of K KiB; /guarded, mmap'd with a guard page).
 // Everything but its name comes from its kind's row; a kind with no row
 // throws model_error.
 struct model_spec {
     std::string kind;
-    int threads = 0;  // P: a pool's threads, or a loop model's; 0 for models without one
+    int threads = 0;           // P: a pool's threads, or a loop model's; 0 for models without one
+    stack_options stack = {};  // the stackful colour's stacks
 
-    std::string name() const;  // "thread_pool:24"
+    std::string name() const;  // "thread_pool:24", "stackful_loop/stack:16" (options that differ from the default)
     const model_kind& row() const;
-    bool runs_async() const;  // the coroutine colour
+    simul::colour colour() const;
+    bool runs_async() const;  // on a loop: the coroutine or the stackful colour
     model_shape shape(std::size_t tasks) const;
     std::unique_ptr<model> make() const;
 };
@@ -68,5 +73,9 @@ model_spec parse_model(std::string_view text);
 // The most threads a sized model will start, each with its own stack, so a
 // typo like thread_pool:1000000 is refused, not tried.
 inline constexpr int max_pool_threads = 4096;
+
+// Bounds of /stack:K, in KiB: below 8 KiB not even the fiber's own record and
+// a few calls fit; 64 MiB is far past any task's needs.
+inline constexpr std::size_t min_stack_kib = 8, max_stack_kib = 65536;
 
 }  // namespace simul

@@ -21,7 +21,7 @@ std::string shared_loop::run(task_source& tasks, arrivals& arrive, trace& tr) {
     asio::io_context io(threads_);  // the hint: this many threads run it
     std::string limit;
     const auto anywhere = [ex = io.get_executor()](std::size_t) { return ex; };
-    asio::co_spawn(io, dispatch(tasks, arrive, tr, limit, anywhere), rethrow_failure);
+    asio::co_spawn(io, dispatch(tasks, arrive, tr, limit, anywhere, start_coroutine(tasks, tr)), rethrow_failure);
     run_loops(std::vector<asio::io_context*>(std::size_t(threads_), &io));  // this thread is one of the P
     return limit;
 }

@@ -1,13 +1,21 @@
 #pragma once
-// The two-colour task interface: the only thing a model knows about the work.
+// The task interface in three colours: the only thing a model knows about the
+// work.
 //
-// C++ forces IO code into one of two colours. A workload writes each task in
-// both, side by side, and the models pick the colour they can run:
-//   blocking(i)  plain blocking calls; for sequential, thread_per_task, thread_pool
-//   async(i)     a C++20 coroutine on Boost.Asio; for coroutine_loop
-// Both return a checksum of what the task really did. Summed over all tasks it
-// must be the same under every model: that is how "identical work" is checked
-// rather than assumed.
+// C++ forces IO code into a colour. A workload writes each task in every
+// colour, side by side, and the models pick the colour they can run:
+//   blocking(i)         plain blocking calls; for sequential, thread_per_task,
+//                       thread_pool
+//   async(i)            a C++20 (stackless) coroutine on Boost.Asio; for
+//                       coroutine_loop and shared_loop
+//   stackful(i, yield)  straight-line code on a stack of its own that
+//                       suspends through `yield` (asio::spawn); for
+//                       stackful_loop. Optional: a workload without it says
+//                       so (workload::has_stackful) and its stackful cases are
+//                       skipped
+// Each returns a checksum of what the task really did. Summed over all tasks
+// it must be the same under every model: that is how "identical work" is
+// checked rather than assumed.
 
 // Asio's io_context differs in layout with and without io_uring: a unit
 // built without the flag that simul_tasks sets would break the One Definition
@@ -18,11 +26,13 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 
 namespace simul {
 
@@ -43,6 +53,8 @@ using executor = boost::asio::io_context::executor_type;
 template <class T>
 using awaitable = boost::asio::awaitable<T, executor>;
 using steady_timer = boost::asio::steady_timer::rebind_executor<executor>::other;
+// The stackful colour's handle on its coroutine, on the same typed executor.
+using yield_context = boost::asio::basic_yield_context<executor>;
 
 class task_source {
 public:
@@ -55,6 +67,13 @@ public:
 
     // Run task i as a coroutine on the calling coroutine's executor.
     virtual awaitable<std::uint64_t> async(std::size_t i) = 0;
+
+    // Run task i on the calling stackful coroutine, suspending through
+    // `yield`. The default is for workloads without this colour, whose
+    // stackful cases the harness skips before they run.
+    virtual std::uint64_t stackful(std::size_t /*i*/, yield_context /*yield*/) {
+        throw std::logic_error("no stackful colour: the workload's tasks do not override stackful()");
+    }
 };
 
 // Checksums are summed modulo 2^52 so the total fits a double exactly

@@ -4,10 +4,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <system_error>
 
 namespace simul {
 namespace {
@@ -148,6 +150,24 @@ std::string thread_limit_reason(const std::error_code& error) {
         return fmt::format("RLIMIT_NPROC ({}) counts every thread of this user (raise it: ulimit -u)",
                            std::uint64_t(nproc.rlim_cur));
     return fmt::format("{} (no known limit is near: memory for stacks, most likely)", error.message());
+}
+
+std::string stack_limit_reason(int error, std::size_t stack_bytes, bool mapped) {
+    if (const auto maps = lines_of("/proc/self/maps"), v = read_number("/proc/sys/vm/max_map_count");
+        mapped && near(maps, v))
+        return fmt::format("vm.max_map_count ({}) reached: {} mappings, two per guarded stack (raise it with sysctl, "
+                           "or use malloc'd stacks)",
+                           v, maps);
+    rlimit as{};
+    if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
+        const std::int64_t limit = std::int64_t(as.rlim_cur),
+                           used = std::max<std::int64_t>(0, status_field("/proc/self/status", "VmSize:")) * 1024;
+        if (used + std::int64_t(stack_bytes) + (std::int64_t(1) << 20) > limit)
+            return fmt::format("RLIMIT_AS ({} MiB) reached: {} MiB of address space in use (raise it: ulimit -v)",
+                               limit >> 20, used >> 20);
+    }
+    return fmt::format("{} (no known limit is near: memory for stacks, most likely)",
+                       std::error_code(error, std::generic_category()).message());
 }
 
 }  // namespace simul

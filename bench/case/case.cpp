@@ -50,19 +50,36 @@ constexpr double record_bytes = 4 * sizeof(std::int64_t) + sizeof(std::atomic<bo
 
 // Per task in flight, at the least. A thread: its kernel stack (four pages
 // on x86-64) and the first page of its own stack. A coroutine: the task's
-// two frames (the trace's run_async and the workload's async), each with its
-// locals and Asio's bookkeeping: a few hundred bytes.
-double in_flight_bytes(bool coroutine) { return coroutine ? 2 * 256.0 : 5 * double(::sysconf(_SC_PAGESIZE)); }
-
-// Threads that can exist at once: past this thread-per-task hits its limit
-// (a result the case reports), not the memory.
-double thread_cap() {
-    double cap = 1e18;
-    for (const char* file : {"/proc/sys/kernel/pid_max", "/proc/sys/kernel/threads-max"}) {
-        double v = 0;
-        if (std::ifstream(file) >> v && v > 0) cap = std::min(cap, v);
+// frame and Asio's bookkeeping: a few hundred bytes. A stackful coroutine:
+// the stack's touched pages, the top one (the fiber's record and the task's
+// first calls) and, for a malloc'd stack, the bottom one, where malloc
+// writes its header.
+double in_flight_bytes(colour c) {
+    const double page = double(::sysconf(_SC_PAGESIZE));
+    switch (c) {
+        case colour::blocking:
+            return 5 * page;
+        case colour::coroutine:
+            return 2 * 256.0;
+        case colour::stackful:
+            return 2 * page;
     }
-    return cap;
+    return 0;
+}
+
+double read_limit(const char* file) {
+    double v = 0;
+    return std::ifstream(file) >> v && v > 0 ? v : 1e18;
+}
+
+// Tasks that can be in flight at once before a limit refuses the next (a
+// result the case reports), not the memory: threads past pid_max or
+// threads-max, guarded stacks past vm.max_map_count (two mappings each).
+double alive_cap(const model_spec& m) {
+    if (m.colour() == colour::blocking)
+        return std::min(read_limit("/proc/sys/kernel/pid_max"), read_limit("/proc/sys/kernel/threads-max"));
+    if (m.colour() == colour::stackful && m.stack.guarded) return read_limit("/proc/sys/vm/max_map_count") / 2;
+    return 1e18;
 }
 
 }  // namespace
@@ -70,11 +87,11 @@ double thread_cap() {
 double case_spec::memory_bytes() const {
     const double n = double(task_count());
     double in_flight = work->in_flight(params, model.shape(task_count()));
-    if (!model.runs_async()) in_flight = std::min(in_flight, thread_cap());
+    in_flight = std::min(in_flight, alive_cap(model));
     // At a rate the model keeps up with, only rate × service are in flight.
     if (arrival.how != arrival_pattern::kind::burst)
         in_flight = std::min(in_flight, std::ceil(arrival.per_second * work->service_s(params)) + 1);
-    return n * record_bytes + in_flight * in_flight_bytes(model.runs_async());
+    return n * record_bytes + in_flight * in_flight_bytes(model.colour());
 }
 
 std::int64_t available_memory_bytes() {

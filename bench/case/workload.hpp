@@ -96,6 +96,12 @@ public:
     // Set-up: returns the tasks, ready to run. Not timed and not metered.
     virtual std::unique_ptr<prepared_tasks> prepare(const simul::params& p) const = 0;
 
+    // Whether the tasks have the optional stackful colour (models/task.hpp):
+    // a workload whose tasks override stackful() says true. Without it, the
+    // stackful models' cases are skipped ("no stackful colour") before they
+    // run, and the sweep goes on.
+    virtual bool has_stackful() const { return false; }
+
     // How long one task takes on its own (service_s), and the CPU time
     // within it (cpu_s). They give the default ideal and each model's
     // capacity; a workload that states neither gets no rate predictions.

@@ -58,6 +58,9 @@ bool over_memory(const case_spec& c) {
 }
 
 std::string skip_reason(const case_spec& c, double budget, std::uint64_t fd_limit) {
+    if (c.model.colour() == colour::stackful && !c.work->has_stackful())
+        return fmt::format("skipped: no stackful colour: {} does not say it has one (workload::has_stackful)",
+                           c.work->name());
     if (c.predicted_s() > budget) {
         if (c.predicted_s() > c.ideal_s())
             return fmt::format("skipped: saturated: capacity {:.0f} tasks/s is below the rate of {:g}; "

@@ -117,6 +117,17 @@ public:
         co_return position;
     }
 
+    std::uint64_t stackful(std::size_t board, yield_context yield) override {
+        steady_timer timer(yield.get_executor());
+        std::uint64_t position = mix64(board);
+        for (std::int64_t m = 0; m < moves_; ++m) {
+            position = think(position, think_steps_);
+            timer.expires_after(reply_);
+            timer.async_wait(yield);
+        }
+        return position;
+    }
+
 private:
     simul::params p_;
     std::size_t boards_;
@@ -164,6 +175,7 @@ public:
         return double(p["moves"]) * double(p["think_us"] + p["reply_us"]) / 1e6;
     }
     double cpu_s(const simul::params& p) const override { return double(p["moves"] * p["think_us"]) / 1e6; }
+    bool has_stackful() const override { return true; }
 
     std::unique_ptr<prepared_tasks> prepare(const simul::params& p) const override {
         return std::make_unique<chess_games>(p);

@@ -31,6 +31,13 @@ public:
         co_return done(i, begun);
     }
 
+    std::uint64_t stackful(std::size_t i, yield_context yield) override {
+        const auto begun = clock::now();
+        steady_timer timer(yield.get_executor(), wait_);
+        timer.async_wait(yield);
+        return done(i, begun);
+    }
+
 private:
     // The checksum vouches for the wait: a task that woke early fails.
     std::uint64_t done(std::size_t i, clock::time_point begun) const {
@@ -55,6 +62,7 @@ public:
                 {.name = "wait_ms", .help = "how long each task waits, D", .quick = {100}, .full = {100}, .smoke = 5}};
     }
     double service_s(const simul::params& p) const override { return double(p["wait_ms"]) / 1e3; }
+    bool has_stackful() const override { return true; }
 
     // 10 ms waits, past sequential's capacity (100/s) and the pools' (200/s,
     // 2,400/s, 25,600/s); quick takes every other rung, for more rounds.
