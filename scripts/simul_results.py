@@ -99,12 +99,20 @@ class Run:
         return seen
 
 
+# A stackful model's options follow its form in the name, as parts of their
+# own: sleep/stackful_loop:2/stack:16/guarded/tasks:10 is model
+# "stackful_loop:2/stack:16/guarded" (models/model.hpp).
+MODEL_OPTIONS = re.compile(r"^(stack:\d+|guarded)$")
+
+
 def parse_name(name):
     """'sleep/thread_pool:24/tasks:10/iterations:1/repeats:3/manual_time' → parts."""
     parts = [p for p in name.split("/")
              if p not in ("manual_time", "real_time") and not p.startswith(("iterations:", "repeats:"))]
     if len(parts) < 2:
         raise ValueError(name)
+    while len(parts) > 2 and MODEL_OPTIONS.match(parts[2]):
+        parts[1:3] = [parts[1] + "/" + parts[2]]
     params = {}
     for p in parts[2:]:
         key, sep, value = p.partition(":")

@@ -6,7 +6,8 @@ Variants of one model (cache:cold/warm, io:native/offload) keep the model's
 colour and differ by hatch (bars) or marker (lines). Red is kept for the
 rings that mark a limit, so no model is red. coroutine_loop:P (P loops,
 one per thread) and shared_loop:P (one loop run by P threads) have families
-of their own, teal and purple. A kind this file does not know gets a colour
+of their own, teal and purple; the stackful loops are brown, and their
+stack options (stackful_loop/stack:16/guarded) darken the model's shade. A kind this file does not know gets a colour
 from a spare list, picked by a checksum of its name: the same in every chart
 and run, and none of the known ones.
 """
@@ -18,28 +19,31 @@ LIMIT_COLOR = "#d62728"
 
 # Kinds in legend order; ("kind", sized) where sized: a kind:P family.
 _ORDER = [("sequential", False), ("thread_per_task", False), ("thread_pool", True),
-          ("coroutine_loop", False), ("coroutine_loop", True), ("shared_loop", True)]
-_SINGLE = {"sequential": "#555555", "thread_per_task": "#e8890c", "coroutine_loop": "#2ca02c"}
+          ("coroutine_loop", False), ("coroutine_loop", True), ("shared_loop", True),
+          ("stackful_loop", False), ("stackful_loop", True)]
+_SINGLE = {"sequential": "#555555", "thread_per_task": "#e8890c", "coroutine_loop": "#2ca02c",
+           "stackful_loop": "#8c564b"}
 # (light, dark) ends of a family's shades, for P = 2 and P = 1024.
 _SHADES = {"thread_pool": ("#9ecae1", "#08306b"), "coroutine_loop": ("#99d8c9", "#00585a"),
-           "shared_loop": ("#c7b9e2", "#3f007d")}
-_SPARE = ["#8c564b", "#e377c2", "#bcbd22", "#7f7f7f"]
+           "shared_loop": ("#c7b9e2", "#3f007d"), "stackful_loop": ("#d9b99b", "#4a2410")}
+_SPARE = ["#e377c2", "#bcbd22", "#7f7f7f", "#17becf"]
 
 MARKERS = ["o", "s", "^", "D", "v", "P"]
 HATCHES = ["", "//", "..", "xx", "\\\\", "oo", "++", "--", "||", "**", "OO", "///..."]
 
 
 def _split(model):
-    kind, _, size = model.partition(":")
+    form = model.partition("/")[0]  # without options such as /stack:16
+    kind, _, size = form.partition(":")
     return kind, int(size) if size.isdigit() else None
 
 
 def model_key(model):
-    """Sort key: the legend order, then size."""
+    """Sort key: the legend order, then size, then options (none first)."""
     kind, size = _split(model)
     family = (kind, size is not None)
     rank = _ORDER.index(family) if family in _ORDER else len(_ORDER)
-    return (rank, kind if rank == len(_ORDER) else "", size or 0)
+    return (rank, kind if rank == len(_ORDER) else "", size or 0, model.partition("/")[2])
 
 
 def _mix(light, dark, t):
@@ -50,6 +54,8 @@ def _mix(light, dark, t):
 
 def model_color(model):
     kind, size = _split(model)
+    if "/" in model and (kind in _SINGLE or kind in _SHADES):
+        return _mix(model_color(model.partition("/")[0]), "#000000", 0.4)
     if size is None and kind in _SINGLE:
         return _SINGLE[kind]
     if size is not None and kind in _SHADES:

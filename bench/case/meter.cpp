@@ -100,17 +100,38 @@ std::int64_t socket_buffer_bytes() {
     return found ? pages * sysconf(_SC_PAGESIZE) : -1;
 }
 
-meter::kernel_sample meter::sample_kernel() {
+std::int64_t mapping_record_bytes() {
+    // "vm_area_struct  41843  44954  208  39  2 : tunables ...": name,
+    // active objects, all objects, object size.
+    std::FILE* f = std::fopen("/proc/slabinfo", "r");
+    if (f == nullptr) return -1;
+    char line[512];
+    std::int64_t bytes = -1;
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+        long long active = 0, all = 0, size = 0;
+        if (std::strncmp(line, "vm_area_struct ", 15) == 0 &&
+            std::sscanf(line + 15, "%lld %lld %lld", &active, &all, &size) == 3) {
+            bytes = active * size;
+            break;
+        }
+    }
+    std::fclose(f);
+    return bytes;
+}
+
+meter::kernel_sample meter::sample_kernel() const {
     kernel_sample s;
     if (std::FILE* f = std::fopen("/proc/self/status", "r")) {
         char line[256];
         while (std::fgets(line, sizeof line, f) != nullptr) {
             if (const auto v = status_value(line, "Threads"); v >= 0) s.threads = v - 1;  // not the sampler
             if (const auto v = status_value(line, "VmPTE"); v >= 0) s.pte = v;
+            if (const auto v = status_value(line, "VmSize"); v >= 0) s.vm = v;
         }
         std::fclose(f);
     }
     s.sock = std::max<std::int64_t>(0, socket_buffer_bytes());
+    if (count_mappings_) s.vma = std::max<std::int64_t>(0, mapping_record_bytes());
     return s;
 }
 
@@ -118,6 +139,8 @@ void meter::record(const kernel_sample& s) {
     most_.pte = std::max(most_.pte, s.pte);
     most_.threads = std::max(most_.threads, s.threads);
     most_.sock = std::max(most_.sock, s.sock);
+    most_.vma = std::max(most_.vma, s.vma);
+    most_.vm = std::max(most_.vm, s.vm);
     most_total_ = std::max(most_total_, s.total());
 }
 
@@ -193,6 +216,8 @@ meter_reading meter::stop() {
     r.mem_pte_bytes = std::max<std::int64_t>(0, most_.pte - start_kernel_.pte);
     r.mem_kstack_bytes = std::max<std::int64_t>(0, most_.threads - start_kernel_.threads) * kernel_stack_bytes;
     r.mem_sock_bytes = std::max<std::int64_t>(0, most_.sock - start_kernel_.sock);
+    r.mem_vma_bytes = std::max<std::int64_t>(0, most_.vma - start_kernel_.vma);
+    r.mem_virtual_bytes = std::max<std::int64_t>(0, most_.vm - start_kernel_.vm);
     r.mem_kernel_bytes = std::max<std::int64_t>(0, most_total_ - start_kernel_.total());
     // The sampler's CPU is read by its own clock and subtracted; it exited
     // before this reading, so its time is in the process clock. What is left

@@ -13,7 +13,12 @@
 // threads × kernel_stack_bytes) and socket buffers (/proc/net/sockstat, which
 // is system-wide). A peak shorter than 2 ms can be missed. The same sampler
 // counts threads; its own CPU time and context switches are subtracted, and
-// it is not counted among the threads.
+// it is not counted among the threads. It also takes the peak of the address
+// space (VmSize), where a stack per task shows whole, touched or not; and,
+// for a model whose tasks each map memory of their own (guarded stacks),
+// the kernel's records of mappings (vm_area_struct objects in
+// /proc/slabinfo, system-wide like the socket buffers: /proc/self/maps
+// would take milliseconds to read with tens of thousands of mappings).
 
 #include <atomic>
 #include <chrono>
@@ -45,7 +50,9 @@ struct meter_reading {
     // the peer's end too. Each CPU batches up to net.core.mem_pcpu_rsv pages
     // (1 MiB by default) before the count moves: a reading is off by up to that per CPU.
     std::int64_t mem_sock_bytes = 0;
-    std::int64_t mem_kernel_bytes = 0;  // peak of pte + kstack + sock
+    std::int64_t mem_vma_bytes = 0;     // mappings' records, system-wide; 0 unless asked for
+    std::int64_t mem_kernel_bytes = 0;  // peak of pte + kstack + sock + vma
+    std::int64_t mem_virtual_bytes = 0;  // address space (VmSize) the run added at its peak
     // cpu_total_s is exact; the user/sys split is the kernel's tick sample.
     double cpu_user_s = 0, cpu_sys_s = 0, cpu_total_s = 0;
     std::int64_t ctx_voluntary = 0, ctx_involuntary = 0;
@@ -57,7 +64,9 @@ public:
     // Called by the sampler about once a second while the run goes on.
     using progress_fn = std::function<void(std::chrono::duration<double>)>;
 
-    explicit meter(progress_fn progress = {}) : progress_(std::move(progress)) {}
+    // count_mappings: sample the kernel's mapping records too (guarded stacks).
+    explicit meter(progress_fn progress = {}, bool count_mappings = false)
+        : progress_(std::move(progress)), count_mappings_(count_mappings) {}
     ~meter();
 
     void start();
@@ -66,14 +75,16 @@ public:
 private:
     // Kernel-side figures at one instant: threads are counted without the sampler.
     struct kernel_sample {
-        std::int64_t pte = 0, threads = 0, sock = 0;
-        std::int64_t total() const { return pte + threads * kernel_stack_bytes + sock; }
+        std::int64_t pte = 0, threads = 0, sock = 0, vma = 0;
+        std::int64_t vm = 0;  // VmSize: address space, not kernel memory
+        std::int64_t total() const { return pte + threads * kernel_stack_bytes + sock + vma; }
     };
-    static kernel_sample sample_kernel();
+    kernel_sample sample_kernel() const;
     void record(const kernel_sample& s);
     void sample_loop(std::stop_token stop, std::latch& sampling);
 
     progress_fn progress_;
+    bool count_mappings_;
     std::jthread sampler_;
     std::atomic<bool> recording_{false};  // set once the baselines are taken
     // Written by the sampler only, read by stop() after it joined.
@@ -94,5 +105,10 @@ std::int64_t proc_status_field(const char* key);
 // TCP + UDP buffer memory of the whole machine (the "mem" pages of
 // /proc/net/sockstat) in bytes; -1 if it cannot be read.
 std::int64_t socket_buffer_bytes();
+
+// The kernel's records of memory mappings on the whole machine (the
+// vm_area_struct slab of /proc/slabinfo: objects in use × their size), in
+// bytes; -1 if it cannot be read (slabinfo is root's only).
+std::int64_t mapping_record_bytes();
 
 }  // namespace simul

@@ -24,6 +24,7 @@ struct case_result {
     std::size_t in_flight_peak = 0;       // tasks started but not ended, at the most
     double mem_per_task_bytes = 0;        // mem_peak_bytes ÷ in_flight_peak
     double mem_total_per_task_bytes = 0;  // (mem_peak_bytes + mem_kernel_bytes) ÷ in_flight_peak
+    double mem_virtual_per_task_bytes = 0;  // mem_virtual_bytes ÷ in_flight_peak
     double ideal_s = 0;
     double efficiency = 0;         // ideal_s ÷ makespan_s
     double arrival_rate = 0;       // tasks handed out per second (achieved)

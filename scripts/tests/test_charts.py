@@ -38,7 +38,8 @@ def test_a_model_has_one_colour_in_every_chart(drawn):
 
 def test_the_palette_keeps_families_and_leaves_red_to_limits():
     models = ["sequential", "thread_per_task", "thread_pool:2", "thread_pool:24", "thread_pool:256",
-              "coroutine_loop", "coroutine_loop:4", "shared_loop:4", "some_new_model"]
+              "coroutine_loop", "coroutine_loop:4", "shared_loop:4", "stackful_loop", "stackful_loop/stack:16",
+              "stackful_loop:2", "stackful_loop:2/stack:16/guarded", "some_new_model"]
     colors = [style.model_color(m) for m in models]
     assert len(set(colors)) == len(colors)
     assert style.LIMIT_COLOR not in colors
@@ -48,6 +49,15 @@ def test_the_palette_keeps_families_and_leaves_red_to_limits():
     assert pools == sorted(pools, reverse=True)
     # Legend order is fixed whatever order the models come in.
     assert sorted(reversed(models), key=style.model_key) == models
+
+
+def test_a_stackful_models_options_stay_with_the_model():
+    assert sr.parse_name("sleep/stackful_loop:2/stack:16/guarded/tasks:10/wait_ms:5/iterations:1/manual_time") == (
+        "sleep", "stackful_loop:2/stack:16/guarded", {"tasks": "10", "wait_ms": "5"})
+    assert sr.parse_name("sleep/stackful_loop/tasks:10") == ("sleep", "stackful_loop", {"tasks": "10"})
+    # The options' shade is the model's family, darker.
+    shade = lambda c: sum(int(c[i:i + 2], 16) for i in (1, 3, 5))
+    assert shade(style.model_color("stackful_loop/stack:16")) < shade(style.model_color("stackful_loop"))
 
 
 def test_variants_of_a_model_share_its_colour_in_file_read(drawn):
@@ -264,9 +274,10 @@ def test_an_unknown_model_kind_is_drawn_in_a_stable_spare_colour(tmp_path):
     text = (tmp_path / "REPORT.md").read_text()
     assert "| fiber_loop | 8 |" in text and "| fiber_loop:4 | 8 |" in text
     assert "](charts/chess_timeline.png)" in text
-    families = [f"{kind}:{p}" for kind in ("thread_pool", "coroutine_loop", "shared_loop")
+    families = [f"{kind}:{p}" for kind in ("thread_pool", "coroutine_loop", "shared_loop", "stackful_loop")
                 for p in (2, 4, 24, 256, 1024)]
-    known = {style.model_color(m) for m in ["sequential", "thread_per_task", "coroutine_loop"] + families}
+    known = {style.model_color(m) for m in ["sequential", "thread_per_task", "coroutine_loop", "stackful_loop"] +
+             families}
     spare = {m: style.model_color(m) for m in ("fiber_loop", "fiber_loop:4")}
     for model, color in spare.items():
         assert color not in known | {style.LIMIT_COLOR}, model
