@@ -32,7 +32,7 @@ simul_install_deps
 py=$(simul_python)
 cmake --preset "$preset" -DSIMUL_WERROR="$werror" >/dev/null
 if [ "$preset" = tsan ]; then
-  cmake --build --preset tsan --target test_loops test_uring_reads
+  cmake --build --preset tsan --target test_loops test_uring_reads test_stackful
   TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" ctest --preset tsan -L tsan -j "$(nproc)"
   exit 0
 fi
