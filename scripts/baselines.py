@@ -32,6 +32,8 @@ ROWS = [
     ("coroutine_loop", "sleep", {"tasks": 10000, "wait_ms": 100}),
     ("coroutine_loop", "sleep", {"tasks": 100000, "wait_ms": 100}),
     ("coroutine_loop", "sleep", {"tasks": 1000000, "wait_ms": 100}),
+    ("stackful_loop", "sleep", {"tasks": 10000, "wait_ms": 100}),
+    ("stackful_loop", "sleep", {"tasks": 100000, "wait_ms": 100}),
     ("sequential", "chess", {"boards": 24, "moves": 30, "think_us": 500, "reply_us": 5500}),
     ("coroutine_loop", "chess", {"boards": 24, "moves": 30, "think_us": 500, "reply_us": 5500}),
 ] + [(m, "file_read", {"files": 64, "file_kib": 1024, "chunk_kib": 64, "cache": "warm", "io": "native"})
