@@ -331,11 +331,11 @@ asio::const_buffer send_now(tcp_socket& socket, asio::const_buffer b) {
 
 }  // namespace
 
-// The two colours of one server connection, side by side. Per request both
-// read with Beast's parser into the connection's own buffer and target,
-// wait the backend's D ms (not at all when D is 0: sleep_for(0) makes no
-// call either), and write a prepared response in one call. TCP_NODELAY is set
-// where the connection is accepted (accept.cpp).
+// The three colours of one server connection, side by side. Per request
+// each reads with Beast's parser into the connection's own buffer and target,
+// waits the backend's D ms (not at all when D is 0: sleep_for(0) makes no
+// call either), and writes a prepared response in one call. TCP_NODELAY is
+// set where the connection is accepted (accept.cpp).
 
 std::uint64_t serve_blocking(deadline_socket& socket) {
     beast::flat_buffer buffer;
@@ -426,6 +426,58 @@ awaitable<std::uint64_t> serve_async(tcp_socket& socket) {
     beast::error_code ignored;
     socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     co_return sum;
+}
+
+// serve_async line for line, on a stack of its own: each co_await of an
+// operation with asio::deferred is the same operation with yield, and
+// as_tuple is yield[ec]. Change one, change the other.
+std::uint64_t serve_stackful(tcp_socket& socket, yield_context yield) {
+    beast::flat_buffer buffer;
+    std::string target;
+    prepared_response prepared;
+    response bad;
+    std::uint64_t sum = 0;
+    idle_watch idle(socket);
+    backend_wait backend(socket, idle);
+    socket.non_blocking(true);  // for send_now
+    for (;;) {
+        request_line req(target);
+        idle.touch();
+        beast::error_code ec;
+        bhttp::async_read(socket, buffer, req, yield[ec]);
+        if (ec == bhttp::error::end_of_stream) break;  // the client closed
+        const auto d = request_to_answer(ec, req, bad);
+        if (!d) {
+            bhttp::async_write(socket, bad, yield);
+            break;
+        }
+        if (d->ms > 0) {  // the backend's work
+            backend.after(std::chrono::milliseconds(d->ms)).async_wait(yield);
+        }
+        if (std::size_t(d->bytes) > part_bytes) {
+            auto head = reply_head(req.version, req.keep_alive(), d->bytes);
+            bhttp::response_serializer<bhttp::empty_body> sr(head);
+            idle.touch();
+            bhttp::async_write_header(socket, sr, yield);
+            body_parts parts(*d);
+            while (parts.next()) {
+                idle.touch();
+                asio::async_write(socket, parts.buffer(), yield);
+            }
+            sum = (sum + parts.digest()) & checksum_mask;
+            if (!head.keep_alive()) break;
+            continue;
+        }
+        const auto& res = prepared.for_request(*d, req.version, req.keep_alive());
+        sum = (sum + res.digest) & checksum_mask;
+        idle.touch();
+        const auto rest = send_now(socket, asio::buffer(res.wire));
+        if (rest.size() > 0) asio::async_write(socket, rest, yield);
+        if (!res.keep_alive) break;
+    }
+    beast::error_code ignored;
+    socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    return sum;
 }
 
 }  // namespace simul::http
