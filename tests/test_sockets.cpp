@@ -275,21 +275,25 @@ TEST(LoadGenerator, AnOpenLoopScheduleShowsAStallThatAClosedLoopHides) {
     EXPECT_LT(closed, open / 2) << "a closed loop measures from the send, and so misses the queue";
 }
 
-TEST(Wrk, DrivesTheCoroutineServerWithNoErrors) {
+// The loop servers, stackless and stackful, under a client that is not ours.
+TEST(Wrk, DrivesTheLoopServersWithNoErrors) {
     ASSERT_EQ(std::system("command -v wrk >/dev/null"), 0) << "wrk is missing: scripts/test.sh installs it";
-    helper_process server(tool_path("simul-serve"), {"--model=coroutine_loop"});
-    const std::string line = server.read_line(10s);
-    const std::string port = line.substr(line.rfind(':') + 1);
-    const std::string cmd = "wrk -t1 -c20 -d1s 'http://127.0.0.1:" + port + "/delay?ms=1&bytes=256' 2>&1";
-    std::FILE* out = ::popen(cmd.c_str(), "r");
-    ASSERT_NE(out, nullptr);
-    std::string text;
-    char buf[512];
-    while (std::fgets(buf, sizeof buf, out) != nullptr) text += buf;
-    ASSERT_EQ(::pclose(out), 0) << text;
-    EXPECT_NE(text.find("Requests/sec"), std::string::npos) << text;
-    EXPECT_EQ(text.find("Non-2xx"), std::string::npos) << text;
-    EXPECT_EQ(text.find("Socket errors"), std::string::npos) << text;
+    for (const char* model : {"--model=coroutine_loop", "--model=stackful_loop", "--model=stackful_loop:2"}) {
+        SCOPED_TRACE(model);
+        helper_process server(tool_path("simul-serve"), {model});
+        const std::string line = server.read_line(10s);
+        const std::string port = line.substr(line.rfind(':') + 1);
+        const std::string cmd = "wrk -t1 -c20 -d1s 'http://127.0.0.1:" + port + "/delay?ms=1&bytes=256' 2>&1";
+        std::FILE* out = ::popen(cmd.c_str(), "r");
+        ASSERT_NE(out, nullptr);
+        std::string text;
+        char buf[512];
+        while (std::fgets(buf, sizeof buf, out) != nullptr) text += buf;
+        ASSERT_EQ(::pclose(out), 0) << text;
+        EXPECT_NE(text.find("Requests/sec"), std::string::npos) << text;
+        EXPECT_EQ(text.find("Non-2xx"), std::string::npos) << text;
+        EXPECT_EQ(text.find("Socket errors"), std::string::npos) << text;
+    }
 }
 
 int exit_code(const std::string& tool, const std::string& args) {
@@ -414,14 +418,17 @@ private:
 };
 
 TEST(SimulServe, SaysItServedItsConnections) {
-    serve_process serve({"--model=coroutine_loop", "--conns=2"});
-    const auto port = serve.port();
-    ASSERT_NE(port, 0) << serve.output();
-    EXPECT_NE(get(port, "/delay?ms=1&bytes=8").find("200 OK"), std::string::npos);
-    EXPECT_NE(get(port, "/delay?ms=1&bytes=8").find("200 OK"), std::string::npos);
-    EXPECT_EQ(serve.wait(), 0) << serve.output();
-    EXPECT_NE(serve.output().find("simul-serve: served --conns=2 connections; stopping"), std::string::npos)
-        << serve.output();
+    for (const char* model : {"--model=coroutine_loop", "--model=stackful_loop", "--model=stackful_loop:2"}) {
+        SCOPED_TRACE(model);
+        serve_process serve({model, "--conns=2"});
+        const auto port = serve.port();
+        ASSERT_NE(port, 0) << serve.output();
+        EXPECT_NE(get(port, "/delay?ms=1&bytes=8").find("200 OK"), std::string::npos);
+        EXPECT_NE(get(port, "/delay?ms=1&bytes=8").find("200 OK"), std::string::npos);
+        EXPECT_EQ(serve.wait(), 0) << serve.output();
+        EXPECT_NE(serve.output().find("simul-serve: served --conns=2 connections; stopping"), std::string::npos)
+            << serve.output();
+    }
 }
 
 TEST(SimulServe, SaysASignalStoppedIt) {
@@ -439,7 +446,8 @@ TEST(SimulServe, SaysASignalStoppedIt) {
 // naming EMFILE and the limit, and exits with 1, where it used to end with 0
 // and nothing said (and then with 1 and no word of EMFILE).
 TEST(SimulServe, SaysWhyItCouldNotGoOnAndFails) {
-    for (const char* model : {"--model=thread_per_task", "--model=coroutine_loop"}) {
+    for (const char* model :
+         {"--model=thread_per_task", "--model=coroutine_loop", "--model=stackful_loop", "--model=stackful_loop:2"}) {
         SCOPED_TRACE(model);
         serve_process serve({model, "--conns=100"}, 24);
         const auto port = serve.port();

@@ -57,7 +57,7 @@ int connection_server::take(std::size_t i) {
     return fd;
 }
 
-// The two colours of one server task: serve the connection that arrived.
+// The three colours of one server task: serve the connection that arrived.
 
 std::uint64_t connection_server::blocking(std::size_t i) {
     deadline_socket socket(tcp::socket(blocking_io_, tcp::v4(), take(i)));
@@ -67,6 +67,11 @@ std::uint64_t connection_server::blocking(std::size_t i) {
 awaitable<std::uint64_t> connection_server::async(std::size_t i) {
     http::tcp_socket socket(co_await asio::this_coro::executor, tcp::v4(), take(i));
     co_return co_await http::serve_async(socket);
+}
+
+std::uint64_t connection_server::stackful(std::size_t i, yield_context yield) {
+    http::tcp_socket socket(yield.get_executor(), tcp::v4(), take(i));
+    return http::serve_stackful(socket, yield);
 }
 
 // Named, as the delay server names it: out of descriptors the server said

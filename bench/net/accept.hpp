@@ -6,8 +6,8 @@
 // or async_accept on the loop), and is then served with the /delay protocol
 // (bench/net/http.hpp) in the colour the model runs, until the client closes
 // it. How a model serves connections is the model: sequential one at a time,
-// thread-per-task a thread each, the pool a worker each, the loop a coroutine
-// each.
+// thread-per-task a thread each, the pool a worker each, the loops a
+// coroutine each (a frame, or a stack of its own).
 
 #include "models/arrivals.hpp"
 #include "models/task.hpp"
@@ -44,6 +44,7 @@ public:
     std::size_t size() const override { return fds_.size(); }
     std::uint64_t blocking(std::size_t i) override;
     awaitable<std::uint64_t> async(std::size_t i) override;
+    std::uint64_t stackful(std::size_t i, yield_context yield) override;
 
 private:
     class accept_arrivals final : public arrivals {

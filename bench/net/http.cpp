@@ -291,13 +291,51 @@ private:
     std::shared_ptr<state> s_;
 };
 
+// The backend's work in the loop colours: one timer per connection, made at
+// its first request that waits. The connection counts as busy until the wait
+// is over (idle_watch::touch).
+class backend_wait {
+public:
+    backend_wait(tcp_socket& socket, idle_watch& idle) : ex_(socket.get_executor()), idle_(idle) {}
+
+    // The timer, set to expire after d: the caller waits on it in its colour.
+    steady_timer& after(std::chrono::milliseconds d) {
+        idle_.touch(d);
+        if (!timer_) timer_.emplace(ex_);
+        timer_->expires_after(d);
+        return *timer_;
+    }
+
+private:
+    executor ex_;
+    idle_watch& idle_;
+    std::optional<steady_timer> timer_;
+};
+
+// Sends what the socket takes now, without a trip through the scheduler, and
+// returns the rest (empty unless the socket's buffer is full) for the
+// caller's async_write. Asio 1.26 posts the completion of an operation that
+// finished at once (its speculative send) to the back of the loop's queue,
+// so an async_write alone, awaited or yielded, would resume this connection
+// only after every other ready handler: with 1,000 connections whose timers
+// fire together, a pass over the queue takes milliseconds, and each request
+// waited one more pass before its next read. (Asio 1.28's immediate
+// completions do this themselves.) The socket must be non-blocking, so that
+// write_some returns would_block rather than wait.
+asio::const_buffer send_now(tcp_socket& socket, asio::const_buffer b) {
+    boost::system::error_code ec;
+    const std::size_t sent = socket.write_some(b, ec);
+    if (ec && ec != asio::error::would_block) throw beast::system_error(ec);
+    return b + sent;
+}
+
 }  // namespace
 
-// The two colours of one server connection, side by side. Per request both
-// read with Beast's parser into the connection's own buffer and target,
-// wait the backend's D ms (not at all when D is 0: sleep_for(0) makes no
-// call either), and write a prepared response in one call. TCP_NODELAY is set
-// where the connection is accepted (accept.cpp).
+// The three colours of one server connection, side by side. Per request
+// each reads with Beast's parser into the connection's own buffer and target,
+// waits the backend's D ms (not at all when D is 0: sleep_for(0) makes no
+// call either), and writes a prepared response in one call. TCP_NODELAY is
+// set where the connection is accepted (accept.cpp).
 
 std::uint64_t serve_blocking(deadline_socket& socket) {
     beast::flat_buffer buffer;
@@ -348,9 +386,9 @@ awaitable<std::uint64_t> serve_async(tcp_socket& socket) {
     prepared_response prepared;
     response bad;  // named, not a temporary in the co_await: GCC 12 destroys such temporaries twice (PR 100611)
     std::uint64_t sum = 0;
-    std::optional<steady_timer> backend;  // made at the first request that waits
     idle_watch idle(socket);
-    socket.non_blocking(true);  // a synchronous write_some returns would_block rather than wait
+    backend_wait backend(socket, idle);
+    socket.non_blocking(true);  // for send_now
     for (;;) {
         request_line req(target);
         idle.touch();
@@ -362,10 +400,7 @@ awaitable<std::uint64_t> serve_async(tcp_socket& socket) {
             break;
         }
         if (d->ms > 0) {  // the backend's work
-            idle.touch(std::chrono::milliseconds(d->ms));
-            if (!backend) backend.emplace(socket.get_executor());
-            backend->expires_after(std::chrono::milliseconds(d->ms));
-            co_await backend->async_wait(asio::deferred);
+            co_await backend.after(std::chrono::milliseconds(d->ms)).async_wait(asio::deferred);
         }
         if (std::size_t(d->bytes) > part_bytes) {
             auto head = reply_head(req.version, req.keep_alive(), d->bytes);
@@ -384,24 +419,65 @@ awaitable<std::uint64_t> serve_async(tcp_socket& socket) {
         const auto& res = prepared.for_request(*d, req.version, req.keep_alive());
         sum = (sum + res.digest) & checksum_mask;
         idle.touch();
-        // What the socket takes now is sent without a trip through the
-        // scheduler; only a full socket buffer waits. Asio 1.26 posts the
-        // completion of an operation that finished at once (its speculative
-        // send) to the back of the loop's queue, so co_await async_write
-        // would resume this connection only after every other ready
-        // handler: with 1,000 connections whose timers fire together, a
-        // pass over the queue takes milliseconds, and each request waited
-        // one more pass before its next read. (Asio 1.28's immediate
-        // completions do this themselves.)
-        boost::system::error_code ec_now;
-        const std::size_t sent = socket.write_some(asio::buffer(res.wire), ec_now);
-        if (ec_now && ec_now != asio::error::would_block) throw beast::system_error(ec_now);
-        if (sent < res.wire.size()) co_await asio::async_write(socket, asio::buffer(res.wire) + sent, asio::deferred);
+        const auto rest = send_now(socket, asio::buffer(res.wire));
+        if (rest.size() > 0) co_await asio::async_write(socket, rest, asio::deferred);
         if (!res.keep_alive) break;
     }
     beast::error_code ignored;
     socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     co_return sum;
+}
+
+// serve_async line for line, on a stack of its own: each co_await of an
+// operation with asio::deferred is the same operation with yield, and
+// as_tuple is yield[ec]. Change one, change the other.
+std::uint64_t serve_stackful(tcp_socket& socket, yield_context yield) {
+    beast::flat_buffer buffer;
+    std::string target;
+    prepared_response prepared;
+    response bad;
+    std::uint64_t sum = 0;
+    idle_watch idle(socket);
+    backend_wait backend(socket, idle);
+    socket.non_blocking(true);  // for send_now
+    for (;;) {
+        request_line req(target);
+        idle.touch();
+        beast::error_code ec;
+        bhttp::async_read(socket, buffer, req, yield[ec]);
+        if (ec == bhttp::error::end_of_stream) break;  // the client closed
+        const auto d = request_to_answer(ec, req, bad);
+        if (!d) {
+            bhttp::async_write(socket, bad, yield);
+            break;
+        }
+        if (d->ms > 0) {  // the backend's work
+            backend.after(std::chrono::milliseconds(d->ms)).async_wait(yield);
+        }
+        if (std::size_t(d->bytes) > part_bytes) {
+            auto head = reply_head(req.version, req.keep_alive(), d->bytes);
+            bhttp::response_serializer<bhttp::empty_body> sr(head);
+            idle.touch();
+            bhttp::async_write_header(socket, sr, yield);
+            body_parts parts(*d);
+            while (parts.next()) {
+                idle.touch();
+                asio::async_write(socket, parts.buffer(), yield);
+            }
+            sum = (sum + parts.digest()) & checksum_mask;
+            if (!head.keep_alive()) break;
+            continue;
+        }
+        const auto& res = prepared.for_request(*d, req.version, req.keep_alive());
+        sum = (sum + res.digest) & checksum_mask;
+        idle.touch();
+        const auto rest = send_now(socket, asio::buffer(res.wire));
+        if (rest.size() > 0) asio::async_write(socket, rest, yield);
+        if (!res.keep_alive) break;
+    }
+    beast::error_code ignored;
+    socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    return sum;
 }
 
 }  // namespace simul::http

@@ -6,9 +6,9 @@
 //
 // The delay server (bench/tools) answers it as a slow remote service, the
 // fetch workload asks it as a client, and in the serve workload each model
-// answers it as the server under test. Both colours of a server connection are
-// here side by side; anything else (a malformed request, another path) gets a
-// 400 and the connection is closed.
+// answers it as the server under test. The three colours of a server
+// connection are here side by side; anything else (a malformed request,
+// another path) gets a 400 and the connection is closed.
 
 #include "bench/net/deadline_socket.hpp"
 
@@ -26,8 +26,8 @@
 
 namespace simul::http {
 
-// The coroutine colour's socket and stream, on the loop's typed executor
-// (models/task.hpp says why).
+// The loop colours' socket and stream (coroutine and stackful), on the
+// loop's typed executor (models/task.hpp says why).
 using tcp_socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, executor>;
 using tcp_stream = boost::beast::basic_stream<boost::asio::ip::tcp, executor>;
 
@@ -62,5 +62,6 @@ inline constexpr std::chrono::milliseconds idle_timeout{30'000};
 // bodies it sent, mod 2^52. Throws on socket errors and timeouts.
 std::uint64_t serve_blocking(deadline_socket& socket);
 awaitable<std::uint64_t> serve_async(tcp_socket& socket);
+std::uint64_t serve_stackful(tcp_socket& socket, yield_context yield);
 
 }  // namespace simul::http

@@ -74,6 +74,23 @@ public:
         }
     }
 
+    // The coroutine colour line for line, suspending through yield.
+    std::uint64_t stackful(std::size_t i, yield_context yield) override try {
+        http::tcp_stream stream(yield.get_executor());
+        stream.expires_after(timeout_);
+        stream.async_connect(server_at_, yield);
+        stream.socket().set_option(tcp::no_delay(true));
+        const auto req = request(i);
+        bhttp::async_write(stream, req, yield);
+        beast::flat_buffer buffer;
+        bhttp::response_parser<bhttp::string_body> parser;
+        parser.body_limit(std::uint64_t(bytes_) + 1);
+        bhttp::async_read(stream, buffer, parser, yield);
+        return checked_digest(i, parser.get());
+    } catch (const boost::system::system_error& e) {
+        throw std::runtime_error(http::short_error(e));  // without Boost's source location
+    }
+
 private:
     bhttp::request<bhttp::empty_body> request(std::size_t i) const {
         bhttp::request<bhttp::empty_body> req{bhttp::verb::get, http::target({delay_ms_, bytes_, i}), 11};
@@ -121,6 +138,7 @@ public:
     }
 
     double service_s(const simul::params& p) const override { return double(p["delay_ms"]) / 1e3; }
+    bool has_stackful() const override { return true; }
     std::size_t descriptors_per_task() const override { return 1; }  // its socket
 
     // 50 ms requests from 10 to 1,000 new connections/s: past sequential's

@@ -3,7 +3,7 @@
 // simul-load, in its own process, offers R requests/s over C keep-alive
 // connections for T seconds. Each request does the same backend work: wait
 // D ms, reply with B bytes. A task is one connection (it arrives when
-// accepted; see bench/net/accept.hpp for both colours).
+// accepted; see bench/net/accept.hpp for its colours).
 //
 // Latency, completed requests, errors and the achieved rate come from the
 // load generator, measured from each request's scheduled time; memory, CPU
@@ -40,6 +40,7 @@ public:
     std::size_t size() const override { return server_.size(); }
     std::uint64_t blocking(std::size_t i) override { return server_.blocking(i); }
     awaitable<std::uint64_t> async(std::size_t i) override { return server_.async(i); }
+    std::uint64_t stackful(std::size_t i, yield_context yield) override { return server_.stackful(i, yield); }
 
     arrivals* own_arrivals() override { return &server_.accepted(); }
 
@@ -130,6 +131,7 @@ public:
 
     // Connections arrive when simul-load opens them, not on a schedule.
     bool own_arrivals() const override { return true; }
+    bool has_stackful() const override { return true; }
 
     // The load lasts T whatever the model does (efficiency, though, is the
     // achieved ÷ offered rate; see serve_case::on_end).
