@@ -118,14 +118,15 @@ TEST(Cli, TheDefaultModelsAreTheTablesInTheirOrder) {
         for (const auto& m : simul::default_models(s)) out.push_back(m.name());
         return out;
     };
-    const std::vector<std::string> quick = {"sequential",          "thread_per_task", "thread_pool:2",
-                                            "thread_pool:24",      "thread_pool:256", "coroutine_loop",
-                                            "coroutine_loop:" + c, "shared_loop:" + c};
+    const std::vector<std::string> quick = {
+        "sequential",     "thread_per_task",     "thread_pool:2",    "thread_pool:24", "thread_pool:256",
+        "coroutine_loop", "coroutine_loop:" + c, "shared_loop:" + c, "stackful_loop",  "stackful_loop:" + c};
     EXPECT_EQ(names(simul::scale::quick), quick);
     std::set<int> loop_sizes = {std::stoi(c), 2, 4};
     std::vector<std::string> full(quick.begin(), quick.begin() + 6);
     for (const char* kind : {"coroutine_loop", "shared_loop"})
         for (int p : loop_sizes) full.push_back(fmt::format("{}:{}", kind, p));
+    full.insert(full.end(), {"stackful_loop", "stackful_loop:" + c});
     EXPECT_EQ(names(simul::scale::full), full);
 }
 

@@ -58,7 +58,7 @@ TEST(ModelTable, EveryRowParsesRoundTripsAndRunsSleepWithSequentialsChecksum) {
             const model_spec m = parse_model(form);
             EXPECT_EQ(m.name(), form);
             EXPECT_EQ(&m.row(), &k);
-            EXPECT_EQ(m.runs_async(), k.colour == colour::coroutine);
+            EXPECT_EQ(m.runs_async(), k.colour != colour::blocking);
             const std::string listed = m.threads == 0 ? std::string(k.name) : std::string(k.name) + ":P";
             EXPECT_NE(known_models().find(listed), std::string::npos) << known_models();
             const auto r = run(sleep_workload(), p, form);
@@ -167,6 +167,14 @@ public:
         co_return i * 3 + 1;
     }
 
+    std::uint64_t stackful(std::size_t i, yield_context yield) override {
+        enter();
+        steady_timer t(yield.get_executor(), 30ms);
+        t.async_wait(yield);
+        --running_;
+        return i * 3 + 1;
+    }
+
     static inline std::atomic<int> most{0};
 
 private:
@@ -189,6 +197,7 @@ public:
         return {{.name = "tasks", .help = "tasks", .quick = {30}, .full = {30}, .counts_tasks = true}};
     }
     double service_s(const simul::params&) const override { return 0.030; }
+    bool has_stackful() const override { return true; }
     std::unique_ptr<prepared_tasks> prepare(const simul::params& p) const override {
         return std::make_unique<probe_tasks>(task_count(p));
     }
