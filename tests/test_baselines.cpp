@@ -57,6 +57,27 @@ TEST(Baselines, EachBareSleepAgreesWithSimul) {
     }
 }
 
+// The bare clients ask a delay server of their own for simul's requests, and
+// get and check the same bodies.
+TEST(Baselines, EachBareClientAgreesWithSimul) {
+    const delay_server server;
+    for (const char* model : {"sequential", "thread_per_task", "coroutine_loop"}) {
+        SCOPED_TRACE(model);
+        const auto simul = run(fetch_workload(), {{"tasks", 12}, {"delay_ms", 5}, {"bytes", 256}}, model);
+        ASSERT_EQ(simul.failed, 0u) << simul.label;
+        const auto bare = run_bare(bare_for(model, "fetch").first, {std::to_string(server.port), "12", "5", "256"});
+        EXPECT_EQ(number(bare, "tasks"), double(simul.tasks));
+        EXPECT_EQ(number(bare, "checksum"), double(simul.checksum));
+        EXPECT_GE(number(bare, "makespan_s"), std::string(model) == "sequential" ? 12 * 0.005 : 0.005);
+    }
+}
+
+// A request that fails is an exit code, not a smaller checksum.
+TEST(Baselines, ABareClientWithoutAServerFails) {
+    EXPECT_THROW(run_bare("bare-coroutine_loop-fetch", {"1", "2", "5", "256"}), std::exception);
+    EXPECT_THROW(run_bare("bare-thread_per_task-fetch", {"1", "2", "5", "256"}), std::exception);
+}
+
 // Chess thinks in steps calibrated per process; given simul's steps, the
 // bare exhibition plays the same games.
 TEST(Baselines, EachBareExhibitionAgreesWithSimul) {
