@@ -13,6 +13,9 @@ Usage: baselines.py --build DIR --out DIR [--repetitions K] [--quick]
 import argparse
 import json
 import math
+import os
+import re
+import select
 import signal
 import statistics
 import subprocess
@@ -25,7 +28,8 @@ import simul_stats as st
 
 # (model as simul names it, workload, parameters). Sizes are chosen so that
 # each run takes seconds: sequential and the pool get shorter waits, since
-# 10,000 waits of 100 ms take 1,000 s one at a time.
+# 10,000 waits of 100 ms take 1,000 s one at a time. Every kind of model in
+# models/kinds.cpp has a row (a test checks it).
 ROWS = [
     ("sequential", "sleep", {"tasks": 1000, "wait_ms": 1}),
     ("thread_per_task", "sleep", {"tasks": 10000, "wait_ms": 100}),
@@ -35,12 +39,18 @@ ROWS = [
     ("coroutine_loop", "sleep", {"tasks": 10000, "wait_ms": 100}),
     ("coroutine_loop", "sleep", {"tasks": 100000, "wait_ms": 100}),
     ("coroutine_loop", "sleep", {"tasks": 1000000, "wait_ms": 100}),
+    ("coroutine_loop:2", "sleep", {"tasks": 100000, "wait_ms": 100}),
+    ("shared_loop:2", "sleep", {"tasks": 100000, "wait_ms": 100}),
     ("stackful_loop", "sleep", {"tasks": 10000, "wait_ms": 100}),
     ("stackful_loop", "sleep", {"tasks": 100000, "wait_ms": 100}),
     ("sequential", "chess", {"boards": 24, "moves": 30, "think_us": 500, "reply_us": 5500}),
     ("coroutine_loop", "chess", {"boards": 24, "moves": 30, "think_us": 500, "reply_us": 5500}),
 ] + [(m, "file_read", {"files": 64, "file_kib": 1024, "chunk_kib": 64, "cache": "warm", "io": "native"})
-     for m in ("sequential", "thread_per_task", "thread_pool:2", "coroutine_loop")]
+     for m in ("sequential", "thread_per_task", "thread_pool:2", "coroutine_loop")] + [
+    ("sequential", "fetch", {"tasks": 20, "delay_ms": 50, "bytes": 1024}),  # 1 s, one request at a time
+    ("thread_per_task", "fetch", {"tasks": 1000, "delay_ms": 50, "bytes": 1024}),
+    ("coroutine_loop", "fetch", {"tasks": 1000, "delay_ms": 50, "bytes": 1024}),
+]
 
 # A warm pass over the file set takes about 10 ms: both sides make this many
 # passes in one process, each from a warm cache, and the median pass counts.
@@ -49,7 +59,8 @@ FILE_PASSES = 9
 # --quick: the same rows at sizes a test can afford, and a fixed number of
 # pairs (tiny runs are noisy: adding pairs until ±3% would only take long).
 QUICK = {"tasks": 20, "wait_ms": 5, "boards": 3, "moves": 2, "think_us": 100, "reply_us": 1000,
-         "files": 8, "file_kib": 256, "chunk_kib": 64, "cache": "warm", "io": "native"}
+         "files": 8, "file_kib": 256, "chunk_kib": 64, "cache": "warm", "io": "native",
+         "delay_ms": 5, "bytes": 256}
 QUICK_PAIRS = 3
 
 # Below this peak a memory ratio says nothing: a few pages of stack or heap
@@ -79,14 +90,25 @@ def row_name(model, workload, params):
     return f"{workload}/{model}/" + "/".join(f"{k}:{v}" for k, v in params.items())
 
 
-def bare_command(build, model, workload, params, steps):
+def bare_program(model, workload):
+    """The bare program's name: bare-<model kind>-<workload>, except that simul
+    runs coroutine_loop:P as P loops, one a thread (models/loop_per_thread)."""
     kind, _, size = model.partition(":")
-    exe = build / f"bare-{kind}-{workload}"
+    if kind == "coroutine_loop" and size:
+        kind = "loop_per_thread"
+    return f"bare-{kind}-{workload}"
+
+
+def bare_command(build, model, workload, params, steps, port):
+    size = model.partition(":")[2]
+    exe = build / bare_program(model, workload)
     if workload == "sleep":
         args = [params["tasks"], params["wait_ms"]] + ([size] if size else [])
     elif workload == "file_read":
         args = [data_dir(build) / "file_read" / f"{params['files']}x{params['file_kib']}KiB", params["files"],
                 params["file_kib"], params["chunk_kib"], FILE_PASSES] + ([size] if size else [])
+    elif workload == "fetch":
+        args = [port, params["tasks"], params["delay_ms"], params["bytes"]]
     else:
         args = [params["boards"], params["moves"], steps, params["reply_us"]]
     return [str(exe)] + [str(a) for a in args]
@@ -114,6 +136,46 @@ def run_simul(build, model, workload, params):
             "mem_per_task_bytes": b["mem_per_task_bytes"], "mem_peak_bytes": b["mem_peak_bytes"],
             "tasks": b["tasks"], "checksum": b["checksum"],
             "think_steps": b.get("think_steps")}
+
+
+class DelayServerError(Exception):
+    """The delay server did not start; the message says why."""
+
+
+def start_delay_server(build):
+    """simul-delay-server on a free port, for the bare fetch clients (simul-bench
+    starts its own for each case): (process, port). It cannot outlive this
+    script: main stops it in a finally, and SIMUL_PARENT_PID has it ask the
+    kernel to kill it when this process dies, even of SIGKILL
+    (die_with_parent, bench/net/helper.cpp)."""
+    env = dict(os.environ, SIMUL_PARENT_PID=str(os.getpid()))
+    try:
+        server = subprocess.Popen([str(Path(build) / "simul-delay-server"), "--port=0"], stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, env=env)
+    except OSError as e:
+        raise DelayServerError(f"cannot start simul-delay-server: {e}")
+    try:
+        # It prints "listening on 127.0.0.1:PORT" once it accepts connections.
+        ready = select.select([server.stdout], [], [], 10)[0]
+        line = server.stdout.readline().decode(errors="replace").strip() if ready else "nothing in 10 s"
+        m = re.fullmatch(r"listening on [\d.]+:(\d+)", line)
+        if not m:
+            raise DelayServerError(f"simul-delay-server said '{line}', not where it listens")
+        print(f"delay server: pid {server.pid}, port {m.group(1)}", file=sys.stderr, flush=True)
+        return server, int(m.group(1))
+    except BaseException:
+        stop_delay_server(server)
+        raise
+
+
+def stop_delay_server(server):
+    server.terminate()
+    try:
+        server.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    server.stdout.close()
 
 
 class Progress:
@@ -157,7 +219,7 @@ def wide(pairs):
     return not i.full or not i.half_width <= TARGET_HALF_WIDTH
 
 
-def measure(build, rows, repetitions):
+def measure(build, rows, repetitions, port=None, server_error=""):
     """The rows, each run in `repetitions` pairs, or adaptively (None)."""
     results = []
     first = repetitions or MIN_PAIRS
@@ -168,6 +230,8 @@ def measure(build, rows, repetitions):
         progress.new_row()
         pairs, error, planned, steps = [], "", first, 0
         try:
+            if workload == "fetch" and port is None:
+                raise sr.CaseRunError(f"no delay server: {server_error}")
             while len(pairs) < planned:
                 pair = {}
                 # The first pair runs simul first: chess thinks in steps
@@ -180,7 +244,7 @@ def measure(build, rows, repetitions):
                                                   params)
                         steps = steps or int(pair[side]["think_steps"] or 0)
                     else:
-                        command = bare_command(build, model, workload, params, steps)
+                        command = bare_command(build, model, workload, params, steps, port)
                         pair[side] = progress.run(side, name, row_left, rows_after, run_bare, command)
                 pairs.append((pair["bare"], pair["simul"]))
                 if repetitions is None and len(pairs) == planned and planned < MAX_PAIRS and wide(pairs):
@@ -315,8 +379,9 @@ def main(argv):
     if args.repetitions is not None and args.repetitions < 1:
         ap.error("--repetitions must be at least 1")
     repetitions = args.repetitions or (QUICK_PAIRS if args.quick else None)
-    missing = [n for n in ["simul-bench"] + sorted({f"bare-{m.split(':')[0]}-{w}" for m, w, _ in ROWS})
-               if not (args.build / n).exists()]
+    fetch = any(w == "fetch" for _, w, _ in ROWS)
+    missing = [n for n in ["simul-bench"] + (["simul-delay-server"] if fetch else []) +
+               sorted({bare_program(m, w) for m, w, _ in ROWS}) if not (args.build / n).exists()]
     if missing:
         print(f"baselines: {', '.join(missing)} not in {args.build} (build them: cmake --build --preset release)",
               file=sys.stderr)
@@ -332,13 +397,24 @@ def main(argv):
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
     # TERM as INT: both stop the run with one line, no traceback; the
-    # program measuring at that moment is killed by subprocess.run.
+    # program measuring at that moment is killed by subprocess.run, and the
+    # delay server is stopped on the way out.
     signal.signal(signal.SIGTERM, interrupted)
+    server, port, server_error = None, None, ""
     try:
-        results = measure(args.build, rows, repetitions)
+        if fetch:
+            try:
+                server, port = start_delay_server(args.build)
+            except DelayServerError as e:  # the fetch rows fail, the others run
+                server_error = str(e)
+                print(f"baselines: {e}", file=sys.stderr, flush=True)
+        results = measure(args.build, rows, repetitions, port, server_error)
     except KeyboardInterrupt:
         print("baselines: interrupted; nothing was written", file=sys.stderr)
         return 130
+    finally:
+        if server is not None:
+            stop_delay_server(server)
     doc = {"repetitions": repetitions, "quick": args.quick,
            "adaptive": None if repetitions else {"min_pairs": MIN_PAIRS, "max_pairs": MAX_PAIRS,
                                                  "half_width": TARGET_HALF_WIDTH},

@@ -6,20 +6,28 @@ How many pairs a row runs, and its intervals, are checked on made-up runs.
 """
 
 import json
+import os
 import re
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
 
 import baselines as bl
 from conftest import BUILD, REPO_BUILD, SCRIPTS, copy_fixture, fake_commands, run_script
-from processes import check_interrupted, cmdline, descendants
+from processes import alive, check_interrupted, cmdline, descendants
 
 
 def baselines(*args):
     return run_script("baselines.py", *args, timeout=600)
+
+
+def delay_server_pid(stderr):
+    m = re.search(r"^delay server: pid (\d+), port \d+$", stderr, re.MULTILINE)
+    assert m, stderr
+    return int(m.group(1))
 
 
 @pytest.mark.skipif(not (BUILD / "simul-bench").exists(), reason=f"no build in {BUILD}")
@@ -29,8 +37,11 @@ def test_every_row_runs_and_the_table_holds_its_ratios_and_intervals(tmp_path):
     doc = json.loads((tmp_path / "baselines.json").read_text())
     assert doc["quick"] and doc["repetitions"] == bl.QUICK_PAIRS >= 3
     names = [r["name"] for r in doc["rows"]]
-    for model in ("sequential", "thread_per_task", "thread_pool:256", "coroutine_loop", "stackful_loop"):
+    for model in ("sequential", "thread_per_task", "thread_pool:256", "coroutine_loop", "coroutine_loop:2",
+                  "shared_loop:2", "stackful_loop"):
         assert f"sleep/{model}/tasks:20/wait_ms:5" in names
+    for model in ("sequential", "thread_per_task", "coroutine_loop"):
+        assert f"fetch/{model}/tasks:20/delay_ms:5/bytes:256" in names
     assert any(n.startswith("chess/coroutine_loop/") for n in names)
     for r in doc["rows"]:
         assert r["error"] == ""
@@ -46,6 +57,19 @@ def test_every_row_runs_and_the_table_holds_its_ratios_and_intervals(tmp_path):
     table = (tmp_path / "baselines.md").read_text()
     assert table.count("| `") == len(doc["rows"])
     assert "simul ÷ bare" in table and ", n=3 (75%) |" in table
+    # The delay server the fetch rows used is gone with the script.
+    assert alive([delay_server_pid(out.stderr)]) == []
+
+
+def test_every_kind_of_model_has_a_row():
+    kinds = re.findall(r'\.name = "(\w+)"', (SCRIPTS.parent / "models" / "kinds.cpp").read_text())
+    assert len(kinds) >= 6
+    models = {m for m, _, _ in bl.ROWS}
+    assert {k for k in kinds if any(m.partition(":")[0] == k for m in models)} == set(kinds)
+    assert any(m.startswith("coroutine_loop:") for m in models)  # the loop per thread, as well as the loop
+    for m, w, _ in bl.ROWS:  # and each row's bare program is in the tree
+        kind, workload = bl.bare_program(m, w).removeprefix("bare-").rsplit("-", 1)
+        assert (SCRIPTS.parent / "bench" / "baselines" / kind / f"{workload}.cpp").exists(), (m, w)
 
 
 def fake_runs(monkeypatch, ratio_of_pair):
@@ -91,6 +115,38 @@ def test_repetitions_force_exactly_k_pairs(monkeypatch):
     [row] = bl.measure(None, [("coroutine_loop", "sleep", {"tasks": 10})], 4)
     assert row["repetitions"] == 4 and row["interval_coverage"] == pytest.approx(0.875)
     assert row["makespan_interval"] == pytest.approx([1.0, 1.1])
+
+
+def test_a_delay_server_that_does_not_start_is_stopped_and_said(tmp_path):
+    pid_file = tmp_path / "pid"
+    (tmp_path / "simul-delay-server").write_text(f"#!/bin/sh\necho $$ > {pid_file}\necho hello\nexec sleep 60\n")
+    (tmp_path / "simul-delay-server").chmod(0o755)
+    with pytest.raises(bl.DelayServerError, match="said 'hello'"):
+        bl.start_delay_server(tmp_path)
+    assert alive([int(pid_file.read_text())]) == []
+
+
+@pytest.mark.skipif(not (BUILD / "simul-delay-server").exists(), reason=f"no build in {BUILD}")
+def test_the_delay_server_dies_with_a_killed_script(tmp_path):
+    # SIGKILL leaves no finally: the server asked the kernel to kill it with its parent.
+    p = subprocess.Popen([sys.executable, str(SCRIPTS / "baselines.py"), "--build", str(BUILD), "--out", str(tmp_path),
+                          "--quick"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    try:
+        err = ""
+        while "delay server: pid" not in err and p.poll() is None:
+            err += p.stderr.readline()
+        server = delay_server_pid(err)
+        assert alive([server]) == [server]
+        p.kill()
+        p.wait()
+        deadline = time.monotonic() + 10
+        while alive([server]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert alive([server]) == []
+    finally:
+        os.killpg(p.pid, signal.SIGKILL)  # the run it had started, orphaned by the SIGKILL
+        p.wait()
 
 
 def test_a_missing_build_is_a_usage_error(tmp_path):
@@ -174,6 +230,7 @@ def test_a_signal_to_baselines_sh_stops_the_run_in_one_line(tmp_path, sig):
             time.sleep(0.1)
             under = descendants(p.pid)
         assert under, "baselines.py never started a run"
+        assert any("simul-delay-server" in cmdline(q) for q in under)  # for the fetch rows; stopped too
         p.send_signal(sig)
         p.wait(timeout=60)
     finally:
