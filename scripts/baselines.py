@@ -2,27 +2,34 @@
 """The harness, checked: each bare program against the same case in simul-bench.
 
 For every row (a model, a workload and its size) it runs the bare program from
-bench/baselines/ and simul-bench's case, alternating which goes first, a few
-times each, and writes the medians side by side with simul ÷ bare for makespan
-and memory per task in flight. A ratio near 1 says simul's figure is the
-model's, not the harness's. Writes baselines.json and baselines.md into --out.
+bench/baselines/ and simul-bench's case back to back, a pair at a time, and
+writes simul ÷ bare for makespan and memory per task in flight, each with its
+95% interval. A ratio near 1 says simul's figure is the model's, not the
+harness's. Writes baselines.json and baselines.md into --out.
 
 Usage: baselines.py --build DIR --out DIR [--repetitions K] [--quick]
 """
 
 import argparse
 import json
+import math
+import os
+import re
+import select
 import signal
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import simul_results as sr
+import simul_stats as st
 
 # (model as simul names it, workload, parameters). Sizes are chosen so that
 # each run takes seconds: sequential and the pool get shorter waits, since
-# 10,000 waits of 100 ms take 1,000 s one at a time.
+# 10,000 waits of 100 ms take 1,000 s one at a time. Every kind of model in
+# models/kinds.cpp has a row (a test checks it).
 ROWS = [
     ("sequential", "sleep", {"tasks": 1000, "wait_ms": 1}),
     ("thread_per_task", "sleep", {"tasks": 10000, "wait_ms": 100}),
@@ -32,38 +39,76 @@ ROWS = [
     ("coroutine_loop", "sleep", {"tasks": 10000, "wait_ms": 100}),
     ("coroutine_loop", "sleep", {"tasks": 100000, "wait_ms": 100}),
     ("coroutine_loop", "sleep", {"tasks": 1000000, "wait_ms": 100}),
+    ("coroutine_loop:2", "sleep", {"tasks": 100000, "wait_ms": 100}),
+    ("shared_loop:2", "sleep", {"tasks": 100000, "wait_ms": 100}),
     ("stackful_loop", "sleep", {"tasks": 10000, "wait_ms": 100}),
     ("stackful_loop", "sleep", {"tasks": 100000, "wait_ms": 100}),
     ("sequential", "chess", {"boards": 24, "moves": 30, "think_us": 500, "reply_us": 5500}),
     ("coroutine_loop", "chess", {"boards": 24, "moves": 30, "think_us": 500, "reply_us": 5500}),
 ] + [(m, "file_read", {"files": 64, "file_kib": 1024, "chunk_kib": 64, "cache": "warm", "io": "native"})
-     for m in ("sequential", "thread_per_task", "thread_pool:2", "coroutine_loop")]
+     for m in ("sequential", "thread_per_task", "thread_pool:2", "coroutine_loop")] + [
+    ("sequential", "fetch", {"tasks": 20, "delay_ms": 50, "bytes": 1024}),  # 1 s, one request at a time
+    ("thread_per_task", "fetch", {"tasks": 1000, "delay_ms": 50, "bytes": 1024}),
+    ("coroutine_loop", "fetch", {"tasks": 1000, "delay_ms": 50, "bytes": 1024}),
+]
 
 # A warm pass over the file set takes about 10 ms: both sides make this many
 # passes in one process, each from a warm cache, and the median pass counts.
 FILE_PASSES = 9
 
-# --quick: the same rows at sizes a test can afford.
+# --quick: the same rows at sizes a test can afford, and a fixed number of
+# pairs (tiny runs are noisy: adding pairs until ±3% would only take long).
 QUICK = {"tasks": 20, "wait_ms": 5, "boards": 3, "moves": 2, "think_us": 100, "reply_us": 1000,
-         "files": 8, "file_kib": 256, "chunk_kib": 64, "cache": "warm", "io": "native"}
+         "files": 8, "file_kib": 256, "chunk_kib": 64, "cache": "warm", "io": "native",
+         "delay_ms": 5, "bytes": 256}
+QUICK_PAIRS = 3
 
 # Below this peak a memory ratio says nothing: a few pages of stack or heap
 # either way (sequential holds one task, so its whole peak is a page or two).
 MEMORY_FLOOR = 1 << 20
+
+# The intervals. A repetition is a pair: the bare program and simul's case
+# back to back, which goes first alternating, so that neither always runs on
+# a machine the other has just warmed (or heated). The pair's ratio
+# simul ÷ bare cancels whatever drifts slower than a pair (a neighbour's load,
+# the CPU's clock); the row's ratio is the median of its pairs' ratios, and
+# its 95% interval comes from order statistics (the sign test's:
+# simul_stats.paired_ratio, as compare.py's model-against-model ratios).
+# Exact and distribution-free: it assumes only that the pairs are independent
+# and each as likely above the true median as below, not that the ratios are
+# normal (a makespan on a shared machine is skewed: a neighbour slows a run,
+# never speeds it). Order statistics reach 95% from 6 pairs on (with fewer,
+# the interval is the range of the ratios, and its coverage, 75% for 3, is
+# shown), so by default a row runs 6 pairs and adds one while the makespan
+# ratio's interval reaches further than ±3% from it, up to 15 pairs.
+MIN_PAIRS = 6
+MAX_PAIRS = 15
+TARGET_HALF_WIDTH = 0.03
 
 
 def row_name(model, workload, params):
     return f"{workload}/{model}/" + "/".join(f"{k}:{v}" for k, v in params.items())
 
 
-def bare_command(build, model, workload, params, steps):
+def bare_program(model, workload):
+    """The bare program's name: bare-<model kind>-<workload>, except that simul
+    runs coroutine_loop:P as P loops, one a thread (models/loop_per_thread)."""
     kind, _, size = model.partition(":")
-    exe = build / f"bare-{kind}-{workload}"
+    if kind == "coroutine_loop" and size:
+        kind = "loop_per_thread"
+    return f"bare-{kind}-{workload}"
+
+
+def bare_command(build, model, workload, params, steps, port):
+    size = model.partition(":")[2]
+    exe = build / bare_program(model, workload)
     if workload == "sleep":
         args = [params["tasks"], params["wait_ms"]] + ([size] if size else [])
     elif workload == "file_read":
         args = [data_dir(build) / "file_read" / f"{params['files']}x{params['file_kib']}KiB", params["files"],
                 params["file_kib"], params["chunk_kib"], FILE_PASSES] + ([size] if size else [])
+    elif workload == "fetch":
+        args = [port, params["tasks"], params["delay_ms"], params["bytes"]]
     else:
         args = [params["boards"], params["moves"], steps, params["reply_us"]]
     return [str(exe)] + [str(a) for a in args]
@@ -93,50 +138,158 @@ def run_simul(build, model, workload, params):
             "think_steps": b.get("think_steps")}
 
 
-def median(runs, key):
-    return statistics.median(r[key] for r in runs)
+class DelayServerError(Exception):
+    """The delay server did not start; the message says why."""
 
 
-def measure(build, rows, repetitions):
-    results = []
-    total = len(rows) * repetitions * 2
-    step = 0
-    for model, workload, params in rows:
-        name = row_name(model, workload, params)
-        bare_runs, simul_runs, error = [], [], ""
+def start_delay_server(build):
+    """simul-delay-server on a free port, for the bare fetch clients (simul-bench
+    starts its own for each case): (process, port). It cannot outlive this
+    script: main stops it in a finally, and SIMUL_PARENT_PID has it ask the
+    kernel to kill it when this process dies, even of SIGKILL
+    (die_with_parent, bench/net/helper.cpp)."""
+    env = dict(os.environ, SIMUL_PARENT_PID=str(os.getpid()))
+    try:
+        server = subprocess.Popen([str(Path(build) / "simul-delay-server"), "--port=0"], stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, env=env)
+    except OSError as e:
+        raise DelayServerError(f"cannot start simul-delay-server: {e}")
+    try:
+        # It prints "listening on 127.0.0.1:PORT" once it accepts connections.
+        ready = select.select([server.stdout], [], [], 10)[0]
+        line = server.stdout.readline().decode(errors="replace").strip() if ready else "nothing in 10 s"
+        m = re.fullmatch(r"listening on [\d.]+:(\d+)", line)
+        if not m:
+            raise DelayServerError(f"simul-delay-server said '{line}', not where it listens")
+        print(f"delay server: pid {server.pid}, port {m.group(1)}", file=sys.stderr, flush=True)
+        return server, int(m.group(1))
+    except BaseException:
+        stop_delay_server(server)
+        raise
+
+
+def stop_delay_server(server):
+    server.terminate()
+    try:
+        server.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    server.stdout.close()
+
+
+class Progress:
+    """'[k/N] side row (about M min left)': N is the runs planned (it grows when
+    a row adds pairs); the time left counts this row's runs (this one too) at
+    its own pace so far, and the later rows' at the pace of every run so far."""
+
+    def __init__(self, planned):
+        self.planned, self.done, self.seconds = planned, 0, 0.0
+        self.row_done, self.row_seconds = 0, 0.0
+
+    def new_row(self):
+        self.row_done, self.row_seconds = 0, 0.0
+
+    def run(self, side, name, row_left, left_after_row, work, *args):
+        """work(*args), announced first."""
+        self.done += 1
+        mean = self.seconds / (self.done - 1) if self.done > 1 else math.nan
+        row_mean = self.row_seconds / self.row_done if self.row_done else mean
+        left = row_mean * (row_left + 1) + mean * left_after_row  # this run too
+        about = f" (about {math.ceil(left / 60)} min left)" if not math.isnan(left) else ""
+        print(f"[{self.done}/{self.planned}] {side:5} {name}{about}", file=sys.stderr, flush=True)
+        begun = time.monotonic()
         try:
-            for rep in range(repetitions):
-                # Alternate which goes first, so neither always runs on a
-                # machine the other has just warmed (or heated).
-                for side in (("simul", "bare") if rep % 2 == 0 else ("bare", "simul")):
-                    step += 1
-                    print(f"[{step}/{total}] {side:5} {name}", file=sys.stderr, flush=True)
+            return work(*args)
+        finally:
+            took = time.monotonic() - begun
+            self.seconds += took
+            self.row_seconds += took
+            self.row_done += 1
+
+
+def paired(pairs, key):
+    """The interval of the median of simul ÷ bare over the (bare, simul) pairs (simul_stats)."""
+    return st.paired_ratio([(b[key], s[key]) for b, s in pairs])
+
+
+def wide(pairs):
+    """True while the makespan ratio's interval is not yet a 95% one within ±3%."""
+    i = paired(pairs, "makespan_s")
+    return not i.full or not i.half_width <= TARGET_HALF_WIDTH
+
+
+def measure(build, rows, repetitions, port=None, server_error=""):
+    """The rows, each run in `repetitions` pairs, or adaptively (None)."""
+    results = []
+    first = repetitions or MIN_PAIRS
+    progress = Progress(len(rows) * first * 2)
+    for index, (model, workload, params) in enumerate(rows):
+        name = row_name(model, workload, params)
+        rows_after = (len(rows) - index - 1) * first * 2
+        progress.new_row()
+        pairs, error, planned, steps = [], "", first, 0
+        try:
+            if workload == "fetch" and port is None:
+                raise sr.CaseRunError(f"no delay server: {server_error}")
+            while len(pairs) < planned:
+                pair = {}
+                # The first pair runs simul first: chess thinks in steps
+                # calibrated per process, and the bare program thinks as many
+                # as simul's first run did.
+                for side in (("simul", "bare") if len(pairs) % 2 == 0 else ("bare", "simul")):
+                    row_left = 2 * (planned - len(pairs)) - len(pair) - 1
                     if side == "simul":
-                        simul_runs.append(run_simul(build, model, workload, params))
+                        pair[side] = progress.run(side, name, row_left, rows_after, run_simul, build, model, workload,
+                                                  params)
+                        steps = steps or int(pair[side]["think_steps"] or 0)
                     else:
-                        # Chess thinks in steps calibrated per process: the bare
-                        # program thinks as many as simul's first run did (the
-                        # first repetition runs simul first).
-                        steps = int(simul_runs[0]["think_steps"] or 0) if workload == "chess" else 0
-                        bare_runs.append(run_bare(bare_command(build, model, workload, params, steps)))
+                        command = bare_command(build, model, workload, params, steps, port)
+                        pair[side] = progress.run(side, name, row_left, rows_after, run_bare, command)
+                pairs.append((pair["bare"], pair["simul"]))
+                if repetitions is None and len(pairs) == planned and planned < MAX_PAIRS and wide(pairs):
+                    planned += 1
+                    progress.planned += 2
         except (sr.CaseRunError, subprocess.TimeoutExpired, json.JSONDecodeError, KeyError, OSError) as e:
             error = str(e)
             print(f"  failed: {error}", file=sys.stderr, flush=True)
-        row = {"name": name, "model": model, "workload": workload, "params": params, "error": error}
-        if not error:
-            for side, runs in (("bare", bare_runs), ("simul", simul_runs)):
-                row[side] = {k: median(runs, k) for k in ("makespan_s", "mem_per_task_bytes", "mem_peak_bytes")}
-                row[side]["tasks"] = runs[0]["tasks"]
-                row[side]["checksum"] = runs[0]["checksum"]
-            row["makespan_ratio"] = row["simul"]["makespan_s"] / row["bare"]["makespan_s"]
-            big = max(row["bare"]["mem_peak_bytes"], row["simul"]["mem_peak_bytes"]) >= MEMORY_FLOOR
-            bare_mem = row["bare"]["mem_per_task_bytes"]
-            row["mem_ratio"] = row["simul"]["mem_per_task_bytes"] / bare_mem if big and bare_mem > 0 else None
-            if workload == "file_read":  # the peak is the read buffers, and the programs count tasks differently
-                row["mem_ratio"] = None
-            row["checksums_agree"] = row["bare"]["checksum"] == row["simul"]["checksum"]
-        results.append(row)
+            progress.planned -= 2 * planned - progress.row_done  # the runs this row will not make
+        results.append(summarize(model, workload, params, pairs, error))
     return results
+
+
+def summarize(model, workload, params, pairs, error):
+    """A row of baselines.json: each side's medians and runs, the ratios with
+    their intervals and the number of pairs; or the error."""
+    row = {"name": row_name(model, workload, params), "model": model, "workload": workload, "params": params,
+           "error": error}
+    if error:
+        return row
+    keys = ("makespan_s", "mem_per_task_bytes", "mem_peak_bytes")
+    for k, side in enumerate(("bare", "simul")):
+        runs = [p[k] for p in pairs]
+        row[side] = {key: statistics.median(r[key] for r in runs) for key in keys}
+        row[side]["tasks"] = runs[0]["tasks"]
+        row[side]["checksum"] = runs[0]["checksum"]
+        row[side]["runs"] = [{key: r[key] for key in keys} for r in runs]
+    row["repetitions"] = len(pairs)
+    m = paired(pairs, "makespan_s")
+    row["makespan_ratio"], row["makespan_interval"] = m.median, [m.lo, m.hi]
+    row["interval_coverage"] = round(m.coverage, 4)  # of both intervals: they have as many pairs
+    big = max(row["bare"]["mem_peak_bytes"], row["simul"]["mem_peak_bytes"]) >= MEMORY_FLOOR
+    mem = paired(pairs, "mem_per_task_bytes")
+    # file_read: the peak is the read buffers, and the programs count tasks differently.
+    if big and mem.n > 0 and workload != "file_read":
+        row["mem_ratio"], row["mem_interval"] = mem.median, [mem.lo, mem.hi]
+    else:
+        row["mem_ratio"], row["mem_interval"] = None, None
+    # Every run of a side alike, and the first pair's two alike; not every
+    # chess run of simul's: each process calibrates its own thinking steps
+    # (the bare program thinks as many as simul's first run).
+    steady = [0] if workload == "chess" else [0, 1]
+    row["checksums_agree"] = (pairs[0][0]["checksum"] == pairs[0][1]["checksum"] and
+                              all(len({p[k]["checksum"] for p in pairs}) == 1 for k in steady))
+    return row
 
 
 def fmt_seconds(s):
@@ -145,6 +298,20 @@ def fmt_seconds(s):
 
 def fmt_bytes(b):
     return f"{b / 1024:,.1f} KiB" if b >= 10 * 1024 else f"{b:,.0f} B"
+
+
+def fmt_ratio(r, key):
+    """'1.013 [0.998, 1.027], n=7' (with the coverage when it is under 95%); a
+    row from before the intervals has the ratio only."""
+    interval = r.get(key.replace("ratio", "interval"))
+    if interval is None:
+        return f"{r[key]:.3f}"
+    text = f"{r[key]:.3f} [{interval[0]:.3f}, {interval[1]:.3f}]"
+    if key == "makespan_ratio":
+        text += f", n={r['repetitions']}"
+        if r["interval_coverage"] < st.LEVEL:
+            text += f" ({r['interval_coverage']:.0%})"
+    return text
 
 
 def markdown(results, repetitions):
@@ -157,16 +324,27 @@ def markdown(results, repetitions):
         if r["error"]:
             lines.append(f"| `{r['name']}` | failed: {r['error']} | | | | | | |")
             continue
-        mem_ratio = (f"{r['mem_ratio']:.3f}" if r["mem_ratio"] is not None
+        mem_ratio = (fmt_ratio(r, "mem_ratio") if r["mem_ratio"] is not None
                      else "— (read buffers)" if r["workload"] == "file_read" else "— (peak under 1 MiB)")
         lines.append(
             f"| `{r['name']}` | {fmt_seconds(r['bare']['makespan_s'])} | {fmt_seconds(r['simul']['makespan_s'])} | "
-            f"{r['makespan_ratio']:.3f} | {fmt_bytes(r['bare']['mem_per_task_bytes'])} | "
+            f"{fmt_ratio(r, 'makespan_ratio')} | {fmt_bytes(r['bare']['mem_per_task_bytes'])} | "
             f"{fmt_bytes(r['simul']['mem_per_task_bytes'])} | {mem_ratio} | "
             f"{'equal' if r['checksums_agree'] else '**differ**'} |")
-    lines += ["", f"Medians of {repetitions} runs each, bare and simul alternating. Memory per task is the peak "
-              "resident memory above the start, measured the same way in both, divided by the most tasks in "
-              "flight at once."]
+    if not any("makespan_interval" in r for r in results):  # a table from before the intervals
+        lines += ["", f"Medians of {repetitions} runs each, bare and simul alternating. Memory per task is the peak "
+                  "resident memory above the start, measured the same way in both, divided by the most tasks in "
+                  "flight at once."]
+        return "\n".join(lines) + "\n"
+    runs = (f"{repetitions} pairs of runs per row" if repetitions else
+            f"{MIN_PAIRS} pairs of runs per row, and one more while the makespan ratio's interval reached further "
+            f"than ±{TARGET_HALF_WIDTH:.0%} from it, up to {MAX_PAIRS}")
+    lines += ["", f"Makespan and memory are each side's medians over {runs}: a pair is the bare program and simul's "
+              "case back to back, which goes first alternating. simul ÷ bare is the median of the pairs' ratios, "
+              "in brackets its 95% interval from order statistics (exact, and assuming no distribution; with fewer "
+              "than 6 pairs it is the range of the ratios, with the coverage shown); n is the number of pairs. "
+              "Memory per task is the peak resident memory above the start, measured the same way in both, "
+              "divided by the most tasks in flight at once."]
     return "\n".join(lines) + "\n"
 
 
@@ -183,8 +361,9 @@ def report_section(folder):
     return ["## The harness, checked", "",
             "Each model's smallest honest program (`bench/baselines/`), with no harness at all, against the "
             "same case in simul-bench (`scripts/baselines.sh`). A ratio near 1 says that simul's figure is the "
-            "model's and not the harness's." + (" These are `--quick` sizes: they check that everything runs "
-                                                "and measure nothing." if doc.get("quick") else ""),
+            "model's and not the harness's; its interval, that the run was long enough to tell." +
+            (" These are `--quick` sizes: they check that everything runs and measure nothing."
+             if doc.get("quick") else ""),
             "", table]
 
 
@@ -192,13 +371,17 @@ def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", type=Path, required=True, help="the build folder with simul-bench and bare-*")
     ap.add_argument("--out", type=Path, required=True, help="where baselines.json and baselines.md go")
-    ap.add_argument("--repetitions", type=int, default=3)
+    ap.add_argument("--repetitions", type=int, default=None,
+                    help=f"pairs of runs per row (default: {MIN_PAIRS}, and more while the makespan ratio's 95%% "
+                    f"interval is wider than ±{TARGET_HALF_WIDTH:.0%}, up to {MAX_PAIRS}; --quick: {QUICK_PAIRS})")
     ap.add_argument("--quick", action="store_true", help="tiny sizes, to check that everything runs")
     args = ap.parse_args(argv)
-    if args.repetitions < 1:
+    if args.repetitions is not None and args.repetitions < 1:
         ap.error("--repetitions must be at least 1")
-    missing = [n for n in ["simul-bench"] + sorted({f"bare-{m.split(':')[0]}-{w}" for m, w, _ in ROWS})
-               if not (args.build / n).exists()]
+    repetitions = args.repetitions or (QUICK_PAIRS if args.quick else None)
+    fetch = any(w == "fetch" for _, w, _ in ROWS)
+    missing = [n for n in ["simul-bench"] + (["simul-delay-server"] if fetch else []) +
+               sorted({bare_program(m, w) for m, w, _ in ROWS}) if not (args.build / n).exists()]
     if missing:
         print(f"baselines: {', '.join(missing)} not in {args.build} (build them: cmake --build --preset release)",
               file=sys.stderr)
@@ -214,17 +397,31 @@ def main(argv):
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
     # TERM as INT: both stop the run with one line, no traceback; the
-    # program measuring at that moment is killed by subprocess.run.
+    # program measuring at that moment is killed by subprocess.run, and the
+    # delay server is stopped on the way out.
     signal.signal(signal.SIGTERM, interrupted)
+    server, port, server_error = None, None, ""
     try:
-        results = measure(args.build, rows, args.repetitions)
+        if fetch:
+            try:
+                server, port = start_delay_server(args.build)
+            except DelayServerError as e:  # the fetch rows fail, the others run
+                server_error = str(e)
+                print(f"baselines: {e}", file=sys.stderr, flush=True)
+        results = measure(args.build, rows, repetitions, port, server_error)
     except KeyboardInterrupt:
         print("baselines: interrupted; nothing was written", file=sys.stderr)
         return 130
-    doc = {"repetitions": args.repetitions, "quick": args.quick, "rows": results}
+    finally:
+        if server is not None:
+            stop_delay_server(server)
+    doc = {"repetitions": repetitions, "quick": args.quick,
+           "adaptive": None if repetitions else {"min_pairs": MIN_PAIRS, "max_pairs": MAX_PAIRS,
+                                                 "half_width": TARGET_HALF_WIDTH},
+           "rows": results}
     sr.write_atomic(args.out / "baselines.json", json.dumps(doc, indent=1) + "\n")
-    sr.write_atomic(args.out / "baselines.md", markdown(results, args.repetitions))
-    print(markdown(results, args.repetitions))
+    sr.write_atomic(args.out / "baselines.md", markdown(results, repetitions))
+    print(markdown(results, repetitions))
     failed = [r["name"] for r in results if r["error"] or not r["checksums_agree"]]
     if failed:
         print(f"baselines: {len(failed)} rows failed or disagree: {', '.join(failed)}", file=sys.stderr)

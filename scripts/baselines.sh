@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # The harness, checked: runs each bare program (bench/baselines/) and the same
-# case in simul-bench side by side, alternating, and writes baselines.json and
-# baselines.md (simul ÷ bare for makespan and memory per task) into a results
-# folder, then remakes that folder's REPORT.md, which shows the table as "The
-# harness, checked". Takes about 4 minutes. Options:
+# case in simul-bench back to back, in pairs, and writes baselines.json and
+# baselines.md (simul ÷ bare for makespan and memory per task, each with its
+# 95% interval) into a results folder, then remakes that folder's REPORT.md,
+# which shows the table as "The harness, checked". Takes about 10 minutes on
+# a quiet 2-core machine: 5 if 6 pairs give every row an interval within
+# ±3%, 13 if every row needs 15 (a pair of all rows takes some 50 s, most of
+# it thread_per_task's 100,000 threads, the pool's 100,000 waits and
+# sequential chess). Options:
 #   --out DIR          the results folder (default: results/latest)
-#   --repetitions K    runs of each side per row (default 3)
-#   --quick            tiny sizes: checks that everything runs, measures nothing
+#   --repetitions K    exactly K pairs of runs per row (default: 6, and more
+#                      while a row's interval is wider than ±3%, up to 15)
+#   --quick            tiny sizes, 3 pairs: checks that everything runs,
+#                      measures nothing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh

@@ -2,8 +2,9 @@
 # Regenerates results/reference/, the committed run the README quotes: the
 # default sweep on this machine (scripts/bench.sh), the harness checked
 # against the bare programs (scripts/baselines.sh), with the machine
-# description, charts and report. Takes about 11 minutes on the 2-core
-# development VM (the sweep 8, its rounds included; the baselines 2.5). The
+# description, charts and report. Takes about 20 minutes on the 2-core
+# development VM (the sweep 8, its rounds included; the baselines about 10,
+# their pairs added until each interval is within ±3%). The
 # committed reference also has scripts/anchors.sh --out results/reference
 # (another 10 minutes). Arguments go through to simul-bench (e.g.
 # --scale=full, for the full grid: several times longer).

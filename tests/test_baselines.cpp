@@ -14,6 +14,9 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
 
 using namespace simul;
 using namespace simul::testing;
@@ -28,18 +31,51 @@ boost::json::object run_bare(const std::string& name, const std::vector<std::str
 
 double number(const boost::json::object& o, const char* key) { return boost::json::value_to<double>(o.at(key)); }
 
+// simul's model → the bare program's name and its size argument, as
+// scripts/baselines.py runs them: coroutine_loop:P is P loops, one a thread.
+std::pair<std::string, std::vector<std::string>> bare_for(const std::string& model, const std::string& workload) {
+    const auto colon = model.find(':');
+    std::string kind = model.substr(0, colon);
+    if (kind == "coroutine_loop" && colon != std::string::npos) kind = "loop_per_thread";
+    return {fmt::format("bare-{}-{}", kind, workload),
+            colon == std::string::npos ? std::vector<std::string>{} : std::vector{model.substr(colon + 1)}};
+}
+
 TEST(Baselines, EachBareSleepAgreesWithSimul) {
-    for (const char* model : {"sequential", "thread_per_task", "thread_pool:3", "coroutine_loop"}) {
+    for (const char* model : {"sequential", "thread_per_task", "thread_pool:3", "coroutine_loop", "coroutine_loop:3",
+                              "shared_loop:3", "stackful_loop"}) {
         SCOPED_TRACE(model);
         const auto simul = run(sleep_workload(), {{"tasks", 30}, {"wait_ms", 5}}, model);
-        const std::string kind = std::string(model).substr(0, std::string(model).find(':'));
+        const auto [bare_name, size] = bare_for(model, "sleep");
         std::vector<std::string> args = {"30", "5"};
-        if (kind == "thread_pool") args.push_back("3");
-        const auto bare = run_bare("bare-" + kind + "-sleep", args);
+        args.insert(args.end(), size.begin(), size.end());
+        const auto bare = run_bare(bare_name, args);
         EXPECT_EQ(number(bare, "tasks"), double(simul.tasks));
         EXPECT_EQ(number(bare, "checksum"), double(simul.checksum));
-        EXPECT_GE(number(bare, "makespan_s"), kind == "sequential" ? 30 * 0.005 : 0.005);  // a wait is a wait
+        const double least = std::string(model) == "sequential" ? 30 * 0.005 : 0.005;  // a wait is a wait
+        EXPECT_GE(number(bare, "makespan_s"), least);
     }
+}
+
+// The bare clients ask a delay server of their own for simul's requests, and
+// get and check the same bodies.
+TEST(Baselines, EachBareClientAgreesWithSimul) {
+    const delay_server server;
+    for (const char* model : {"sequential", "thread_per_task", "coroutine_loop"}) {
+        SCOPED_TRACE(model);
+        const auto simul = run(fetch_workload(), {{"tasks", 12}, {"delay_ms", 5}, {"bytes", 256}}, model);
+        ASSERT_EQ(simul.failed, 0u) << simul.label;
+        const auto bare = run_bare(bare_for(model, "fetch").first, {std::to_string(server.port), "12", "5", "256"});
+        EXPECT_EQ(number(bare, "tasks"), double(simul.tasks));
+        EXPECT_EQ(number(bare, "checksum"), double(simul.checksum));
+        EXPECT_GE(number(bare, "makespan_s"), std::string(model) == "sequential" ? 12 * 0.005 : 0.005);
+    }
+}
+
+// A request that fails is an exit code, not a smaller checksum.
+TEST(Baselines, ABareClientWithoutAServerFails) {
+    EXPECT_THROW(run_bare("bare-coroutine_loop-fetch", {"1", "2", "5", "256"}), std::exception);
+    EXPECT_THROW(run_bare("bare-thread_per_task-fetch", {"1", "2", "5", "256"}), std::exception);
 }
 
 // Chess thinks in steps calibrated per process; given simul's steps, the

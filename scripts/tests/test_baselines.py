@@ -2,40 +2,151 @@
 
 These run the real binaries at tiny sizes (--quick): they check that every row
 runs and that the table says what the runs measured, not how fast anything is.
+How many pairs a row runs, and its intervals, are checked on made-up runs.
 """
 
 import json
+import os
+import re
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
 
+import baselines as bl
 from conftest import BUILD, REPO_BUILD, SCRIPTS, copy_fixture, fake_commands, run_script
-from processes import check_interrupted, cmdline, descendants
+from processes import alive, check_interrupted, cmdline, descendants
 
 
 def baselines(*args):
     return run_script("baselines.py", *args, timeout=600)
 
 
+def delay_server_pid(stderr):
+    m = re.search(r"^delay server: pid (\d+), port \d+$", stderr, re.MULTILINE)
+    assert m, stderr
+    return int(m.group(1))
+
+
 @pytest.mark.skipif(not (BUILD / "simul-bench").exists(), reason=f"no build in {BUILD}")
-def test_every_row_runs_and_the_table_holds_its_ratios(tmp_path):
-    out = baselines("--build", str(BUILD), "--out", str(tmp_path), "--quick", "--repetitions", "1")
+def test_every_row_runs_and_the_table_holds_its_ratios_and_intervals(tmp_path):
+    out = baselines("--build", str(BUILD), "--out", str(tmp_path), "--quick")
     assert out.returncode == 0, out.stderr
     doc = json.loads((tmp_path / "baselines.json").read_text())
+    assert doc["quick"] and doc["repetitions"] == bl.QUICK_PAIRS >= 3
     names = [r["name"] for r in doc["rows"]]
-    for model in ("sequential", "thread_per_task", "thread_pool:256", "coroutine_loop"):
+    for model in ("sequential", "thread_per_task", "thread_pool:256", "coroutine_loop", "coroutine_loop:2",
+                  "shared_loop:2", "stackful_loop"):
         assert f"sleep/{model}/tasks:20/wait_ms:5" in names
+    for model in ("sequential", "thread_per_task", "coroutine_loop"):
+        assert f"fetch/{model}/tasks:20/delay_ms:5/bytes:256" in names
     assert any(n.startswith("chess/coroutine_loop/") for n in names)
     for r in doc["rows"]:
         assert r["error"] == ""
         assert r["checksums_agree"], r
         assert r["bare"]["tasks"] == r["simul"]["tasks"]
-        assert r["makespan_ratio"] == pytest.approx(r["simul"]["makespan_s"] / r["bare"]["makespan_s"])
+        assert r["repetitions"] == 3 and len(r["bare"]["runs"]) == len(r["simul"]["runs"]) == 3
+        assert r["interval_coverage"] == pytest.approx(0.75)  # 3 pairs: the range, 75%
+        ratios = sorted(s["makespan_s"] / b["makespan_s"] for b, s in zip(r["bare"]["runs"], r["simul"]["runs"]))
+        assert r["makespan_ratio"] == pytest.approx(ratios[1])  # the median pair
+        assert r["makespan_interval"] == pytest.approx([ratios[0], ratios[-1]])
+        if r["mem_ratio"] is not None:
+            assert r["mem_interval"][0] <= r["mem_ratio"] <= r["mem_interval"][1]
     table = (tmp_path / "baselines.md").read_text()
     assert table.count("| `") == len(doc["rows"])
-    assert "simul ÷ bare" in table
+    assert "simul ÷ bare" in table and ", n=3 (75%) |" in table
+    # The delay server the fetch rows used is gone with the script.
+    assert alive([delay_server_pid(out.stderr)]) == []
+
+
+def test_every_kind_of_model_has_a_row():
+    kinds = re.findall(r'\.name = "(\w+)"', (SCRIPTS.parent / "models" / "kinds.cpp").read_text())
+    assert len(kinds) >= 6
+    models = {m for m, _, _ in bl.ROWS}
+    assert {k for k in kinds if any(m.partition(":")[0] == k for m in models)} == set(kinds)
+    assert any(m.startswith("coroutine_loop:") for m in models)  # the loop per thread, as well as the loop
+    for m, w, _ in bl.ROWS:  # and each row's bare program is in the tree
+        kind, workload = bl.bare_program(m, w).removeprefix("bare-").rsplit("-", 1)
+        assert (SCRIPTS.parent / "bench" / "baselines" / kind / f"{workload}.cpp").exists(), (m, w)
+
+
+def fake_runs(monkeypatch, ratio_of_pair):
+    """baselines.measure's runs made up: bare takes 1 s, simul ratio_of_pair(k) s in pair k."""
+    pairs = []
+    bare = lambda command: {"makespan_s": 1.0, "mem_per_task_bytes": 1000.0, "mem_peak_bytes": 1 << 30,
+                            "tasks": 10, "checksum": 7}
+
+    def simul(build, model, workload, params):
+        pairs.append(None)
+        return dict(bare(None), makespan_s=ratio_of_pair(len(pairs) - 1), mem_per_task_bytes=1010.0,
+                    think_steps=None)
+    monkeypatch.setattr(bl, "run_bare", bare)
+    monkeypatch.setattr(bl, "run_simul", simul)
+    monkeypatch.setattr(bl, "bare_command", lambda *a: ["bare"])
+
+
+def test_pairs_are_added_until_the_interval_is_within_3_percent(monkeypatch, capsys):
+    rows = [("coroutine_loop", "sleep", {"tasks": 10})]
+    fake_runs(monkeypatch, lambda k: 1.05)  # steady: 6 pairs give a 95% interval of width 0
+    [row] = bl.measure(None, rows, None)
+    assert row["repetitions"] == bl.MIN_PAIRS
+    assert row["makespan_ratio"] == pytest.approx(1.05) and row["interval_coverage"] >= 0.95
+    assert row["mem_ratio"] == pytest.approx(1.01) and row["mem_interval"] == pytest.approx([1.01, 1.01])
+    # One wild pair in the first 6 (of 6 to 8 the interval is the range): 9 pairs drop it.
+    fake_runs(monkeypatch, lambda k: 1.5 if k == 2 else 1.0 + 0.001 * k)
+    [row] = bl.measure(None, rows, None)
+    assert row["repetitions"] == 9
+    lo, hi = row["makespan_interval"]
+    assert lo <= row["makespan_ratio"] <= hi and hi / row["makespan_ratio"] - 1 <= 0.03
+    # Never within ±3%: up to the cap, and the plan grew as it went.
+    fake_runs(monkeypatch, lambda k: 1.0 + 0.1 * (k % 2))
+    [row] = bl.measure(None, rows, None)
+    assert row["repetitions"] == bl.MAX_PAIRS
+    progress = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[")]
+    assert progress[-1].startswith(f"[{2 * bl.MAX_PAIRS}/{2 * bl.MAX_PAIRS}] ")
+    assert progress[0] == "[1/12] simul sleep/coroutine_loop/tasks:10"  # no pace yet, no time left
+    assert re.fullmatch(r"\[2/12\] bare  sleep/coroutine_loop/tasks:10 \(about \d+ min left\)", progress[1])
+
+
+def test_repetitions_force_exactly_k_pairs(monkeypatch):
+    fake_runs(monkeypatch, lambda k: 1.0 + 0.1 * (k % 2))
+    [row] = bl.measure(None, [("coroutine_loop", "sleep", {"tasks": 10})], 4)
+    assert row["repetitions"] == 4 and row["interval_coverage"] == pytest.approx(0.875)
+    assert row["makespan_interval"] == pytest.approx([1.0, 1.1])
+
+
+def test_a_delay_server_that_does_not_start_is_stopped_and_said(tmp_path):
+    pid_file = tmp_path / "pid"
+    (tmp_path / "simul-delay-server").write_text(f"#!/bin/sh\necho $$ > {pid_file}\necho hello\nexec sleep 60\n")
+    (tmp_path / "simul-delay-server").chmod(0o755)
+    with pytest.raises(bl.DelayServerError, match="said 'hello'"):
+        bl.start_delay_server(tmp_path)
+    assert alive([int(pid_file.read_text())]) == []
+
+
+@pytest.mark.skipif(not (BUILD / "simul-delay-server").exists(), reason=f"no build in {BUILD}")
+def test_the_delay_server_dies_with_a_killed_script(tmp_path):
+    # SIGKILL leaves no finally: the server asked the kernel to kill it with its parent.
+    p = subprocess.Popen([sys.executable, str(SCRIPTS / "baselines.py"), "--build", str(BUILD), "--out", str(tmp_path),
+                          "--quick"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    try:
+        err = ""
+        while "delay server: pid" not in err and p.poll() is None:
+            err += p.stderr.readline()
+        server = delay_server_pid(err)
+        assert alive([server]) == [server]
+        p.kill()
+        p.wait()
+        deadline = time.monotonic() + 10
+        while alive([server]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert alive([server]) == []
+    finally:
+        os.killpg(p.pid, signal.SIGKILL)  # the run it had started, orphaned by the SIGKILL
+        p.wait()
 
 
 def test_a_missing_build_is_a_usage_error(tmp_path):
@@ -72,6 +183,27 @@ def test_the_report_shows_the_table_beside_its_run(tmp_path):
     assert "failed: simul-bench exited 1: boom" in section
 
 
+def test_the_report_gives_each_ratio_its_interval_and_pairs(tmp_path):
+    copy_fixture(tmp_path, traces=False)
+    side = {"makespan_s": 0.2, "mem_per_task_bytes": 750.0, "mem_peak_bytes": 7.5e7, "tasks": 100000, "checksum": 7}
+    rows = [{"name": "sleep/shared_loop:2/tasks:100000/wait_ms:100", "model": "shared_loop:2", "workload": "sleep",
+             "params": {"tasks": 100000, "wait_ms": 100}, "error": "", "bare": side, "simul": side,
+             "repetitions": 7, "makespan_ratio": 1.013, "makespan_interval": [0.998, 1.027],
+             "interval_coverage": 0.984, "mem_ratio": 1.004, "mem_interval": [1.001, 1.008],
+             "checksums_agree": True},
+            {"name": "sleep/coroutine_loop/tasks:20/wait_ms:5", "model": "coroutine_loop", "workload": "sleep",
+             "params": {}, "error": "", "bare": side, "simul": side, "repetitions": 3, "makespan_ratio": 1.1,
+             "makespan_interval": [1.0, 1.2], "interval_coverage": 0.75, "mem_ratio": None, "mem_interval": None,
+             "checksums_agree": True}]
+    (tmp_path / "baselines.json").write_text(json.dumps({"repetitions": None, "quick": False, "rows": rows}))
+    out = run_script("report.py", tmp_path / "run.json")
+    assert out.returncode == 0, out.stderr
+    section = (tmp_path / "REPORT.md").read_text().split("## The harness, checked")[1]
+    assert "| 1.013 [0.998, 1.027], n=7 | 750 B | 750 B | 1.004 [1.001, 1.008] | equal |" in section
+    assert "| 1.100 [1.000, 1.200], n=3 (75%) |" in section
+    assert "95% interval" in section and f"up to {bl.MAX_PAIRS}" in section
+
+
 def test_no_table_no_section(tmp_path):
     copy_fixture(tmp_path, traces=False)
     out = run_script("report.py", tmp_path / "run.json")
@@ -98,6 +230,7 @@ def test_a_signal_to_baselines_sh_stops_the_run_in_one_line(tmp_path, sig):
             time.sleep(0.1)
             under = descendants(p.pid)
         assert under, "baselines.py never started a run"
+        assert any("simul-delay-server" in cmdline(q) for q in under)  # for the fetch rows; stopped too
         p.send_signal(sig)
         p.wait(timeout=60)
     finally:
