@@ -9,8 +9,9 @@
 // io_uring (bench/io/uring_reads.hpp says why not Asio's random_access_file);
 // where io_uring is not available (a kernel setting, a seccomp filter), or
 // with io:offload, each pread is handed to a small offload pool and awaited,
-// as asyncio's to_thread does. The case's JSON says which path ran
-// (counters io_uring, offloaded).
+// as asyncio's to_thread does. Stackful colour: the coroutine colour's reads,
+// paths and gates, each awaited through `yield` on the task's own stack. The
+// case's JSON says which path ran (counters io_uring, offloaded).
 
 #include "bench/case/workload.hpp"
 #include "bench/io/buffers.hpp"
@@ -109,6 +110,41 @@ public:
         }
         ::close(fd);
         co_return checked_sum(i, sum);
+    }
+
+    // The coroutine colour above, as straight-line code on the task's stack.
+    std::uint64_t stackful(std::size_t i, yield_context yield) override {
+        auto& loop = yield.get_executor().context();
+        const bool uring = choose_path(loop);
+        const int fd = open_file(i);
+        std::uint64_t sum = 0;
+        std::size_t done = 0;
+        if (uring) {
+            const closing_fd closing{fd};
+            auto& reads = uring_reads::of(loop);
+            while (done < set_.bytes) {
+                read_slot buf(uring_slots_, uring_slots_.enter(yield));
+                boost::system::error_code ec;
+                const std::size_t n = reads.async_read(fd, buf.get(), want(done), done, yield[ec]);
+                if (ec) throw boost::system::system_error(ec, set_.file(i).string());
+                hash_read(i, -1, buf.get(), ssize_t(n), done, sum);
+            }
+            return checked_sum(i, sum);
+        }
+        auto& pool = offload_pool();
+        while (done < set_.bytes) {
+            read_slot buf(offload_slots_, offload_slots_.enter(yield));
+            char* data = buf.get();
+            // As a tuple: Asio 1.81's yield cannot take (exception_ptr, T)
+            // (chriskohlhoff/asio#1336: its handler stores a pointer into an
+            // exception_ptr, and does not compile).
+            const auto [error, n] = run_on(
+                pool, [&] { return read_at(fd, data, done); }, asio::as_tuple(yield));
+            if (error) std::rethrow_exception(error);
+            hash_read(i, fd, buf.get(), n, done, sum);
+        }
+        ::close(fd);
+        return checked_sum(i, sum);
     }
 
     void on_end(case_result& r) override {
@@ -259,6 +295,8 @@ public:
     std::string_view description() const override {
         return "each task reads one file of the set in chunks and checksums it; cold or warm page cache";
     }
+
+    bool has_stackful() const override { return true; }
 
     std::vector<param_spec> params() const override {
         return {
