@@ -14,6 +14,7 @@
 #include "models/trace.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/spawn.hpp>
@@ -57,9 +58,15 @@ private:
 // Each task on a stack of its own, with asio::spawn: its start recorded here,
 // its end by spawn's completion handler, as for the coroutine colour. spawn
 // onto the dispatcher's loop makes the stack at once and posts the task's
-// first run. A stack the system refuses is a result, as a thread is for
-// thread_per_task: the task and every later one are marked not started with
-// a label that says how many tasks were alive and which limit refused.
+// first run. Each task holds work on its loop until it ends (`busy`), as
+// co_spawn's coroutines do: spawn counts none when the completion handler
+// runs on the task's own executor (Asio 1.81's handler_work), so under
+// stackful_loop:P a task parked in a queue of the workload's (the guide's
+// permits, waiting for a permit that another loop holds) let its loop run
+// out of work and return, and the task never ended. A stack the system
+// refuses is a result, as a thread is for thread_per_task: the task and
+// every later one are marked not started with a label that says how many
+// tasks were alive and which limit refused.
 class start_stackful {
 public:
     start_stackful(task_source& tasks, trace& tr, stack_options stack)
@@ -75,7 +82,9 @@ public:
         try {
             boost::asio::spawn(
                 ex, std::allocator_arg, stack_allocator(stack_),
-                [tasks = tasks_, i](yield_context yield) { return tasks->stackful(i, yield); },
+                [tasks = tasks_, i, busy = boost::asio::make_work_guard(ex)](yield_context yield) {
+                    return tasks->stackful(i, yield);
+                },
                 [tr = tr_, i](const std::exception_ptr& error, std::uint64_t sum) { tr->finish(i, error, sum); });
             return true;
         } catch (const stack_refused& e) {

@@ -1,15 +1,18 @@
 // file_read: the cache state is what the parameter says (checked with
-// mincore), every model and IO path reads the same bytes, the loop falls back
-// to the offload pool where io_uring is refused, the checksum notices any
-// changed bit or moved word, a damaged data set is rebuilt, a build that
+// mincore), every model and IO path reads the same bytes, the loops (of both
+// loop colours, coroutine and stackful) fall back to the offload pool where
+// io_uring is refused and retry the submits it refuses, the checksum notices
+// any changed bit or moved word, a damaged data set is rebuilt, a build that
 // fills the disk leaves nothing behind, and a missing directory is a clear
 // error.
 
+#include "bench/io/uring_reads.hpp"
 #include "support/settings.hpp"
 #include "tests/helpers.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/spawn.hpp>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -36,6 +39,10 @@ using namespace simul;
 using namespace simul::testing;
 
 namespace {
+
+// The loop models of both loop colours, one thread and several: where a
+// test runs a loop, it runs each.
+const char* const loops[] = {"coroutine_loop", "coroutine_loop:2", "shared_loop:2", "stackful_loop", "stackful_loop:2"};
 
 // Each test its own data folder: CTest runs test processes side by side.
 // Emptied first, so what an earlier run left (a set it damaged) cannot
@@ -139,14 +146,38 @@ TEST(FileRead, WhereIoUringIsRefusedTheLoopFallsBackToTheOffloadPool) {
     ASSERT_GE(child, 0);
     if (child == 0) {
         refuse_io_uring();
-        const auto r = run(file_read_workload(), small(1), "coroutine_loop");
-        const bool fell_back = r.label.find("io: offload pool (io_uring unavailable") != std::string::npos;
-        _exit(r.failed == 0 && r.checksum == reference.checksum && fell_back ? 0 : 1);
+        int code = 0;
+        for (const char* model : loops) {
+            ++code;
+            const auto r = run(file_read_workload(), small(1), model);
+            const bool fell_back = r.label.find("io: offload pool (io_uring unavailable") != std::string::npos;
+            if (r.failed != 0 || r.checksum != reference.checksum || !fell_back) _exit(code);
+        }
+        _exit(0);
     }
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);
     ASSERT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: no fallback, or other bytes; 10: could not install the filter";
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "k: no fallback, or other bytes, under the k-th of the loops (1 is "
+                                      << loops[0] << "); 10: could not install the filter";
+}
+
+// The kernel may refuse io_uring submits for a while (EAGAIN under memory
+// pressure): the reads are retried, and every loop reads every file.
+TEST(FileRead, EveryLoopRetriesTheSubmitsTheKernelRefuses) {
+    use_data_dir();
+    const auto reference = run(file_read_workload(), small(1), "sequential");
+    ASSERT_EQ(reference.failed, 0u) << reference.label;
+    for (const char* model : loops) {
+        SCOPED_TRACE(model);
+        uring_reads::refuse_submits_for_tests = 3;
+        const auto r = run(file_read_workload(), small(1), model);
+        uring_reads::refuse_submits_for_tests = 0;
+        EXPECT_EQ(r.failed, 0u) << r.label;
+        EXPECT_EQ(r.checksum, reference.checksum);
+        const bool unavailable = r.label.find("io_uring unavailable") != std::string::npos;
+        EXPECT_TRUE(unavailable || r.label.rfind("io: io_uring", 0) == 0) << r.label;
+    }
 }
 
 // 150 files at once: more tasks than the loop's ring has entries (64) and
@@ -156,27 +187,33 @@ TEST(FileRead, TheLoopReadsMoreFilesAtOnceThanItsRingHolds) {
     auto p = small(1);
     p[0].second = 150;
     p[1].second = 16;
-    const auto r = run(file_read_workload(), p, "coroutine_loop");
-    EXPECT_EQ(r.tasks, 150u) << r.label;
-    EXPECT_EQ(r.failed, 0u) << r.label;
+    for (const char* model : {"coroutine_loop", "stackful_loop"}) {
+        SCOPED_TRACE(model);
+        const auto r = run(file_read_workload(), p, model);
+        EXPECT_EQ(r.tasks, 150u) << r.label;
+        EXPECT_EQ(r.failed, 0u) << r.label;
+    }
 }
 
 // The loop reuses a few buffers rather than one per task: with 1 MiB chunks,
 // 16 tasks all in flight would have 16 MiB of buffers; the shared slots keep
-// 2 reads in flight here on io_uring and 4 on the offload pool.
+// 2 reads in flight here on io_uring and 4 on the offload pool. The stackful
+// loop's 16 stacks of 64 KiB are 1 MiB at most.
 TEST(FileRead, TheLoopReusesAFewBuffersRatherThanOnePerTask) {
     use_data_dir();
     auto p = small(1);
     p[0].second = 16;
     p[1].second = 1024;
     p[2].second = 1024;
-    for (std::int64_t offload : {0, 1}) {
-        p[5].second = offload;
-        const auto r = run(file_read_workload(), p, "coroutine_loop");
-        ASSERT_EQ(r.failed, 0u) << r.label;
-        EXPECT_EQ(r.in_flight_peak, 16u);
-        EXPECT_LT(r.cost.mem_peak_bytes, 8 << 20) << "offload " << offload;
-    }
+    for (const char* model : {"coroutine_loop", "stackful_loop"})
+        for (std::int64_t offload : {0, 1}) {
+            SCOPED_TRACE(fmt::format("{} offload {}", model, offload));
+            p[5].second = offload;
+            const auto r = run(file_read_workload(), p, model);
+            ASSERT_EQ(r.failed, 0u) << r.label;
+            EXPECT_EQ(r.in_flight_peak, 16u);
+            EXPECT_LT(r.cost.mem_peak_bytes, 8 << 20);
+        }
 }
 
 TEST(FileRead, ATruncatedFileIsFoundByTheCheapCheckAndRebuilt) {
@@ -209,7 +246,7 @@ TEST(FileRead, AFlippedByteIsNoticedAndTheNextRunRebuildsTheSet) {
     const auto intact = run(file_read_workload(), small(1), "sequential");
     ASSERT_EQ(intact.failed, 0u) << intact.label;
     const fs::path victim = data_files(dir).front();
-    for (const char* model : {"thread_pool:3", "coroutine_loop"}) {
+    for (const char* model : {"thread_pool:3", "coroutine_loop", "stackful_loop", "stackful_loop:2"}) {
         SCOPED_TRACE(model);
         change(victim, 7, 1, [](std::string& b) { b[0] = char(~b[0]); });
         const auto damaged = run(file_read_workload(), small(1), model);
@@ -258,7 +295,8 @@ TEST(FileRead, TheChecksumSeesEveryBitAndEveryPosition) {
     ASSERT_EQ(intact.failed, 0u) << intact.label;
     auto one_read = p;
     one_read[2].second = 8;  // the whole file in one read: the same checksum
-    EXPECT_EQ(run(file_read_workload(), one_read, "coroutine_loop").checksum, intact.checksum);
+    for (const char* model : {"coroutine_loop", "stackful_loop"})
+        EXPECT_EQ(run(file_read_workload(), one_read, model).checksum, intact.checksum) << model;
     const fs::path file = data_files(dir).front();
     const auto expect_noticed = [&](const std::string& what) {
         const auto r = run(file_read_workload(), p, "sequential");
@@ -331,16 +369,22 @@ TEST(FileRead, AFifoInAFilesPlaceFailsItsTaskInsteadOfHanging) {
         EXPECT_NE(std::string(e.what()).find("is not a regular file"), std::string::npos) << e.what();
     }
     boost::asio::io_context loop(1);
-    std::string error;
-    boost::asio::co_spawn(loop, tasks->async(i), [&](const std::exception_ptr& e, std::uint64_t) {
-        try {
-            if (e) std::rethrow_exception(e);
-        } catch (const std::exception& x) {
-            error = x.what();
-        }
-    });
+    std::string error, stackful_error;
+    const auto keep = [](std::string& into) {
+        return [&into](const std::exception_ptr& e, std::uint64_t) {
+            try {
+                if (e) std::rethrow_exception(e);
+            } catch (const std::exception& x) {
+                into = x.what();
+            }
+        };
+    };
+    boost::asio::co_spawn(loop, tasks->async(i), keep(error));
+    boost::asio::spawn(
+        loop.get_executor(), [&](yield_context yield) { return tasks->stackful(i, yield); }, keep(stackful_error));
     loop.run();
     EXPECT_NE(error.find("is not a regular file"), std::string::npos) << error;
+    EXPECT_NE(stackful_error.find("is not a regular file"), std::string::npos) << stackful_error;
     fs::remove(victim);
 }
 
@@ -360,9 +404,11 @@ TEST(FileRead, ODirectUnsupportedIsNamedAndTheLoopSaysItsPath) {
         try {
             const auto blocking = run(file_read_workload(), small(1, 1), "sequential");
             if (blocking.failed != 6 || blocking.label.find("O_DIRECT") == std::string::npos) _exit(1);
-            const auto loop = run(file_read_workload(), small(1, 1), "coroutine_loop");
-            if (loop.failed != 6 || loop.label.find("O_DIRECT") == std::string::npos) _exit(2);
-            if (loop.label.rfind("io: io_uring", 0) != 0) _exit(3);
+            for (const char* model : {"coroutine_loop", "stackful_loop"}) {
+                const auto loop = run(file_read_workload(), small(1, 1), model);
+                if (loop.failed != 6 || loop.label.find("O_DIRECT") == std::string::npos) _exit(2);
+                if (loop.label.rfind("io: io_uring", 0) != 0) _exit(3);
+            }
         } catch (...) {
             _exit(4);
         }
@@ -373,7 +419,7 @@ TEST(FileRead, ODirectUnsupportedIsNamedAndTheLoopSaysItsPath) {
     ASSERT_TRUE(WIFEXITED(status));
     if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot mount a ramfs here (needs root)";
     EXPECT_EQ(WEXITSTATUS(status), 0)
-        << "1, 2: O_DIRECT not named (blocking, loop); 3: the loop's path not said; 4: the case failed";
+        << "1, 2: O_DIRECT not named (blocking, a loop); 3: a loop's path not said; 4: the case failed";
 }
 
 // A read buffer that cannot be had is named with its size, not a bare

@@ -1,7 +1,8 @@
 #pragma once
 // At most K reads in flight, each with its buffer, across every loop that
-// shares them: the coroutine colour's gate on file reads. Why few buffers,
-// reused, and how K was chosen: docs/MEASUREMENTS.md, "Read slots".
+// shares them: the loop colours' gate on file reads, with an enter() for each
+// (coroutine and stackful; tasks of both wait in one queue). Why few
+// buffers, reused, and how K was chosen: docs/MEASUREMENTS.md, "Read slots".
 //
 // The gate is a semaphore: a concurrent channel with K slots, where entering
 // sends a token and leaving takes one back; concurrent, because the
@@ -28,11 +29,17 @@ public:
     read_slots(std::size_t chunk, std::size_t bytes_in_flight, std::size_t least, std::size_t most)
         : buffers_(chunk), count_(std::clamp(bytes_in_flight / std::max<std::size_t>(chunk, 1), least, most)) {}
 
-    // A slot and its buffer, until leave().
+    // A slot and its buffer, until leave(): the coroutine colour's form.
     awaitable<buffer_ptr> enter() {
-        if (!gate_.try_send(boost::system::error_code{}))
-            co_await gate_.async_send(boost::system::error_code{}, boost::asio::deferred);
+        if (!try_enter()) co_await gate_.async_send(boost::system::error_code{}, boost::asio::deferred);
         co_return buffers_.take();
+    }
+
+    // The stackful colour's form: suspends the task's stack, not its thread,
+    // while the gate is full.
+    buffer_ptr enter(yield_context yield) {
+        if (!try_enter()) gate_.async_send(boost::system::error_code{}, yield);
+        return buffers_.take();
     }
 
     // The buffer goes back before the slot opens, so the task that gets the
@@ -43,6 +50,9 @@ public:
     }
 
 private:
+    // A free slot is taken at once, with no trip through the scheduler.
+    bool try_enter() { return gate_.try_send(boost::system::error_code{}); }
+
     buffer_pool buffers_;
     const std::size_t count_;
     boost::asio::experimental::concurrent_channel<void(boost::system::error_code)> gate_{boost::asio::system_executor(),

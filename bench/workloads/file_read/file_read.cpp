@@ -9,8 +9,9 @@
 // io_uring (bench/io/uring_reads.hpp says why not Asio's random_access_file);
 // where io_uring is not available (a kernel setting, a seccomp filter), or
 // with io:offload, each pread is handed to a small offload pool and awaited,
-// as asyncio's to_thread does. The case's JSON says which path ran
-// (counters io_uring, offloaded).
+// as asyncio's to_thread does. Stackful colour: the coroutine colour's reads,
+// paths and gates, each awaited through `yield` on the task's own stack. The
+// case's JSON says which path ran (counters io_uring, offloaded).
 
 #include "bench/case/workload.hpp"
 #include "bench/io/buffers.hpp"
@@ -34,11 +35,13 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -51,6 +54,14 @@ struct closing_fd {
     int fd;
     ~closing_fd() { ::close(fd); }
 };
+
+// f() on the offload pool, awaited through `token`, the loop colour's: the
+// pool completes with (exception_ptr, what f returns).
+template <typename F, typename Token>
+auto run_on(asio::thread_pool& pool, F f, Token&& token) {
+    return asio::co_spawn(
+        pool, [f]() -> asio::awaitable<decltype(f())> { co_return f(); }, std::forward<Token>(token));
+}
 
 class file_tasks final : public prepared_tasks {
 public:
@@ -67,22 +78,14 @@ public:
         pooled_buffer buf(buffers_);
         std::uint64_t sum = 0;
         std::size_t done = 0;
-        while (done < set_.bytes) {
-            const ssize_t n = ::pread(fd, buf.get(), want(done), off_t(done));
-            const std::size_t used = n > 0 ? hash_blocks(buf.get(), std::size_t(n), done, sum) : 0;
-            if (used == 0) return close_and_fail(fd, i, n);
-            done += used;
-        }
+        while (done < set_.bytes) hash_read(i, fd, buf.get(), read_at(fd, buf.get(), done), done, sum);
         ::close(fd);
         return checked_sum(i, sum);
     }
 
     awaitable<std::uint64_t> async(std::size_t i) override {
         auto& loop = (co_await asio::this_coro::executor).context();
-        // The path is recorded before the open, so a label says which path
-        // ran even when every open fails.
-        const bool uring = !offload_ && uring_works(loop);
-        paths_ |= uring ? used_uring : used_offload;
+        const bool uring = choose_path(loop);
         const int fd = open_file(i);
         std::uint64_t sum = 0;
         std::size_t done = 0;
@@ -94,9 +97,7 @@ public:
                 auto [ec, n] = co_await reads.async_read(fd, buf.get(), want(done), done,
                                                          asio::as_tuple(asio::deferred));
                 if (ec) throw boost::system::system_error(ec, set_.file(i).string());
-                const std::size_t used = hash_blocks(buf.get(), n, done, sum);
-                if (used == 0) close_and_fail(-1, i, 0);
-                done += used;
+                hash_read(i, -1, buf.get(), ssize_t(n), done, sum);
             }
             co_return checked_sum(i, sum);
         }
@@ -104,15 +105,48 @@ public:
         while (done < set_.bytes) {
             read_slot buf(offload_slots_, co_await offload_slots_.enter());
             char* data = buf.get();
-            const ssize_t n = co_await asio::co_spawn(
-                pool, [&]() -> asio::awaitable<ssize_t> { co_return ::pread(fd, data, want(done), off_t(done)); },
+            const ssize_t n = co_await run_on(
+                pool, [&] { return read_at(fd, data, done); },
                 asio::use_awaitable_t<executor>{});  // Asio 1.81 cannot co_await deferred on (exception_ptr, T)
-            const std::size_t used = n > 0 ? hash_blocks(data, std::size_t(n), done, sum) : 0;
-            if (used == 0) close_and_fail(fd, i, n);
-            done += used;
+            hash_read(i, fd, buf.get(), n, done, sum);
         }
         ::close(fd);
         co_return checked_sum(i, sum);
+    }
+
+    // The coroutine colour above, as straight-line code on the task's stack.
+    std::uint64_t stackful(std::size_t i, yield_context yield) override {
+        auto& loop = yield.get_executor().context();
+        const bool uring = choose_path(loop);
+        const int fd = open_file(i);
+        std::uint64_t sum = 0;
+        std::size_t done = 0;
+        if (uring) {
+            const closing_fd closing{fd};
+            auto& reads = uring_reads::of(loop);
+            while (done < set_.bytes) {
+                read_slot buf(uring_slots_, uring_slots_.enter(yield));
+                boost::system::error_code ec;
+                const std::size_t n = reads.async_read(fd, buf.get(), want(done), done, yield[ec]);
+                if (ec) throw boost::system::system_error(ec, set_.file(i).string());
+                hash_read(i, -1, buf.get(), ssize_t(n), done, sum);
+            }
+            return checked_sum(i, sum);
+        }
+        auto& pool = offload_pool();
+        while (done < set_.bytes) {
+            read_slot buf(offload_slots_, offload_slots_.enter(yield));
+            char* data = buf.get();
+            // As a tuple: Asio 1.81's yield cannot take (exception_ptr, T)
+            // (chriskohlhoff/asio#1336: its handler stores a pointer into an
+            // exception_ptr, and does not compile).
+            const auto [error, n] = run_on(
+                pool, [&] { return read_at(fd, data, done); }, asio::as_tuple(yield));
+            if (error) std::rethrow_exception(error);
+            hash_read(i, fd, buf.get(), n, done, sum);
+        }
+        ::close(fd);
+        return checked_sum(i, sum);
     }
 
     void on_end(case_result& r) override {
@@ -140,13 +174,29 @@ private:
     // Bytes to ask for at `done`: a chunk, or what is left of the file.
     std::size_t want(std::size_t done) const { return std::min(chunk_, set_.bytes - done); }
 
-    // n < 0: the read failed. Otherwise it ended early, or returned less than
-    // a block: the file is shorter than the set says.
-    std::uint64_t close_and_fail(int fd, std::size_t i, ssize_t n) const {
-        const int err = errno;
+    // One read at `done`: the bytes read, or -errno. The error goes back as a
+    // value because errno is the calling thread's: an offloaded read's is
+    // the pool thread's, and the loop thread that reports it has its own.
+    ssize_t read_at(int fd, char* buf, std::size_t done) const {
+        const ssize_t n = ::pread(fd, buf, want(done), off_t(done));
+        return n < 0 ? -ssize_t(errno) : n;
+    }
+
+    // Hashes what a read at `done` returned (n: bytes, or -errno) and moves
+    // `done` past it; a failed or short read closes fd (-1: the caller
+    // closes it) and throws.
+    void hash_read(std::size_t i, int fd, const char* buf, ssize_t n, std::size_t& done, std::uint64_t& sum) const {
+        const std::size_t used = n > 0 ? hash_blocks(buf, std::size_t(n), done, sum) : 0;
+        if (used == 0) close_and_fail(fd, i, n);
+        done += used;
+    }
+
+    // n < 0: the read failed, with error -n. Otherwise it ended early, or
+    // returned less than a block: the file is shorter than the set says.
+    [[noreturn]] void close_and_fail(int fd, std::size_t i, ssize_t n) const {
         if (fd >= 0) ::close(fd);
         if (n >= 0) damaged(i, fmt::format("is shorter than {} bytes", set_.bytes));
-        errno = err;
+        errno = int(-n);
         fail_on_file(set_.file(i), "cannot read");
     }
 
@@ -163,6 +213,15 @@ private:
         fs::remove(set_.manifest(), ec);
         throw std::runtime_error(
             fmt::format("{} {}; the data set will be rebuilt on the next run", set_.file(i).string(), what));
+    }
+
+    // The loop colours' path: io_uring, or the offload pool (io:offload, or
+    // where io_uring is refused). Recorded before the open, so a label says
+    // which path ran even when every open fails.
+    bool choose_path(asio::io_context& loop) {
+        const bool uring = !offload_ && uring_works(loop);
+        paths_ |= uring ? used_uring : used_offload;
+        return uring;
     }
 
     // Whether the loops can use io_uring: the first loop to read sets up its
@@ -238,6 +297,8 @@ public:
     std::string_view description() const override {
         return "each task reads one file of the set in chunks and checksums it; cold or warm page cache";
     }
+
+    bool has_stackful() const override { return true; }
 
     std::vector<param_spec> params() const override {
         return {
