@@ -24,9 +24,9 @@
 // With one ring for all of them, they met on its mutex at every read, and
 // the thread that ran a turn did every copy of its batch inside
 // io_uring_enter (a warm read completes there) and resumed every task of it,
-// while the other mostly slept and woke: shared_loop:2 read warm files at
-// half one loop's speed, with 6 to 14 times the context switches of
-// coroutine_loop:2. So each thread submits its own reads, to a ring it finds
+// while the other waited on the mutex: shared_loop:2 read warm files at
+// 0.55 to 0.7 of one loop's speed (docs/MEASUREMENTS.md, "A ring per loop
+// thread"). So each thread submits its own reads, to a ring it finds
 // through a thread-local pointer: no lock, no search, the only cost a
 // one-thread loop pays for it. A ring's turn is posted to the io_context,
 // and Asio cannot aim a handler at one thread, so any of its threads may run
@@ -37,10 +37,10 @@
 // the first.
 //
 // Each ring batches, reaps, waits on its eventfd and retries on its own. No
-// more reads are in its kernel at once than it has entries, so its
+// more of its reads are in the kernel at once than it has entries, so its
 // completion queue cannot overflow (an overflowed completion signals no
-// eventfd, and the loop would wait for it forever); more wait in its backlog
-// here. Handlers run outside its mutex.
+// eventfd, and the loop would wait for it forever); more wait in its
+// backlog. Handlers run outside its mutex.
 //
 // A submit the kernel refuses (io_uring_enter: EAGAIN or ENOMEM under memory
 // pressure, EBUSY) never leaves the loop as an exception: that killed the
