@@ -103,6 +103,25 @@ TEST(Loops, WhatALoopThreadThrowsStopsEveryLoopAndIsTheCasesFailure) {
     }
 }
 
+// file_read on a loop shared by threads, each reading on a ring of its own
+// (bench/io/uring_reads.hpp): many files, many reads each, the bytes one
+// loop reads.
+TEST(Loops, ASharedLoopReadsFilesAsOneLoopDoes) {
+    const workload& w = *find_workload("file_read");
+    const std::vector<std::pair<std::string, std::int64_t>> p = {{"files", 64}, {"file_kib", 256}, {"chunk_kib", 16},
+                                                                 {"cache", 1},  {"direct", 0},     {"io", 0}};
+    const auto one = run(w, p, "coroutine_loop");
+    ASSERT_EQ(one.failed, 0u) << one.label;
+    for (const char* m : {"shared_loop:2", "shared_loop:3"}) {
+        SCOPED_TRACE(m);
+        const auto r = run(w, p, m);
+        EXPECT_EQ(r.failed, 0u) << r.label;
+        EXPECT_EQ(r.tasks, 64u);
+        EXPECT_EQ(r.checksum, one.checksum);
+        EXPECT_EQ(r.label.rfind("io: io_uring", 0), 0u) << r.label;
+    }
+}
+
 // io_uring_enter refusing a submit (EAGAIN) on any loop thread: the reads
 // are retried, so every task of file_read completes.
 TEST(Loops, ARefusedIoUringSubmitIsRetriedOnEveryLoopModel) {

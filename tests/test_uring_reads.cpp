@@ -1,10 +1,11 @@
 // The loop's own io_uring reads (bench/io/uring_reads.hpp): the bytes a
 // pread returns, errors as error codes, reads the kernel cannot finish at
 // submit (O_DIRECT) woken through the eventfd, more reads at once than the
-// ring has entries, and one ring shared by the threads of one io_context;
-// each both from coroutines and from stackful coroutines (asio::spawn), the
-// two loop colours. And the read slots' gate (bench/io/read_slots.hpp) in
-// both colours. No oneTBB, so the tsan preset runs these too.
+// ring has entries, and one io_context run by several threads, each reading
+// on a ring of its own; each both from coroutines and from stackful
+// coroutines (asio::spawn), the two loop colours. And the read slots' gate
+// (bench/io/read_slots.hpp) in both colours. No oneTBB, so the tsan preset
+// runs these too.
 
 #include "bench/io/read_slots.hpp"
 #include "bench/io/uring_reads.hpp"
@@ -20,13 +21,20 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <barrier>
 #include <chrono>
+#include <cstddef>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -66,11 +74,16 @@ enum class colour { coroutine, stackful };
 constexpr colour both_colours[] = {colour::coroutine, colour::stackful};
 const char* name_of(colour c) { return c == colour::coroutine ? "coroutine" : "stackful"; }
 
+// Whether buf holds page i of a file from make_file.
+bool holds_page(const char* buf, std::size_t i) {
+    for (std::size_t k = 0; k < page; ++k)
+        if (buf[k] != char((i * page + k) * 7 % 251)) return false;
+    return true;
+}
+
 // 1 if the read of page i into buf ended as it should, 0 if not.
 int page_held(std::size_t i, const char* buf, boost::system::error_code ec, std::size_t n) {
-    bool same = !ec && n == page;
-    for (std::size_t k = 0; same && k < page; ++k) same = buf[k] == char((i * page + k) * 7 % 251);
-    return same ? 1 : 0;
+    return !ec && n == page && holds_page(buf, i) ? 1 : 0;
 }
 
 // Starts a read of every page of fd on `ctx`, one page per read, all at
@@ -147,14 +160,100 @@ TEST(UringReads, ReadsThatEndAfterTheSubmitWakeTheLoop) {
     }
 }
 
-// shared_loop: one io_context, so one ring, run by several threads.
-TEST(UringReads, ThreadsOfOneLoopShareItsRing) {
-    for (colour c : both_colours) {
-        SCOPED_TRACE(name_of(c));
-        const auto ok = read_whole("uring-shared.dat", 512, 0, 3, c);
-        ASSERT_TRUE(ok);
-        expect_all_read(*ok);
+// shared_loop: one io_context run by several threads.
+TEST(UringReads, ThreadsOfOneLoopReadWhatPreadReads) {
+    for (colour c : both_colours)
+        for (int threads : {2, 3}) {
+            SCOPED_TRACE(fmt::format("{}, {} threads", name_of(c), threads));
+            const auto ok = read_whole("uring-shared.dat", 512, 0, threads, c);
+            ASSERT_TRUE(ok);
+            expect_all_read(*ok);
+        }
+}
+
+// `threads` threads run one io_context, whose first ring this thread made,
+// and each starts reads: a task per thread, held at a barrier until every
+// thread holds one, reads every threads-th page of a fresh file, a page at a
+// time. `first` runs on each loop thread before it runs the loop. Per page,
+// 1 if it held what it should; and how many rings the reads made.
+std::pair<std::vector<int>, std::size_t> read_from_every_thread(const char* name, std::size_t pages, int threads,
+                                                                const std::function<void()>& first) {
+    const auto path = make_file(name, pages);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    EXPECT_GE(fd, 0);
+    asio::io_context ctx(threads);
+    uring_reads& reads = uring_reads::of(ctx);
+    std::vector<int> ok(pages, -1);
+    std::barrier all_started(threads);
+    for (int t = 0; t < threads; ++t)
+        asio::co_spawn(
+            ctx,
+            [&, t]() -> asio::awaitable<void> {
+                all_started.arrive_and_wait();  // blocks this thread, so the others take the other tasks
+                auto buf = aligned(page);
+                for (std::size_t i = std::size_t(t); i < pages; i += std::size_t(threads)) {
+                    auto [ec, n] = co_await reads.async_read(fd, buf.get(), page, i * page,
+                                                             asio::as_tuple(asio::deferred));
+                    ok[i] = !ec && n == page && holds_page(buf.get(), i) ? 1 : 0;
+                }
+            },
+            asio::detached);
+    {
+        std::vector<std::jthread> running;
+        for (int t = 0; t < threads; ++t)
+            running.emplace_back([&] {
+                first();
+                ctx.run();
+            });
+    }  // joined
+    ::close(fd);
+    return {ok, reads.rings()};
+}
+
+TEST(UringReads, EachThreadOfALoopReadsOnARingOfItsOwn) {
+    for (int threads : {2, 3}) {
+        SCOPED_TRACE(threads);
+        const auto [ok, rings] = read_from_every_thread("uring-own-rings.dat", 300, threads, [] {});
+        expect_all_read(ok);
+        EXPECT_EQ(rings, std::size_t(threads) + 1);  // this thread's, and one per loop thread
     }
+}
+
+TEST(UringReads, AOneThreadLoopHasOneRing) {
+    const auto path = make_file("uring-one-ring.dat", 300);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    asio::io_context ctx(1);
+    std::vector<int> ok(300, -1);
+    read_pages(ctx, fd, ok);
+    ctx.run();
+    ::close(fd);
+    expect_all_read(ok);
+    EXPECT_EQ(uring_reads::of(ctx).rings(), 1u);
+}
+
+// Refuses io_uring_setup to the calling thread only (a seccomp filter set
+// without TSYNC), as a limit on rings would refuse one more.
+void refuse_io_uring_here() {
+    sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOMEM & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog program{static_cast<unsigned short>(std::size(filter)), filter};
+    ASSERT_EQ(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+    ASSERT_EQ(::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program), 0);
+}
+
+// A loop thread the kernel refuses a ring reads on the first one.
+TEST(UringReads, AThreadRefusedARingSharesTheFirst) {
+    std::atomic<int> started{0};
+    const auto [ok, rings] = read_from_every_thread("uring-refused-ring.dat", 300, 2, [&] {
+        if (started++ == 0) refuse_io_uring_here();
+    });
+    expect_all_read(ok);
+    EXPECT_EQ(rings, 2u);  // this thread's, shared, and the other loop thread's
 }
 
 TEST(UringReads, AFailedReadIsAnErrorCode) {

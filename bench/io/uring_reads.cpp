@@ -1,13 +1,17 @@
 #include "bench/io/uring_reads.hpp"
 
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/system/system_error.hpp>
+#include <liburing.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <deque>
 
 namespace simul {
 
@@ -20,14 +24,125 @@ namespace {
 // 16); more wait in the backlog.
 constexpr unsigned ring_entries = 64;
 
+std::atomic<std::uint64_t> services_made{0};
+
 [[noreturn]] void fail(int negative_errno, const char* what) {
     throw boost::system::system_error(error_code(-negative_errno, boost::system::system_category()), what);
 }
 
 }  // namespace
 
+// One io_uring with its eventfd, backlog and retries. A ring's turn is
+// posted to the io_context, so any thread of it may run the turn while the
+// thread the ring belongs to starts reads on it: the ring is under its own
+// mutex, and handlers run outside it.
+class uring_reads::ring {
+public:
+    explicit ring(asio::io_context& ctx);
+    ~ring();
+    ring(const ring&) = delete;
+    ring& operator=(const ring&) = delete;
+
+    void start(int fd, void* buf, std::size_t n, std::uint64_t offset, handler h);
+    void shutdown();
+
+private:
+    struct read_op {
+        handler done;
+        int fd = -1;
+        void* buf = nullptr;
+        unsigned n = 0;
+        std::uint64_t offset = 0;
+    };
+    using finished = std::vector<std::pair<handler, int>>;  // a handler and its read's result
+
+    void turn();
+    void prepare(read_op* op);
+    void refill();
+    int submit();
+    void refused(int error, finished& done);
+    void take_queued(finished& done, int error);
+    void retry_later();
+    void reap(finished& done);
+    void wait_for_kernel();
+    void woken();
+    void run(finished& done);
+
+    asio::io_context& ctx_;
+    io_uring ring_{};
+    asio::posix::stream_descriptor wake_;
+    std::mutex mutex_;
+    std::size_t queued_ = 0;     // prepared, not yet submitted
+    std::size_t in_kernel_ = 0;  // submitted, not yet reaped
+    bool turn_posted_ = false, waiting_ = false, retry_armed_ = false;
+    int refusals_ = 0;                                  // submits refused in a row
+    std::chrono::steady_clock::time_point refused_at_;  // the first of them
+    asio::steady_timer retry_;
+    std::deque<read_op*> backlog_;  // reads past the ring's room, in order
+    std::vector<read_op*> spare_;   // ops not in use, reused
+};
+
 uring_reads::uring_reads(asio::io_context& ctx)
-    : asio::execution_context::service(ctx), ctx_(ctx), wake_(ctx), retry_(ctx) {
+    : asio::execution_context::service(ctx), ctx_(ctx), serial_(++services_made) {
+    rings_.emplace_back(std::this_thread::get_id(), std::make_unique<ring>(ctx));
+    here() = {serial_, rings_.back().second.get()};
+}
+
+uring_reads::~uring_reads() = default;
+
+std::size_t uring_reads::rings() const {
+    std::lock_guard lock(rings_mutex_);
+    return rings_.size();
+}
+
+uring_reads::thread_ring& uring_reads::here() {
+    static thread_local thread_ring cached;
+    return cached;
+}
+
+// The calling thread's ring: one thread-local load and compare, except at a
+// thread's first read on this io_context.
+uring_reads::ring& uring_reads::ring_here() {
+    const thread_ring& h = here();
+    return h.serial == serial_ ? *h.r : make_ring_here();
+}
+
+uring_reads::ring& uring_reads::make_ring_here() {
+    std::lock_guard lock(rings_mutex_);
+    const auto me = std::this_thread::get_id();
+    ring* mine = nullptr;
+    for (auto& [thread, r] : rings_)
+        if (thread == me) mine = r.get();
+    if (mine == nullptr) {
+        try {
+            auto made = std::make_unique<ring>(ctx_);
+            mine = made.get();
+            rings_.emplace_back(me, std::move(made));
+        } catch (const boost::system::system_error&) {
+            // The kernel refuses one more ring (a limit on locked memory or
+            // on rings): this thread shares the first.
+            mine = rings_.front().second.get();
+        }
+    }
+    here() = {serial_, mine};
+    return *mine;
+}
+
+void uring_reads::start(int fd, void* buf, std::size_t n, std::uint64_t offset, handler h) {
+    ring_here().start(fd, buf, n, offset, std::move(h));
+}
+
+// The io_context is going away, and no thread runs it any more.
+void uring_reads::shutdown() {
+    std::vector<ring*> all;
+    {
+        std::lock_guard lock(rings_mutex_);
+        for (auto& entry : rings_) all.push_back(entry.second.get());
+    }
+    for (ring* r : all) r->shutdown();
+}
+
+uring_reads::ring::ring(asio::io_context& ctx) : ctx_(ctx), wake_(ctx), retry_(ctx) {
     if (const int r = ::io_uring_queue_init(ring_entries, &ring_, 0); r < 0) fail(r, "io_uring_queue_init");
     const int efd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     const int r = efd < 0 ? -errno : ::io_uring_register_eventfd(&ring_, efd);
@@ -43,7 +158,7 @@ uring_reads::uring_reads(asio::io_context& ctx)
     ::io_uring_cq_eventfd_toggle(&ring_, false);
 }
 
-uring_reads::~uring_reads() {
+uring_reads::ring::~ring() {
     ::io_uring_queue_exit(&ring_);
     for (read_op* op : spare_) delete op;
 }
@@ -51,7 +166,7 @@ uring_reads::~uring_reads() {
 // The io_context is going away: reads still in the kernel would write into
 // buffers their tasks are about to free, so wait for them; then their
 // handlers are destroyed, not run, as Asio's own services do.
-void uring_reads::shutdown() {
+void uring_reads::ring::shutdown() {
     finished done;
     {
         std::lock_guard lock(mutex_);
@@ -77,7 +192,7 @@ void uring_reads::shutdown() {
     done.clear();
 }
 
-void uring_reads::start(int fd, void* buf, std::size_t n, std::uint64_t offset, handler h) {
+void uring_reads::ring::start(int fd, void* buf, std::size_t n, std::uint64_t offset, handler h) {
     std::lock_guard lock(mutex_);
     read_op* op = spare_.empty() ? new read_op : spare_.back();
     if (!spare_.empty()) spare_.pop_back();
@@ -100,14 +215,14 @@ void uring_reads::start(int fd, void* buf, std::size_t n, std::uint64_t offset, 
     }
 }
 
-void uring_reads::prepare(read_op* op) {
+void uring_reads::ring::prepare(read_op* op) {
     io_uring_sqe* sqe = ::io_uring_get_sqe(&ring_);  // never null: fewer than ring_entries are queued
     ::io_uring_prep_read(sqe, op->fd, op->buf, op->n, op->offset);
     ::io_uring_sqe_set_data(sqe, op);
     ++queued_;
 }
 
-void uring_reads::refill() {
+void uring_reads::ring::refill() {
     while (!backlog_.empty() && queued_ + in_kernel_ < ring_entries) {
         prepare(backlog_.front());
         backlog_.pop_front();
@@ -121,7 +236,7 @@ void uring_reads::refill() {
 // once per pass over its queue; strace of 1,024 warm reads: 257 epoll_wait
 // for 128 submits), while a few rounds still let other handlers in between.
 // Reads still in the kernel at the end wait on the eventfd.
-void uring_reads::turn() {
+void uring_reads::ring::turn() {
     constexpr int rounds = 8;
     finished done;
     for (int round = 0; round < rounds; ++round) {
@@ -153,7 +268,7 @@ void uring_reads::turn() {
 
 // Submits what is queued: 0, or the error of a submit the kernel refused
 // (the refused reads stay queued in the ring).
-int uring_reads::submit() {
+int uring_reads::ring::submit() {
     while (queued_ > 0) {
         int r = 0;
         if (refuse_submits_for_tests.load(std::memory_order_relaxed) > 0 &&
@@ -172,7 +287,7 @@ int uring_reads::submit() {
 
 // The kernel refused the queued reads: keep them for a retry while the error
 // is one that passes, else end them with it.
-void uring_reads::refused(int error, finished& done) {
+void uring_reads::ring::refused(int error, finished& done) {
     const auto now = std::chrono::steady_clock::now();
     if (refusals_++ == 0) refused_at_ = now;
     const bool passes = error == EAGAIN || error == ENOMEM || error == EBUSY;
@@ -187,7 +302,7 @@ void uring_reads::refused(int error, finished& done) {
 // submission ring: without SQPOLL the kernel reads the ring's tail only inside
 // io_uring_enter, so under the lock the tail may be rewound to the kernel's
 // head.
-void uring_reads::take_queued(finished& done, int error) {
+void uring_reads::ring::take_queued(finished& done, int error) {
     const unsigned tail = ring_.sq.sqe_tail, from = tail - unsigned(queued_);
     for (unsigned k = from; k != tail; ++k) {
         io_uring_sqe* sqe = &ring_.sq.sqes[ring_.sq.array[k & ring_.sq.ring_mask]];
@@ -202,7 +317,7 @@ void uring_reads::take_queued(finished& done, int error) {
 
 // Nothing is in the kernel to wake the loop: try again after a pause that
 // doubles with each refusal (1 ms to 64 ms).
-void uring_reads::retry_later() {
+void uring_reads::ring::retry_later() {
     if (retry_armed_) return;
     retry_armed_ = true;
     retry_.expires_after(std::chrono::milliseconds(1 << std::min(refusals_ - 1, 6)));
@@ -218,7 +333,7 @@ void uring_reads::retry_later() {
     });
 }
 
-void uring_reads::reap(finished& done) {
+void uring_reads::ring::reap(finished& done) {
     io_uring_cqe* cqe = nullptr;
     unsigned head = 0, count = 0;
     io_uring_for_each_cqe(&ring_, head, cqe) {
@@ -235,7 +350,7 @@ void uring_reads::reap(finished& done) {
 // ends. A read that ended after the reap but before the eventfd was on did
 // not signal it, so look once more (the fence orders the flag's store before
 // that load).
-void uring_reads::wait_for_kernel() {
+void uring_reads::ring::wait_for_kernel() {
     if (waiting_) return;
     ::io_uring_cq_eventfd_toggle(&ring_, true);
     std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -253,7 +368,7 @@ void uring_reads::wait_for_kernel() {
 }
 
 // A read in the kernel has ended: reap in a turn, unless one is on its way.
-void uring_reads::woken() {
+void uring_reads::ring::woken() {
     {
         std::lock_guard lock(mutex_);
         waiting_ = false;
@@ -264,7 +379,7 @@ void uring_reads::woken() {
     turn();
 }
 
-void uring_reads::run(finished& done) {
+void uring_reads::ring::run(finished& done) {
     for (auto& [h, res] : done) {
         if (res < 0) std::move(h)(error_code(-res, boost::system::system_category()), 0);
         else std::move(h)(error_code{}, std::size_t(res));

@@ -18,12 +18,29 @@
 // out after a reap (cold pages, O_DIRECT), and is switched off while the
 // loop reaps on its own (IORING_CQ_EVENTFD_DISABLED).
 //
-// One ring per io_context, made at its first read. No more reads are in the
-// kernel at once than the ring has entries, so its completion queue cannot
-// overflow (an overflowed completion signals no eventfd, and the loop would
-// wait for it forever); more wait in a backlog here. Several threads may run
-// one io_context (shared_loop): the ring is under a mutex, and handlers run
-// outside it.
+// A ring per thread that reads on the io_context, made at the thread's first
+// read (the first with the service, so that a kernel that refuses io_uring
+// says so at `of`). Several threads may run one io_context (shared_loop).
+// With one ring for all of them, they met on its mutex at every read, and
+// the thread that ran a turn did every copy of its batch inside
+// io_uring_enter (a warm read completes there) and resumed every task of it,
+// while the other waited on the mutex: shared_loop:2 read warm files at
+// 0.55 to 0.7 of one loop's speed (docs/MEASUREMENTS.md, "A ring per loop
+// thread"). So each thread submits its own reads, to a ring it finds
+// through a thread-local pointer: no lock, no search, the only cost a
+// one-thread loop pays for it. A ring's turn is posted to the io_context,
+// and Asio cannot aim a handler at one thread, so any of its threads may run
+// it: each ring keeps a mutex, which two threads meet only when one runs the
+// other's turn. A read completes on whichever thread reaps it, as a
+// shared_loop task may move between threads at any co_await anyway. A thread
+// that cannot get a ring of its own (the kernel refusing one more) shares
+// the first.
+//
+// Each ring batches, reaps, waits on its eventfd and retries on its own. No
+// more of its reads are in the kernel at once than it has entries, so its
+// completion queue cannot overflow (an overflowed completion signals no
+// eventfd, and the loop would wait for it forever); more wait in its
+// backlog. Handlers run outside its mutex.
 //
 // A submit the kernel refuses (io_uring_enter: EAGAIN or ENOMEM under memory
 // pressure, EBUSY) never leaves the loop as an exception: that killed the
@@ -42,17 +59,15 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
-#include <liburing.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -64,7 +79,8 @@ public:
     static inline boost::asio::execution_context::id id;
     using handler = boost::asio::any_completion_handler<void(boost::system::error_code, std::size_t)>;
 
-    // Throws boost::system::system_error where the kernel refuses io_uring.
+    // Makes the calling thread's ring. Throws boost::system::system_error
+    // where the kernel refuses io_uring.
     explicit uring_reads(boost::asio::io_context& ctx);
     ~uring_reads() override;
 
@@ -78,6 +94,9 @@ public:
     // kernel refuses them under memory pressure.
     static inline std::atomic<int> refuse_submits_for_tests{0};
 
+    // For tests: how many rings the threads that read have made.
+    std::size_t rings() const;
+
     // Reads up to n bytes at offset into buf; completes with the bytes read
     // (0 at the end of the file) or the error.
     template <typename Token>
@@ -87,41 +106,24 @@ public:
     }
 
 private:
-    struct read_op {
-        handler done;
-        int fd = -1;
-        void* buf = nullptr;
-        unsigned n = 0;
-        std::uint64_t offset = 0;
+    class ring;                    // one io_uring and what goes with it (uring_reads.cpp)
+    struct thread_ring {           // a thread's ring, cached: the last it read on
+        std::uint64_t serial = 0;  // its service's; 0: none
+        ring* r = nullptr;
     };
-    using finished = std::vector<std::pair<handler, int>>;  // a handler and its read's result
 
     void shutdown() override;
     void start(int fd, void* buf, std::size_t n, std::uint64_t offset, handler h);
-    void turn();
-    void prepare(read_op* op);
-    void refill();
-    int submit();
-    void refused(int error, finished& done);
-    void take_queued(finished& done, int error);
-    void retry_later();
-    void reap(finished& done);
-    void wait_for_kernel();
-    void woken();
-    static void run(finished& done);
+    ring& ring_here();
+    ring& make_ring_here();
+    static thread_ring& here();
 
     boost::asio::io_context& ctx_;
-    io_uring ring_{};
-    boost::asio::posix::stream_descriptor wake_;
-    std::mutex mutex_;
-    std::size_t queued_ = 0;     // prepared, not yet submitted
-    std::size_t in_kernel_ = 0;  // submitted, not yet reaped
-    bool turn_posted_ = false, waiting_ = false, retry_armed_ = false;
-    int refusals_ = 0;                                  // submits refused in a row
-    std::chrono::steady_clock::time_point refused_at_;  // the first of them
-    boost::asio::steady_timer retry_;
-    std::deque<read_op*> backlog_;  // reads past the ring's room, in order
-    std::vector<read_op*> spare_;   // ops not in use, reused
+    // Unique per service, unlike its address: a thread's cached ring is never
+    // taken for one of a later service at the same address.
+    const std::uint64_t serial_;
+    mutable std::mutex rings_mutex_;
+    std::vector<std::pair<std::thread::id, std::unique_ptr<ring>>> rings_;  // never empty
 };
 
 }  // namespace simul
