@@ -2,17 +2,61 @@
 
 #include "models/thread_limits.hpp"
 
+#include <fmt/format.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
+#include <mutex>
 
 namespace simul {
+namespace {
+
+// A task that overflows a guarded stack faults on the guard page, and the
+// kernel delivers SIGSEGV on the very stack that has no room left: without
+// an alternate signal stack the process dies with no word of why. So every
+// thread that makes stacks gets one, and the handler says in one line what
+// most likely happened, then ends the process (exit 1): nothing can resume
+// a task whose stack is gone. The line is made when the first stack is, as
+// the handler may only write(2).
+char overflow_line[256];
+std::atomic<std::size_t> overflow_line_size{0};
+
+void on_segv(int) {
+    (void)!::write(STDERR_FILENO, overflow_line, overflow_line_size.load());
+    ::_exit(1);
+}
+
+void say_so_on_overflow(const stack_options& o) {
+    static std::once_flag handler;
+    std::call_once(handler, [&o] {
+        const auto line = fmt::format_to_n(overflow_line, sizeof overflow_line - 1,
+                                           "simul: a segmentation fault while stackful tasks ran on {} KiB stacks: "
+                                           "most likely a task overflowed its stack; give it more (/stack:K)\n",
+                                           o.kib);
+        overflow_line_size = line.size;
+        struct sigaction sa {};
+        sa.sa_handler = on_segv;
+        sa.sa_flags = SA_ONSTACK;
+        ::sigaction(SIGSEGV, &sa, nullptr);
+    });
+    thread_local bool has_signal_stack = false;  // one per thread, kept for the thread's life
+    if (has_signal_stack) return;
+    stack_t alt{};
+    alt.ss_size = std::size_t(SIGSTKSZ) * 4;
+    alt.ss_sp = std::malloc(alt.ss_size);
+    if (alt.ss_sp != nullptr && ::sigaltstack(&alt, nullptr) == 0) has_signal_stack = true;
+}
+
+}  // namespace
 
 boost::context::stack_context stack_allocator::allocate() {
     const std::size_t page = std::size_t(::sysconf(_SC_PAGESIZE));
     const std::size_t bytes = options_.kib * 1024;
+    say_so_on_overflow(options_);
     boost::context::stack_context sc;
     sc.size = bytes;
     if (!options_.guarded) {
