@@ -2,11 +2,13 @@
 // Small helpers shared by the tests.
 
 #include "bench/case/case.hpp"
+#include "bench/case/meter.hpp"
 #include "bench/case/workload.hpp"
 #include "bench/workloads/registry.hpp"
 #include "models/model.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <string>
 #include <utility>
@@ -67,6 +69,14 @@ inline void expect_one_checksum_under_every_model(const workload& w) {
             EXPECT_GE(r.makespan_s, c.ideal_s() * 0.999) << "faster than the physical limit";
         }
     }
+}
+
+// In a forked child: caps the address space (RLIMIT_AS) at what the process
+// uses now plus `room` bytes. False if it could not.
+inline bool limit_address_space_to_now_plus(std::int64_t room) {
+    const std::int64_t used = proc_status_field("VmSize");
+    const rlimit as{rlim_t(used + room), rlim_t(used + room)};
+    return used >= 0 && ::setrlimit(RLIMIT_AS, &as) == 0;
 }
 
 }  // namespace simul::testing

@@ -436,13 +436,7 @@ TEST(FileRead, AReadBufferThatCannotBeHadIsNamed) {
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
-        std::ifstream status("/proc/self/status");
-        std::int64_t vm_kib = -1;
-        for (std::string line; std::getline(status, line);)
-            if (line.rfind("VmSize:", 0) == 0) vm_kib = std::stoll(line.substr(7));
-        const rlim_t room = rlim_t(vm_kib * 1024 + (std::int64_t(128) << 20));  // not 1 GiB
-        const rlimit as{room, room};
-        if (vm_kib < 0 || ::setrlimit(RLIMIT_AS, &as) != 0) _exit(10);
+        if (!limit_address_space_to_now_plus(std::int64_t(128) << 20)) _exit(10);  // not 1 GiB
         const auto r = run(file_read_workload(), p, "sequential");
         _exit(r.failed == 1 && r.label.find("cannot allocate a read buffer of 1048576 KiB") != std::string::npos ? 0
                                                                                                                  : 1);

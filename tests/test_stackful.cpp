@@ -8,11 +8,9 @@
 #include "tests/helpers.hpp"
 
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <string>
 
 using namespace simul;
@@ -87,13 +85,7 @@ TEST(Stackful, AStackTheSystemRefusesIsAResult) {
         const pid_t child = ::fork();
         ASSERT_GE(child, 0);
         if (child == 0) {
-            std::ifstream status("/proc/self/status");
-            std::int64_t vm_kib = -1;
-            for (std::string line; std::getline(status, line);)
-                if (line.rfind("VmSize:", 0) == 0) vm_kib = std::stoll(line.substr(7));
-            const rlim_t room = rlim_t(vm_kib * 1024 + (std::int64_t(256) << 20));
-            const rlimit as{room, room};
-            if (vm_kib < 0 || ::setrlimit(RLIMIT_AS, &as) != 0) _exit(10);
+            if (!limit_address_space_to_now_plus(std::int64_t(256) << 20)) _exit(10);
             const auto r = run(sleep_workload(), {{"tasks", 400}, {"wait_ms", 300}}, model);
             const bool ok = r.tasks > 0 && r.failed > 0 && r.tasks + r.failed == 400 &&
                             r.label.starts_with("stack limit: ") &&
