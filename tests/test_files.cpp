@@ -22,7 +22,6 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -32,7 +31,6 @@
 
 #include <cstddef>
 #include <filesystem>
-#include <fstream>
 
 namespace fs = std::filesystem;
 using namespace simul;
