@@ -31,6 +31,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <fstream>
 
 namespace fs = std::filesystem;
 using namespace simul;
