@@ -7,7 +7,8 @@ colour and differ by hatch (bars) or marker (lines). Red is kept for the
 rings that mark a limit, so no model is red. coroutine_loop:P (P loops,
 one per thread) and shared_loop:P (one loop run by P threads) have families
 of their own, teal and purple; the stackful loops are brown, and their
-stack options (stackful_loop/stack:16/guarded) darken the model's shade. A kind this file does not know gets a colour
+stack options (stackful_loop/stack:16, /guarded) darken the model's shade,
+guarded stacks more. A kind this file does not know gets a colour
 from a spare list, picked by a checksum of its name: the same in every chart
 and run, and none of the known ones.
 """
@@ -54,8 +55,8 @@ def _mix(light, dark, t):
 
 def model_color(model):
     kind, size = _split(model)
-    if "/" in model and (kind in _SINGLE or kind in _SHADES):
-        return _mix(model_color(model.partition("/")[0]), "#000000", 0.4)
+    if "/" in model and (kind in _SINGLE or kind in _SHADES):  # options: guarded stacks darker still
+        return _mix(model_color(model.partition("/")[0]), "#000000", 0.55 if "/guarded" in model else 0.3)
     if size is None and kind in _SINGLE:
         return _SINGLE[kind]
     if size is not None and kind in _SHADES:

@@ -58,6 +58,7 @@ def test_a_stackful_models_options_stay_with_the_model():
     # The options' shade is the model's family, darker.
     shade = lambda c: sum(int(c[i:i + 2], 16) for i in (1, 3, 5))
     assert shade(style.model_color("stackful_loop/stack:16")) < shade(style.model_color("stackful_loop"))
+    assert shade(style.model_color("stackful_loop/guarded")) < shade(style.model_color("stackful_loop/stack:16"))
 
 
 def test_variants_of_a_model_share_its_colour_in_file_read(drawn):
