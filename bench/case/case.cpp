@@ -157,12 +157,14 @@ case_result run_steps(const case_spec& c, const progress_sink& progress, const t
     arrivals& arrive = own != nullptr ? *own : scheduled;
 
     const std::string name = c.name();
-    meter m(progress ? meter::progress_fn([&](std::chrono::duration<double> elapsed) {
-        progress(fmt::format("  {}: {} of {} tasks ended after {:.0f} s", name, tr.count_ended(), tr.size(),
-                             elapsed.count()));
-    })
-                     : meter::progress_fn{},
-            c.model.colour() == colour::stackful && c.model.stack.guarded);
+    meter::progress_fn report_progress;
+    if (progress)
+        report_progress = [&](std::chrono::duration<double> elapsed) {
+            progress(fmt::format("  {}: {} of {} tasks ended after {:.0f} s", name, tr.count_ended(), tr.size(),
+                                 elapsed.count()));
+        };
+    // Guarded stacks map memory per task: the meter counts the mappings' records.
+    meter m(report_progress, c.model.colour() == colour::stackful && c.model.stack.guarded);
     m.start();
     std::unique_ptr<model> runner;
     try {

@@ -50,8 +50,8 @@ struct meter_reading {
     // the peer's end too. Each CPU batches up to net.core.mem_pcpu_rsv pages
     // (1 MiB by default) before the count moves: a reading is off by up to that per CPU.
     std::int64_t mem_sock_bytes = 0;
-    std::int64_t mem_vma_bytes = 0;     // mappings' records, system-wide; 0 unless asked for
-    std::int64_t mem_kernel_bytes = 0;  // peak of pte + kstack + sock + vma
+    std::int64_t mem_vma_bytes = 0;      // mappings' records, system-wide; 0 unless asked for
+    std::int64_t mem_kernel_bytes = 0;   // peak of pte + kstack + sock + vma
     std::int64_t mem_virtual_bytes = 0;  // address space (VmSize) the run added at its peak
     // cpu_total_s is exact; the user/sys split is the kernel's tick sample.
     double cpu_user_s = 0, cpu_sys_s = 0, cpu_total_s = 0;
