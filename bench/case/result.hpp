@@ -21,9 +21,9 @@ struct case_result {
     double makespan_s = 0;   // from t0 until the model returned
     latency_summary latency;
     meter_reading cost;
-    std::size_t in_flight_peak = 0;       // tasks started but not ended, at the most
-    double mem_per_task_bytes = 0;        // mem_peak_bytes ÷ in_flight_peak
-    double mem_total_per_task_bytes = 0;  // (mem_peak_bytes + mem_kernel_bytes) ÷ in_flight_peak
+    std::size_t in_flight_peak = 0;         // tasks started but not ended, at the most
+    double mem_per_task_bytes = 0;          // mem_peak_bytes ÷ in_flight_peak
+    double mem_total_per_task_bytes = 0;    // (mem_peak_bytes + mem_kernel_bytes) ÷ in_flight_peak
     double mem_virtual_per_task_bytes = 0;  // mem_virtual_bytes ÷ in_flight_peak
     double ideal_s = 0;
     double efficiency = 0;         // ideal_s ÷ makespan_s
