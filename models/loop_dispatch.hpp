@@ -127,9 +127,8 @@ private:
     std::shared_ptr<refusal> refused_;  // shared by the copies that batches carry to other loops
 };
 
-// Arrivals come inside the loop
-// (a timer, an accept): no cross-thread hop between an arrival and the
-// dispatcher.
+// The dispatcher. Arrivals come inside the loop (a timer, an accept): no
+// cross-thread hop between an arrival and the dispatcher.
 //
 // Tasks for another loop go there in batches, one post per batch: the task's
 // coroutine is then made, started and freed on the loop that runs it. Posted
