@@ -30,6 +30,44 @@ void on_segv(int) {
     ::_exit(1);
 }
 
+// This thread's alternate signal stack, made at its first stack and given
+// back when the thread ends. A thread that has one already (AddressSanitizer
+// gives every thread its own, and unmaps whatever is set when the thread
+// ends) keeps it.
+class signal_stack {
+public:
+    signal_stack() {
+        stack_t now{};
+        if (::sigaltstack(nullptr, &now) != 0 || (now.ss_flags & SS_DISABLE) == 0) return;
+        const std::size_t page = std::size_t(::sysconf(_SC_PAGESIZE));
+        const std::size_t bytes = (std::size_t(SIGSTKSZ) * 4 + page - 1) / page * page;
+        void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) return;
+        stack_t alt{};
+        alt.ss_sp = p;
+        alt.ss_size = bytes;
+        if (::sigaltstack(&alt, nullptr) != 0) {
+            ::munmap(p, bytes);
+            return;
+        }
+        sp_ = p;
+        bytes_ = bytes;
+    }
+    ~signal_stack() {
+        if (sp_ == nullptr) return;
+        stack_t off{};
+        off.ss_flags = SS_DISABLE;
+        ::sigaltstack(&off, nullptr);
+        ::munmap(sp_, bytes_);
+    }
+    signal_stack(const signal_stack&) = delete;
+    signal_stack& operator=(const signal_stack&) = delete;
+
+private:
+    void* sp_ = nullptr;
+    std::size_t bytes_ = 0;
+};
+
 void say_so_on_overflow(const stack_options& o) {
     static std::once_flag handler;
     std::call_once(handler, [&o] {
@@ -43,12 +81,7 @@ void say_so_on_overflow(const stack_options& o) {
         sa.sa_flags = SA_ONSTACK;
         ::sigaction(SIGSEGV, &sa, nullptr);
     });
-    thread_local bool has_signal_stack = false;  // one per thread, kept for the thread's life
-    if (has_signal_stack) return;
-    stack_t alt{};
-    alt.ss_size = std::size_t(SIGSTKSZ) * 4;
-    alt.ss_sp = std::malloc(alt.ss_size);
-    if (alt.ss_sp != nullptr && ::sigaltstack(&alt, nullptr) == 0) has_signal_stack = true;
+    thread_local signal_stack mine;
 }
 
 }  // namespace
