@@ -23,8 +23,9 @@ enum class sizing {
     required,  // "thread_pool:24", never "thread_pool"
 };
 
-// Which of task_source's colours a model calls (models/task.hpp).
-enum class colour { blocking, coroutine, stackful };
+// Which of task_source's colours a model calls (models/task.hpp); external:
+// none, a peer's program runs the tasks in its own runtime (docs/PEERS.md).
+enum class colour { blocking, coroutine, stackful, external };
 
 // Sizes of the default sweep that are not a number of threads.
 inline constexpr int no_size = 0;    // the kind without a size (sizing::none or optional)

@@ -11,6 +11,7 @@
 namespace simul {
 
 std::string model_spec::name() const {
+    if (peer) return peer->name;
     std::string out = threads > 0 ? fmt::format("{}:{}", kind, threads) : kind;
     if (stack.kib != stack_options::default_kib) out += fmt::format("/stack:{}", stack.kib);
     if (stack.guarded) out += "/guarded";
@@ -23,16 +24,22 @@ const model_kind& model_spec::row() const {
     return *k;
 }
 
-simul::colour model_spec::colour() const { return row().colour; }
+simul::colour model_spec::colour() const { return peer ? simul::colour::external : row().colour; }
 
-bool model_spec::runs_async() const { return colour() != simul::colour::blocking; }
+bool model_spec::runs_async() const {
+    return colour() == simul::colour::coroutine || colour() == simul::colour::stackful;
+}
 
 model_shape model_spec::shape(std::size_t tasks) const {
     const double cores = std::max(1u, std::thread::hardware_concurrency());
+    if (peer) return {static_cast<double>(tasks), cores};
     return row().shape(threads, static_cast<double>(tasks), cores);
 }
 
-std::unique_ptr<model> model_spec::make() const { return row().make(*this); }
+std::unique_ptr<model> model_spec::make() const {
+    if (peer) throw model_error(fmt::format("{} is a peer: it runs in its own process, not as a model", peer->name));
+    return row().make(*this);
+}
 
 namespace {
 

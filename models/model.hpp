@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace simul {
 
@@ -48,17 +49,28 @@ public:
 // the form: /stack:K, a stack of K KiB; /guarded, mmap'd with a guard page).
 // Everything but its name comes from its kind's row; a kind with no row
 // throws model_error.
+//
+// A peer (--peer=NAME=COMMAND) is a model too, outside the table: a program
+// of another runtime that runs the tasks in its own process (docs/PEERS.md).
+// Its kind is its NAME; it has the colour external, and every task in
+// flight at once on all the machine's cores, the shape no runtime can beat.
+struct peer_command {
+    std::string name;
+    std::vector<std::string> argv;  // argv[0]: a path, or a program on PATH
+};
+
 struct model_spec {
     std::string kind;
     int threads = 0;           // P: a pool's threads, or a loop model's; 0 for models without one
     stack_options stack = {};  // the stackful colour's stacks
+    std::shared_ptr<const peer_command> peer = {};  // set for a peer; then kind == peer->name
 
     std::string name() const;  // "thread_pool:24", "stackful_loop/stack:16" (options that differ from the default)
     const model_kind& row() const;
     simul::colour colour() const;
     bool runs_async() const;  // on a loop: the coroutine or the stackful colour
     model_shape shape(std::size_t tasks) const;
-    std::unique_ptr<model> make() const;
+    std::unique_ptr<model> make() const;  // throws model_error for a peer: it runs outside (bench/peer)
 };
 
 // Bad model names and sizes on the command line.

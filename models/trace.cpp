@@ -65,6 +65,17 @@ void trace::mark_not_started(std::size_t i, const std::string& why) {
     if (!error_taken_.test_and_set()) first_error_ = why;
 }
 
+void trace::set_recorded(std::size_t i, std::int64_t start_ns, std::int64_t end_ns, std::uint64_t sum,
+                         const std::string& error) {
+    arrived_ns_[i] = start_ns;  // a peer hands a task out when it starts it
+    start_ns_[i].store(start_ns, std::memory_order_relaxed);
+    end_ns_[i].store(end_ns, std::memory_order_relaxed);
+    checksum_[i] = sum & checksum_mask;
+    if (error.empty()) return;
+    failed_[i].store(true, std::memory_order_relaxed);
+    if (!error_taken_.test_and_set()) first_error_ = error;
+}
+
 std::string trace::abandon_from(std::size_t i) {
     const std::string why = std::to_string(n_ - i) + " of " + std::to_string(n_) + " tasks never arrived";
     for (std::size_t j = i; j < n_; ++j) mark_not_started(j, why);

@@ -58,6 +58,12 @@ public:
     // A task that a model could not even start (no thread for it).
     void mark_not_started(std::size_t i, const std::string& why);
 
+    // Task i as another process recorded it (a peer, docs/PEERS.md), in ns
+    // after t0: its start and end (not_done if it never reached them), and
+    // its checksum, or the reason it failed (non-empty).
+    void set_recorded(std::size_t i, std::int64_t start_ns, std::int64_t end_ns, std::uint64_t sum,
+                      const std::string& error);
+
     // Tasks i.. never arrived (their source closed): marks them not started
     // and returns the label for the case.
     std::string abandon_from(std::size_t i);

@@ -63,6 +63,8 @@ double in_flight_bytes(colour c) {
             return 2 * 256.0;
         case colour::stackful:
             return 2 * page;
+        case colour::external:  // another runtime's task: no less than a coroutine's
+            return 2 * 256.0;
     }
     return 0;
 }
@@ -119,8 +121,6 @@ std::size_t in_flight_peak(const trace& tr) {
     return event_peak(std::move(events));
 }
 
-namespace {
-
 void summarize(const trace& tr, case_result& r) {
     std::vector<std::int64_t> latencies;
     latencies.reserve(tr.size());
@@ -139,7 +139,13 @@ void summarize(const trace& tr, case_result& r) {
     r.in_flight_peak = in_flight_peak(tr);
     r.arrival_rate = arrival_rate(tr);
     r.backlog_peak = backlog_peak(tr);
+    const double in_flight = double(std::max<std::size_t>(1, r.in_flight_peak));
+    r.mem_per_task_bytes = double(r.cost.mem_peak_bytes) / in_flight;
+    r.mem_total_per_task_bytes = double(r.cost.mem_peak_bytes + r.cost.mem_kernel_bytes) / in_flight;
+    r.mem_virtual_per_task_bytes = double(r.cost.mem_virtual_bytes) / in_flight;
 }
+
+namespace {
 
 // Runs a case; each step's exceptions become a case_error that says which
 // step failed.
@@ -194,10 +200,6 @@ case_result run_steps(const case_spec& c, const progress_sink& progress, const t
     runner.reset();  // teardown after the meter: a pool's exit is not its cost
     r.makespan_s = std::chrono::duration<double>(t1 - t0).count();
     summarize(tr, r);
-    const double in_flight = double(std::max<std::size_t>(1, r.in_flight_peak));
-    r.mem_per_task_bytes = double(r.cost.mem_peak_bytes) / in_flight;
-    r.mem_total_per_task_bytes = double(r.cost.mem_peak_bytes + r.cost.mem_kernel_bytes) / in_flight;
-    r.mem_virtual_per_task_bytes = double(r.cost.mem_virtual_bytes) / in_flight;
     r.ideal_s = c.ideal_s(tasks.get());
     r.capacity = c.capacity();
     r.efficiency = r.makespan_s > 0 ? r.ideal_s / r.makespan_s : 0;

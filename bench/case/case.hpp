@@ -67,4 +67,15 @@ case_result run_case(const case_spec& c, const progress_sink& progress = {}, con
 // Tasks in flight at the most, from the start/end slots of a finished trace.
 std::size_t in_flight_peak(const trace& tr);
 
+// The figures a finished trace gives (tasks, failures, checksum, latency, the
+// in-flight peak, arrivals), and memory per task from the meter's reading
+// already in r.cost. run_case's, and a peer's case's (bench/peer).
+void summarize(const trace& tr, case_result& r);
+
+// A case that is not run, and why: not a failure (a peer that says it cannot
+// do the workload fairly). The harness reports it as skipped.
+struct case_skipped : case_error {
+    using case_error::case_error;
+};
+
 }  // namespace simul

@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
 #include <latch>
 #include <mutex>
 
@@ -37,9 +40,9 @@ std::int64_t status_value(const char* line, const char* key) {
     return std::strstr(line, "kB") != nullptr ? v * 1024 : v;
 }
 
-void reset_peak_rss() {
+void reset_peak_rss(const std::string& proc) {
     // "5" resets the peak resident set size (Linux >= 4.0).
-    if (std::FILE* f = std::fopen("/proc/self/clear_refs", "w")) {
+    if (std::FILE* f = std::fopen((proc + "/clear_refs").c_str(), "w")) {
         std::fputs("5", f);
         std::fclose(f);
     }
@@ -69,8 +72,8 @@ void prefault_mapped_files() {
 
 }  // namespace
 
-std::int64_t proc_status_field(const char* key) {
-    std::FILE* f = std::fopen("/proc/self/status", "r");
+std::int64_t proc_status_field(const char* key, const std::string& proc) {
+    std::FILE* f = std::fopen((proc + "/status").c_str(), "r");
     if (f == nullptr) return -1;
     char line[256];
     std::int64_t value = -1;
@@ -119,12 +122,60 @@ std::int64_t mapping_record_bytes() {
     return bytes;
 }
 
+meter::meter(progress_fn progress, bool count_mappings, pid_t pid)
+    : progress_(std::move(progress)),
+      count_mappings_(count_mappings),
+      pid_(pid),
+      proc_(pid == 0 ? "/proc/self" : "/proc/" + std::to_string(pid)),
+      cpu_clock_(CLOCK_PROCESS_CPUTIME_ID) {
+    if (!self() && clock_getcpuclockid(pid, &cpu_clock_) != 0)
+        throw std::runtime_error("cannot read the CPU clock of process " + std::to_string(pid));
+}
+
+meter::usage meter::read_usage() const {
+    usage u;
+    u.cpu = cpu_seconds(cpu_clock_);
+    if (self()) {
+        rusage ru{};
+        getrusage(RUSAGE_SELF, &ru);
+        u.user = seconds(ru.ru_utime);
+        u.sys = seconds(ru.ru_stime);
+        u.voluntary = ru.ru_nvcsw;
+        u.involuntary = ru.ru_nivcsw;
+        return u;
+    }
+    // /proc/PID/stat: utime and stime are fields 14 and 15, in clock ticks,
+    // counted after the command's ")" (the command may hold spaces).
+    if (std::FILE* f = std::fopen((proc_ + "/stat").c_str(), "r")) {
+        char line[1024];
+        if (std::fgets(line, sizeof line, f) != nullptr)
+            if (const char* rest = std::strrchr(line, ')')) {
+                unsigned long long utime = 0, stime = 0;
+                if (std::sscanf(rest + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) ==
+                    2) {
+                    const double tick = double(sysconf(_SC_CLK_TCK));
+                    u.user = double(utime) / tick;
+                    u.sys = double(stime) / tick;
+                }
+            }
+        std::fclose(f);
+    }
+    // No account for the process as a whole: the sum over its live threads.
+    std::error_code ec;
+    for (const auto& t : std::filesystem::directory_iterator(proc_ + "/task", ec)) {
+        const std::string dir = t.path().string();
+        u.voluntary += std::max<std::int64_t>(0, proc_status_field("voluntary_ctxt_switches", dir));
+        u.involuntary += std::max<std::int64_t>(0, proc_status_field("nonvoluntary_ctxt_switches", dir));
+    }
+    return u;
+}
+
 meter::kernel_sample meter::sample_kernel() const {
     kernel_sample s;
-    if (std::FILE* f = std::fopen("/proc/self/status", "r")) {
+    if (std::FILE* f = std::fopen((proc_ + "/status").c_str(), "r")) {
         char line[256];
         while (std::fgets(line, sizeof line, f) != nullptr) {
-            if (const auto v = status_value(line, "Threads"); v >= 0) s.threads = v - 1;  // not the sampler
+            if (const auto v = status_value(line, "Threads"); v >= 0) s.threads = self() ? v - 1 : v;  // not the sampler
             if (const auto v = status_value(line, "VmPTE"); v >= 0) s.pte = v;
             if (const auto v = status_value(line, "VmSize"); v >= 0) s.vm = v;
         }
@@ -150,28 +201,22 @@ meter::~meter() {
 
 void meter::start() {
     static std::once_flag prefaulted;
-    std::call_once(prefaulted, prefault_mapped_files);
+    if (self()) std::call_once(prefaulted, prefault_mapped_files);
     // The sampler starts, and takes its first sample, before the baseline, so
     // its own stack and buffers are not charged to the model.
     std::latch sampling(1);
     sampler_ = std::jthread([this, &sampling](std::stop_token stop) { sample_loop(stop, sampling); });
     sampling.wait();
-    malloc_trim(0);
-    reset_peak_rss();
+    if (self()) malloc_trim(0);
+    reset_peak_rss(proc_);
     // The high-water mark right after the reset is the baseline: were RSS
     // still falling (threads of the last case exiting), a VmRSS baseline
     // would sit below the mark the reset just set, and show a phantom peak.
-    rss_start_ = proc_status_field("VmHWM");
+    rss_start_ = proc_status_field("VmHWM", proc_);
     start_kernel_ = sample_kernel();
     most_ = start_kernel_;
     most_total_ = start_kernel_.total();
-    cpu_start_ = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    user_start_ = seconds(ru.ru_utime);
-    sys_start_ = seconds(ru.ru_stime);
-    vol_start_ = ru.ru_nvcsw;
-    invol_start_ = ru.ru_nivcsw;
+    start_usage_ = read_usage();
     recording_.store(true, std::memory_order_release);  // publishes the baselines and most_
 }
 
@@ -212,7 +257,7 @@ meter_reading meter::stop() {
     sampler_.request_stop();
     sampler_.join();  // publishes the sampler's own usage
     meter_reading r;
-    r.mem_peak_bytes = std::max<std::int64_t>(0, proc_status_field("VmHWM") - rss_start_);
+    r.mem_peak_bytes = std::max<std::int64_t>(0, proc_status_field("VmHWM", proc_) - rss_start_);
     r.mem_pte_bytes = std::max<std::int64_t>(0, most_.pte - start_kernel_.pte);
     r.mem_kstack_bytes = std::max<std::int64_t>(0, most_.threads - start_kernel_.threads) * kernel_stack_bytes;
     r.mem_sock_bytes = std::max<std::int64_t>(0, most_.sock - start_kernel_.sock);
@@ -222,18 +267,19 @@ meter_reading meter::stop() {
     // The sampler's CPU is read by its own clock and subtracted; it exited
     // before this reading, so its time is in the process clock. What is left
     // inexact is the microseconds it spends between its clock readings and
-    // the baselines.
-    r.cpu_total_s = std::max(0.0, cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start_ - sampler_cpu_);
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    r.cpu_user_s = std::max(0.0, seconds(ru.ru_utime) - user_start_ - sampler_user_);
-    r.cpu_sys_s = std::max(0.0, seconds(ru.ru_stime) - sys_start_ - sampler_sys_);
-    r.ctx_voluntary = std::max<std::int64_t>(0, ru.ru_nvcsw - vol_start_ - sampler_vol_);
-    r.ctx_involuntary = std::max<std::int64_t>(0, ru.ru_nivcsw - invol_start_ - sampler_invol_);
+    // the baselines. Another process's figures have no sampler in them.
+    const usage end = read_usage();
+    const bool own = self();
+    r.cpu_total_s = std::max(0.0, end.cpu - start_usage_.cpu - (own ? sampler_cpu_ : 0));
+    r.cpu_user_s = std::max(0.0, end.user - start_usage_.user - (own ? sampler_user_ : 0));
+    r.cpu_sys_s = std::max(0.0, end.sys - start_usage_.sys - (own ? sampler_sys_ : 0));
+    r.ctx_voluntary = std::max<std::int64_t>(0, end.voluntary - start_usage_.voluntary - (own ? sampler_vol_ : 0));
+    r.ctx_involuntary =
+        std::max<std::int64_t>(0, end.involuntary - start_usage_.involuntary - (own ? sampler_invol_ : 0));
     // The threads the case added, plus the one that runs it: a thread the
     // harness keeps for the whole process (the one that starts helpers) is
-    // not the model's.
-    r.threads_peak = int(most_.threads - start_kernel_.threads + 1);
+    // not the model's. Another process: all of its threads.
+    r.threads_peak = own ? int(most_.threads - start_kernel_.threads + 1) : int(most_.threads);
     return r;
 }
 

@@ -19,6 +19,16 @@
 // the kernel's records of mappings (vm_area_struct objects in
 // /proc/slabinfo, system-wide like the socket buffers: /proc/self/maps
 // would take milliseconds to read with tens of thousands of mappings).
+//
+// The same meter reads another process from outside (a peer, docs/PEERS.md)
+// by its /proc/PID files: the same figures, with three differences. Its CPU
+// clock is read through clock_getcpuclockid and its user/sys split from
+// /proc/PID/stat; its context switches are those of the threads alive at
+// stop; and its threads are all of its own (a runtime's helpers too), with
+// no sampler among them.
+
+#include <sys/types.h>
+#include <time.h>
 
 #include <atomic>
 #include <chrono>
@@ -26,6 +36,7 @@
 #include <functional>
 #include <latch>
 #include <stop_token>
+#include <string>
 #include <thread>
 
 namespace simul {
@@ -65,8 +76,8 @@ public:
     using progress_fn = std::function<void(std::chrono::duration<double>)>;
 
     // count_mappings: sample the kernel's mapping records too (guarded stacks).
-    explicit meter(progress_fn progress = {}, bool count_mappings = false)
-        : progress_(std::move(progress)), count_mappings_(count_mappings) {}
+    // pid: the process to meter; 0, this one.
+    explicit meter(progress_fn progress = {}, bool count_mappings = false, pid_t pid = 0);
     ~meter();
 
     void start();
@@ -82,9 +93,19 @@ private:
     kernel_sample sample_kernel() const;
     void record(const kernel_sample& s);
     void sample_loop(std::stop_token stop, std::latch& sampling);
+    bool self() const { return pid_ == 0; }
+    // The process's CPU time, user and sys, and context switches, now.
+    struct usage {
+        double cpu = 0, user = 0, sys = 0;
+        std::int64_t voluntary = 0, involuntary = 0;
+    };
+    usage read_usage() const;
 
     progress_fn progress_;
     bool count_mappings_;
+    pid_t pid_;
+    std::string proc_;  // "/proc/self" or "/proc/PID"
+    clockid_t cpu_clock_;
     std::jthread sampler_;
     std::atomic<bool> recording_{false};  // set once the baselines are taken
     // Written by the sampler only, read by stop() after it joined.
@@ -92,15 +113,15 @@ private:
     std::int64_t most_total_ = 0;  // the peak of the sum
     kernel_sample start_kernel_;
     std::int64_t rss_start_ = 0;
-    double user_start_ = 0, sys_start_ = 0, cpu_start_ = 0;
-    std::int64_t vol_start_ = 0, invol_start_ = 0;
+    usage start_usage_;
     // The sampler's own usage, published when it stops.
     double sampler_user_ = 0, sampler_sys_ = 0, sampler_cpu_ = 0;
     std::int64_t sampler_vol_ = 0, sampler_invol_ = 0;
 };
 
-// Fields of /proc/self/status in bytes (kB lines) or counts; -1 if absent.
-std::int64_t proc_status_field(const char* key);
+// Fields of /proc/self/status (or `proc`/status, e.g. /proc/PID) in bytes
+// (kB lines) or counts; -1 if absent.
+std::int64_t proc_status_field(const char* key, const std::string& proc = "/proc/self");
 
 // TCP + UDP buffer memory of the whole machine (the "mem" pages of
 // /proc/net/sockstat) in bytes; -1 if it cannot be read.

@@ -83,6 +83,14 @@ public:
     // process just before the case), so that it stays a true lower bound.
     // Unset: workload::ideal_s.
     virtual std::optional<double> measured_ideal_s(const model_shape& /*shape*/) const { return std::nullopt; }
+
+    // For peers (docs/PEERS.md), which run the tasks in a program of their
+    // own: what the program needs beyond the parameters, as environment
+    // variables (fetch: where its delay server listens), and the checksum
+    // task i must return, which the peer's every record is checked against.
+    // No expected checksum: the peer's is taken as it comes.
+    virtual std::vector<std::pair<std::string, std::string>> peer_environment() const { return {}; }
+    virtual std::optional<std::uint64_t> expected_checksum(std::size_t /*i*/) const { return std::nullopt; }
 };
 
 class workload {

@@ -77,8 +77,13 @@ void run_one(benchmark::State& state, sweep& s, std::size_t i, int round, std::s
         const host_sample before = sample_host();
         const auto begun = std::chrono::steady_clock::now();
         try {
-            result = run_case(
-                c, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }, save);
+            result = run_any(
+                c, s.peer_timeout_s, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); },
+                save);
+        } catch (const case_skipped& e) {  // a peer that cannot do the workload
+            rounds.stopped = true;
+            state.SkipWithError(e.what());
+            break;
         } catch (const std::exception& e) {  // run_case throws case_error; anything else fails this case too
             rounds.stopped = true;           // a case that failed once is not run again
             state.SkipWithError(fmt::format("failed: {}", e.what()).c_str());

@@ -1,5 +1,6 @@
 #include "bench/harness/cli.hpp"
 #include "bench/case/registry.hpp"
+#include "bench/peer/peer_case.hpp"
 #include "models/kinds.hpp"
 #include "support/flags.hpp"
 #include "support/text.hpp"
@@ -31,6 +32,21 @@ std::vector<flags::flag> bench_flags(options& opt, bool& arrival_rate) {
          "parameter grid to sweep (default: quick); smoke: each parameter's one small value, no rate sweep"},
         {"--models", list(text("LIST", [&](std::string_view m) { opt.models.push_back(parse_model(m)); })),
          "comma-separated models (below), e.g. sequential,thread_pool:24 (default: the sweep below)"},
+        {"--peer",
+         text("NAME=COMMAND",
+              [&](std::string_view v) {
+                  model_spec m;
+                  m.peer = std::make_shared<const peer_command>(parse_peer(v));
+                  m.kind = m.peer->name;
+                  for (const auto& other : opt.peers)
+                      if (other.kind == m.kind)
+                          throw usage_error(fmt::format("--peer: '{}' is given twice", m.kind));
+                  opt.peers.push_back(std::move(m));
+              }),
+         "run the cases under another runtime's program too (docs/PEERS.md), e.g. "
+         "--peer='go=build/release/peers/go/peer'; repeatable"},
+        {"--peer-timeout", number("SECONDS", 0.1, 1e6, [&](double v) { opt.peer_timeout_s = v; }),
+         "stop a peer that has not finished a case after this long (default: 60 + twice the budget)"},
         {"--set",
          text("NAME:V1,V2,...",
               [&](std::string_view v) {
@@ -337,7 +353,8 @@ void emit(std::vector<case_spec>& cases, const workload* w, const std::vector<pa
 }  // namespace
 
 std::vector<case_spec> make_cases(const options& opt) {
-    const auto models = opt.models.empty() ? default_models(opt.scale) : opt.models;
+    auto models = opt.models.empty() ? default_models(opt.scale) : opt.models;
+    models.insert(models.end(), opt.peers.begin(), opt.peers.end());
     std::vector<case_spec> cases;
     for (const workload* w : all_workloads()) {
         const auto specs = w->params();

@@ -23,6 +23,8 @@ struct options {
     bool help = false;
     double budget_s = 0;                                                      // 0: the scale's default
     std::vector<model_spec> models;                                           // empty: the default set
+    std::vector<model_spec> peers;  // --peer: other runtimes' programs, run beside the models
+    double peer_timeout_s = 0;      // --peer-timeout; 0: 60 s + twice the budget
     std::vector<std::pair<std::string, std::vector<std::string>>> overrides;  // --set, resolved by make_cases
     std::string data_dir;  // --data-dir; empty: the default (support/settings.hpp)
     // Arrivals. No --rate: burst cases, plus each workload's default rate
@@ -42,6 +44,7 @@ struct options {
     std::string out_format = "json";  // --benchmark_out_format
 
     double budget() const { return budget_s > 0 ? budget_s : scale == scale::full ? 120.0 : 6.0; }
+    double peer_timeout() const { return peer_timeout_s > 0 ? peer_timeout_s : 60 + 2 * budget(); }
 };
 
 // Takes simul's flags out of argv (so Google Benchmark sees only its own) and

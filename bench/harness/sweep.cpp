@@ -1,6 +1,7 @@
 #include "bench/harness/sweep.hpp"
 
 #include "bench/case/registry.hpp"
+#include "bench/peer/peer_case.hpp"
 #include "support/system.hpp"
 
 #include <fmt/format.h>
@@ -16,6 +17,7 @@ sweep select_cases(const options& opt) {
     sweep s;
     s.rule = opt.rounds;
     s.traces = opt.traces;
+    s.peer_timeout_s = opt.peer_timeout();
     for (auto& c : make_cases(opt))
         if (selected(benchmark_name(c), opt.filter)) s.cases.push_back(std::move(c));
     if (s.cases.empty())
@@ -61,6 +63,10 @@ std::string skip_reason(const case_spec& c, double budget, std::uint64_t fd_limi
     if (c.model.colour() == colour::stackful && !c.work->has_stackful())
         return fmt::format("skipped: no stackful colour: {} does not say it has one (workload::has_stackful)",
                            c.work->name());
+    if (c.model.peer && c.work->own_arrivals())
+        return fmt::format("skipped: {}'s tasks arrive from outside (connections), and the peer protocol hands a "
+                           "peer only tasks that simul schedules (docs/PEERS.md)",
+                           c.work->name());
     if (c.predicted_s() > budget) {
         if (c.predicted_s() > c.ideal_s())
             return fmt::format("skipped: saturated: capacity {:.0f} tasks/s is below the rate of {:g}; "
@@ -100,10 +106,18 @@ void make_trace_dir(const trace_options& traces) {
                                       ec ? ec.message() : "a file is in the way"));
 }
 
+case_result run_any(const case_spec& c, double peer_timeout_s, const progress_sink& progress,
+                    const trace_sink& on_trace) {
+    if (c.model.peer)
+        return run_peer_case(c, std::chrono::duration<double>(peer_timeout_s), progress, on_trace);
+    return run_case(c, progress, on_trace);
+}
+
 void warm_up(const std::vector<const case_spec*>& cases) {
+    // A peer's start-up is its own and is not in its figures: nothing to warm.
     std::vector<std::string> models;
     for (const case_spec* c : cases)
-        if (std::find(models.begin(), models.end(), c->model.name()) == models.end()) models.push_back(c->model.name());
+        if (!c->model.peer && std::find(models.begin(), models.end(), c->model.name()) == models.end()) models.push_back(c->model.name());
     std::fprintf(stderr, "warming up: %s\n", fmt::format("{}", fmt::join(models, ", ")).c_str());
     for (const case_spec* c : cases) {
         const auto pending = std::find(models.begin(), models.end(), c->model.name());

@@ -21,6 +21,7 @@ struct sweep {
     std::vector<case_rounds> rounds;
     round_rule rule;
     trace_options traces;
+    double peer_timeout_s = 0;  // how long a peer may take over a case (options::peer_timeout)
 
     // Decides which cases are skipped before they run (skip_reason), and
     // makes room for every case's rounds.
@@ -47,6 +48,11 @@ void print_list(const std::vector<case_spec>& cases, const options& opt);
 
 // Makes --trace-dir's folder; throws usage_error if it cannot.
 void make_trace_dir(const trace_options& traces);
+
+// Runs a case under its model, or under its peer (bench/peer): throws
+// case_error, or case_skipped.
+case_result run_any(const case_spec& c, double peer_timeout_s, const progress_sink& progress = {},
+                    const trace_sink& on_trace = {});
 
 // Runs each model of the cases once on a trivial case, unreported, so that
 // one-time initialisation (oneTBB's scheduler, Asio's services, first-touch

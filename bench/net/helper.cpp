@@ -99,17 +99,31 @@ void die_with_parent() {
     if (::getppid() != expected) std::_Exit(1);
 }
 
-helper_process::helper_process(const std::string& exe, const std::vector<std::string>& args)
-    : name_(std::filesystem::path(exe).filename().string()) {
-    int fds[2];
+helper_process::helper_process(const std::string& exe, const std::vector<std::string>& args,
+                               const helper_options& opt)
+    : name_(opt.name.empty() ? std::filesystem::path(exe).filename().string() : opt.name),
+      own_group_(opt.own_group) {
+    int fds[2], in[2] = {-1, -1};
     if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(fmt::format("{}: pipe: {}", name_, strerror(errno)));
+    if (opt.stdin_pipe && ::pipe2(in, O_CLOEXEC) != 0) {
+        ::close(fds[0]);
+        ::close(fds[1]);
+        throw std::runtime_error(fmt::format("{}: pipe: {}", name_, strerror(errno)));
+    }
     // The child gets stdin, stderr and the pipe as stdout, nothing else: not
     // the results file, not another helper's pipe, not a socket, whoever
     // opened them and however.
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    if (opt.stdin_pipe) posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
     posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    if (opt.own_group) {
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+        posix_spawnattr_setpgroup(&attr, 0);
+    }
     std::vector<char*> argv;
     argv.push_back(const_cast<char*>(exe.c_str()));
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -119,29 +133,72 @@ helper_process::helper_process(const std::string& exe, const std::vector<std::st
     for (char** e = environ; *e != nullptr; ++e)
         if (!std::string_view(*e).starts_with(std::string(parent_variable) + "=")) env_text.emplace_back(*e);
     env_text.push_back(fmt::format("{}={}", parent_variable, ::getpid()));
+    env_text.insert(env_text.end(), opt.env.begin(), opt.env.end());
     std::vector<char*> env;
     for (auto& e : env_text) env.push_back(e.data());
     env.push_back(nullptr);
     // posix_spawn, not fork: the parent may have thousands of threads.
     const int err = spawner::instance().run(
-        [&] { return ::posix_spawn(&pid_, exe.c_str(), &actions, nullptr, argv.data(), env.data()); });
+        [&] { return ::posix_spawn(&pid_, exe.c_str(), &actions, &attr, argv.data(), env.data()); });
     posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
     ::close(fds[1]);
+    if (opt.stdin_pipe) ::close(in[0]);
     if (err != 0) {
         ::close(fds[0]);
+        if (opt.stdin_pipe) ::close(in[1]);
         throw std::runtime_error(
             fmt::format("cannot start {}: {} (build it: cmake --build --preset release)", exe, strerror(err)));
     }
     out_ = fds[0];
+    in_ = in[1];
 }
 
 helper_process::~helper_process() {
     stop();
     if (out_ >= 0) ::close(out_);
+    if (in_ >= 0) ::close(in_);
+}
+
+void helper_process::write_line(std::string_view line) {
+    std::string text(line);
+    text += '\n';
+    // SIGPIPE is ignored in this process (support/system.hpp): a closed pipe is EPIPE.
+    for (std::size_t done = 0; done < text.size();) {
+        const ssize_t n = ::write(in_, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) throw std::runtime_error(fmt::format("{} is gone: writing to it: {}", name_, strerror(errno)));
+        done += std::size_t(n);
+    }
+}
+
+std::string helper_process::stop_and_tell() {
+    int status = 0;
+    std::string how = "was stopped";
+    // Its stdout may close a moment before it can be reaped: a short grace.
+    for (int i = 0; i < 20 && !exited_; ++i) {
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            exited_ = true;
+            how = WIFSIGNALED(status) ? fmt::format("was killed by signal {}", WTERMSIG(status))
+                                      : fmt::format("exited with code {}", WEXITSTATUS(status));
+        } else {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    }
+    stop();
+    return how;
 }
 
 void helper_process::stop() {
-    if (pid_ <= 0 || exited_) return;
+    if (pid_ <= 0) return;
+    // A group's other members may outlive its leader: they are killed too.
+    if (own_group_) ::kill(-pid_, SIGKILL);
+    if (exited_) return;
+    if (own_group_) {
+        ::waitpid(pid_, nullptr, 0);
+        exited_ = true;
+        return;
+    }
     ::kill(pid_, SIGTERM);
     for (int i = 0; i < 200; ++i) {  // up to 2 s, then no more asking
         if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {

@@ -24,9 +24,19 @@ std::string tool_path(std::string_view name);
 // no helper holding a port or the console's pipe.
 void die_with_parent();
 
+// What some helpers need beyond stdout: a peer (docs/PEERS.md) is spoken to
+// on its stdin, learns its case from its environment, and may start
+// processes of its own, which must end with it.
+struct helper_options {
+    std::string name = {};              // in messages; empty: the executable's file name
+    std::vector<std::string> env = {};  // "NAME=value", added to ours
+    bool stdin_pipe = false;            // write_line() feeds its stdin
+    bool own_group = false;             // its own process group, killed whole (SIGKILL) when it is stopped
+};
+
 class helper_process {
 public:
-    helper_process(const std::string& exe, const std::vector<std::string>& args);
+    helper_process(const std::string& exe, const std::vector<std::string>& args, const helper_options& opt = {});
     ~helper_process();
     helper_process(const helper_process&) = delete;
     helper_process& operator=(const helper_process&) = delete;
@@ -39,13 +49,25 @@ public:
     // does not exit in time or exits with an error.
     std::string wait_output(std::chrono::milliseconds timeout);
 
+    // One line to its stdin (helper_options::stdin_pipe); throws if it is gone.
+    void write_line(std::string_view line);
+
+    // Stops it now (its group too, with own_group) and says how it ended:
+    // "exited with code 1", "was killed by signal 9", or "was stopped" if
+    // it was still running.
+    std::string stop_and_tell();
+
+    pid_t pid() const { return pid_; }
+
 private:
     bool read_more(std::chrono::steady_clock::time_point deadline);  // false at EOF
     void stop();
 
     std::string name_;
+    bool own_group_ = false;
     pid_t pid_ = -1;
     int out_ = -1;
+    int in_ = -1;
     std::string pending_;
     bool exited_ = false;
 };

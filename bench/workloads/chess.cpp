@@ -25,7 +25,7 @@ namespace simul {
 namespace {
 
 // The master's thinking: a dependent chain of mixing steps the compiler
-// cannot skip, whose result feeds the board's checksum.
+// cannot skip (support/mix64.hpp: chess_move thinks, then moves).
 std::uint64_t think(std::uint64_t position, std::uint64_t steps) {
     for (std::uint64_t s = 0; s < steps; ++s) position = mix64(position);
     return position;
@@ -97,10 +97,17 @@ public:
         r.extra.emplace_back("think_steps", double(think_steps_));  // what a bare program must think
     }
 
+    // Every move is one mix64 whatever the thinking took (chess_move).
+    std::optional<std::uint64_t> expected_checksum(std::size_t board) const override {
+        std::uint64_t position = mix64(board);
+        for (std::int64_t m = 0; m < moves_; ++m) position = mix64(position);
+        return position;
+    }
+
     std::uint64_t blocking(std::size_t board) override {
         std::uint64_t position = mix64(board);
         for (std::int64_t m = 0; m < moves_; ++m) {
-            position = think(position, think_steps_);  // the master's move
+            position = chess_move(position, think_steps_);  // the master's move
             std::this_thread::sleep_for(reply_);       // the opponent's reply
         }
         return position;
@@ -110,7 +117,7 @@ public:
         steady_timer timer(co_await asio::this_coro::executor);
         std::uint64_t position = mix64(board);
         for (std::int64_t m = 0; m < moves_; ++m) {
-            position = think(position, think_steps_);
+            position = chess_move(position, think_steps_);
             timer.expires_after(reply_);
             co_await timer.async_wait(asio::deferred);
         }
@@ -121,7 +128,7 @@ public:
         steady_timer timer(yield.get_executor());
         std::uint64_t position = mix64(board);
         for (std::int64_t m = 0; m < moves_; ++m) {
-            position = think(position, think_steps_);
+            position = chess_move(position, think_steps_);
             timer.expires_after(reply_);
             timer.async_wait(yield);
         }

@@ -16,7 +16,10 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include <optional>
 #include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -90,6 +93,12 @@ public:
     } catch (const boost::system::system_error& e) {
         throw std::runtime_error(http::short_error(e));  // without Boost's source location
     }
+
+    std::vector<std::pair<std::string, std::string>> peer_environment() const override {
+        return {{"SIMUL_DELAY_HOST", server_at_.address().to_string()},
+                {"SIMUL_DELAY_PORT", std::to_string(server_at_.port())}};
+    }
+    std::optional<std::uint64_t> expected_checksum(std::size_t i) const override { return expected_[i]; }
 
 private:
     bhttp::request<bhttp::empty_body> request(std::size_t i) const {

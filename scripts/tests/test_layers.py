@@ -19,9 +19,12 @@ MAY_INCLUDE = {
     "bench/io": ("support",) + TASKS,
     "bench/case": ("support", "models"),
     "bench/workloads": ("support", "models", "bench/net", "bench/io", "bench/case"),
+    # A case under a peer (docs/PEERS.md): the case's parts, and a helper
+    # process to run the peer in.
+    "bench/peer": ("support", "models", "bench/net", "bench/case"),
     # The harness finds workloads through bench/case/registry.hpp, by name:
     # it never names one, so a new workload needs no edit above its folder.
-    "bench/harness": ("support", "models", "bench/net", "bench/io", "bench/case"),
+    "bench/harness": ("support", "models", "bench/net", "bench/io", "bench/case", "bench/peer"),
     "bench/tools": ("support", "models", "bench/net"),
     "bench/baselines": ("support",),
 }

@@ -20,7 +20,7 @@ asio::awaitable<std::uint64_t, executor> game(std::uint64_t board, std::uint64_t
     timer t(co_await asio::this_coro::executor);
     std::uint64_t position = simul::mix64(board);
     for (std::uint64_t m = 0; m < moves; ++m) {
-        for (std::uint64_t s = 0; s < steps; ++s) position = simul::mix64(position);  // think
+        position = simul::chess_move(position, steps);  // think, then move
         t.expires_after(reply);
         co_await t.async_wait(asio::deferred);
     }

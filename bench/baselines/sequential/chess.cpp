@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
     for (std::uint64_t b = 0; b < boards; ++b) {
         std::uint64_t position = simul::mix64(b);
         for (std::uint64_t m = 0; m < moves; ++m) {
-            for (std::uint64_t s = 0; s < steps; ++s) position = simul::mix64(position);  // think
+            position = simul::chess_move(position, steps);  // think, then move
             std::this_thread::sleep_for(reply);
         }
         sum += position;
