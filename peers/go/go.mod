@@ -1,0 +1,3 @@
+module simul/peers/go
+
+go 1.19

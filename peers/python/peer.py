@@ -1,0 +1,311 @@
+#!/usr/bin/python3
+"""simul's Python peer (docs/PEERS.md): runs a case's tasks in one of four
+ways, the flavour given as the one argument:
+
+  asyncio     one asyncio task per simul task, on asyncio's own event loop
+  uvloop      the same code on uvloop's loop
+  threads     one threading.Thread per task, blocking calls
+  sequential  one task after another on the main thread, blocking calls
+"""
+
+import asyncio
+import os
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+FLAVOURS = ("asyncio", "uvloop", "threads", "sequential")
+MASK64 = (1 << 64) - 1
+
+
+def die(message):
+    print(f"peer.py: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def mix64(x):
+    x = (x + 0x9E3779B97F4A7C15) & MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK64
+    return x ^ (x >> 31)
+
+
+def fnv1a52(data):
+    h = 0xCBF29CE484222325
+    for byte in data:
+        h = ((h ^ byte) * 0x100000001B3) & MASK64
+    return h & ((1 << 52) - 1)
+
+
+# Every wait loops on the runtime's own sleep until the monotonic clock says
+# the time has come. uvloop counts a timer from libuv's loop time, taken when
+# the loop's iteration began and cut to whole milliseconds, so one sleep there
+# can end a millisecond or more early (seen: 651 of 10,000 tasks at once);
+# the C++ models' timers never do. time.sleep and asyncio's loop never wake
+# early, so for them the loop runs once.
+def sleep_until(deadline_ns):
+    while (left := deadline_ns - time.monotonic_ns()) > 0:
+        time.sleep(left / 1e9)
+
+
+async def asleep_until(deadline_ns):
+    while (left := deadline_ns - time.monotonic_ns()) > 0:
+        await asyncio.sleep(left / 1e9)
+
+
+# ---- the workloads: each gives a task's body twice, blocking and async -----
+
+def sleep_work(p):
+    wait_ns = int(p["wait_ms"]) * 1_000_000
+
+    def woke(i, began):
+        if time.monotonic_ns() - began < wait_ns:
+            raise RuntimeError("sleep: woke before the wait was over")
+        return mix64(i)
+
+    def blocking(i):
+        began = time.monotonic_ns()
+        sleep_until(began + wait_ns)
+        return woke(i, began)
+
+    async def coroutine(i):
+        began = time.monotonic_ns()
+        await asleep_until(began + wait_ns)
+        return woke(i, began)
+
+    return blocking, coroutine
+
+
+def chess_work(p):
+    moves, think_ns, reply_ns = int(p["moves"]), int(p["think_us"]) * 1000, int(p["reply_us"]) * 1000
+
+    # Thinking is time on the CPU, not a count of steps: see "Identical time" in docs/PEERS.md.
+    def think():
+        until = time.monotonic_ns() + think_ns
+        while time.monotonic_ns() < until:
+            pass
+
+    def blocking(board):
+        position = mix64(board)
+        for _ in range(moves):
+            think()
+            position = mix64(position)
+            sleep_until(time.monotonic_ns() + reply_ns)
+        return position
+
+    async def coroutine(board):
+        position = mix64(board)
+        for _ in range(moves):
+            think()
+            position = mix64(position)
+            await asleep_until(time.monotonic_ns() + reply_ns)
+        return position
+
+    return blocking, coroutine
+
+
+def fetch_work(p):
+    try:
+        address = (os.environ["SIMUL_DELAY_HOST"], int(os.environ["SIMUL_DELAY_PORT"]))
+    except (KeyError, ValueError):
+        die("fetch needs SIMUL_DELAY_HOST and SIMUL_DELAY_PORT")
+    delay_ms, size = int(p["delay_ms"]), int(p["bytes"])
+    limit_s = (delay_ms + 10_000) / 1e3
+    late = f"fetch: no full response within {delay_ms + 10_000} ms"
+
+    def request(i):
+        return (f"GET /delay?ms={delay_ms}&bytes={size}&seed={i} HTTP/1.1\r\n"
+                f"Host: {address[0]}:{address[1]}\r\nConnection: close\r\n\r\n").encode()
+
+    # Both flavours send the same bytes and parse them here, the same way, so
+    # that they differ in how they wait, not in which HTTP library they use.
+    def checksum(response):
+        head, _, body = response.partition(b"\r\n\r\n")
+        status = head.split(b"\r\n", 1)[0].decode("latin-1")
+        if status.split(" ")[1:2] != ["200"]:
+            raise RuntimeError(f"fetch: {status or 'no response'}")
+        if len(body) != size:  # Connection: close, so the body is everything to the end
+            raise RuntimeError(f"fetch: a body of {len(body)} bytes, not {size}")
+        return fnv1a52(body)
+
+    def blocking(i):
+        deadline = time.monotonic() + limit_s
+        try:
+            with socket.create_connection(address, timeout=limit_s) as s:
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                s.sendall(request(i))
+                chunks = []
+                while True:
+                    # The limit is on the whole response, not on each recv.
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError
+                    s.settimeout(left)
+                    if not (chunk := s.recv(65536)):
+                        break
+                    chunks.append(chunk)
+        except TimeoutError:
+            raise TimeoutError(late) from None
+        return checksum(b"".join(chunks))
+
+    async def coroutine(i):
+        try:
+            async with asyncio.timeout(limit_s):
+                reader, writer = await asyncio.open_connection(*address)
+                try:
+                    writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    writer.write(request(i))
+                    await writer.drain()
+                    response = await reader.read()  # to EOF
+                finally:
+                    writer.close()
+                    await writer.wait_closed()
+        except TimeoutError:
+            raise TimeoutError(late) from None
+        return checksum(response)
+
+    return blocking, coroutine
+
+
+WORKLOADS = {"sleep": sleep_work, "chess": chess_work, "fetch": fetch_work}
+
+
+# ---- the records, and running one task -----------------------------------
+
+class Records:
+    """Every task's record, allocated before `ready` so that the measured part
+    only fills them in. Times are raw monotonic_ns, made relative to t0 when
+    sent; -1 for a task that never started or never ended."""
+
+    def __init__(self, n):
+        self.start, self.end = [-1] * n, [-1] * n
+        self.checksum, self.error = [0] * n, [None] * n
+
+    def failed(self, i, e):
+        self.error[i] = " ".join(str(e).split()) or type(e).__name__  # one line, never empty
+
+    def lines(self, t0):
+        for i, (start, end, checksum, error) in enumerate(zip(self.start, self.end, self.checksum, self.error)):
+            outcome = f"ok {checksum}" if error is None else f"fail {error}"
+            yield f"{i} {start - t0 if start >= 0 else -1} {end - t0 if end >= 0 else -1} {outcome}\n"
+
+
+def run_blocking(records, body, i):
+    records.start[i] = time.monotonic_ns()
+    try:
+        records.checksum[i] = body(i)
+    except Exception as e:
+        records.failed(i, e)
+    records.end[i] = time.monotonic_ns()
+
+
+async def run_async(records, body, i):
+    records.start[i] = time.monotonic_ns()
+    try:
+        records.checksum[i] = await body(i)
+    except Exception as e:
+        records.failed(i, e)
+    records.end[i] = time.monotonic_ns()
+
+
+# ---- the flavours: each starts every task at its due time, then returns
+# when all have ended -------------------------------------------------------
+
+def sequential(records, body, t0, dues):
+    for i, due in enumerate(dues):
+        sleep_until(t0 + due)
+        run_blocking(records, body, i)
+
+
+def threads(records, body, t0, dues):
+    workers = [None] * len(dues)  # no list grows on the measured part
+    for i, due in enumerate(dues):
+        sleep_until(t0 + due)
+        workers[i] = threading.Thread(target=run_blocking, args=(records, body, i))
+        workers[i].start()
+    for worker in workers:
+        worker.join()
+
+
+async def dispatch(records, body, t0, dues):
+    async with asyncio.TaskGroup() as group:
+        for i, due in enumerate(dues):
+            await asleep_until(t0 + due)
+            group.create_task(run_async(records, body, i))
+
+
+# ---- the protocol -----------------------------------------------------------
+
+def say(line):
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def hear(expected):
+    line = sys.stdin.buffer.readline()
+    if line != expected.encode() + b"\n":
+        die(f"expected {expected!r} from simul, read {line!r}")
+    return time.monotonic_ns()
+
+
+def main():
+    if len(sys.argv) != 2 or sys.argv[1] not in FLAVOURS:
+        die(f"usage: peer.py {'|'.join(FLAVOURS)}")
+    flavour = sys.argv[1]
+    if os.environ.get("SIMUL_PEER") != "1":
+        die("SIMUL_PEER is not 1: this peer speaks version 1 of docs/PEERS.md")
+    try:
+        workload = os.environ["SIMUL_WORKLOAD"]
+        n = int(os.environ["SIMUL_TASKS"])
+        params = dict(kv.split("=", 1) for kv in os.environ.get("SIMUL_PARAMS", "").split())
+    except (KeyError, ValueError) as e:
+        die(f"a bad or missing SIMUL_ variable ({e})")
+    if workload not in WORKLOADS:
+        say(f"skip {workload}: not written for the Python peer")
+        return
+    # The lesson's 12 hours against 1: sequential is there for the story.
+    # Elsewhere it would wait N × D (100,000 sleeps: hours), and simul, which
+    # takes every peer's shape to be all tasks at once, could not skip it.
+    if flavour == "sequential" and workload != "chess":
+        say(f"skip {workload}: the sequential flavour plays the chess story only (one task after another)")
+        return
+    try:
+        blocking, coroutine = WORKLOADS[workload](params)
+    except (KeyError, ValueError) as e:
+        die(f"a bad or missing parameter in SIMUL_PARAMS={params} ({e})")
+    if flavour == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            die("uvloop is not installed (install python3-uvloop: scripts/peers.sh --install)")
+
+    due_file = os.environ.get("SIMUL_DUE_FILE")
+    try:
+        dues = [int(due) for due in Path(due_file).read_text().split()] if due_file else [0] * n
+    except (OSError, ValueError) as e:
+        die(f"cannot read SIMUL_DUE_FILE: {e}")
+    if len(dues) != n:
+        die(f"SIMUL_DUE_FILE has {len(dues)} lines for {n} tasks")
+    records = Records(n)
+
+    if flavour in ("asyncio", "uvloop"):
+        factory = uvloop.new_event_loop if flavour == "uvloop" else None
+        with asyncio.Runner(loop_factory=factory) as runner:
+            runner.get_loop()  # the loop is made now: start-up, not the measured part
+            say("ready")
+            t0 = hear("go")
+            runner.run(dispatch(records, coroutine, t0, dues))
+    else:
+        say("ready")
+        t0 = hear("go")
+        (threads if flavour == "threads" else sequential)(records, blocking, t0, dues)
+    say("done")
+    hear("send")
+    sys.stdout.writelines(records.lines(t0))
+    say("end")
+
+
+if __name__ == "__main__":
+    main()

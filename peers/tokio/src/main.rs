@@ -1,0 +1,204 @@
+//! simul's peer for Tokio: runs one case's tasks on a Tokio runtime and reports
+//! when each started and ended, by the protocol of docs/PEERS.md.
+//!
+//! Usage: simul-peer-tokio current_thread|multi_thread
+
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::io::{BufRead, BufWriter, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// What every task of the case does.
+enum Work {
+    Sleep { wait: Duration },
+    Chess { moves: u64, think: Duration, reply: Duration },
+    Fetch { server: SocketAddr, host: String, delay_ms: u64, bytes: usize },
+}
+
+/// One task's record: START and END in ns after t0 (-1: never), and its checksum or why it failed.
+type Record = (i64, i64, Result<u64, String>);
+
+/// SplitMix64's finaliser.
+fn mix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e3779b97f4a7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d049bb133111eb);
+    x ^ (x >> 31)
+}
+
+/// A bad environment or a broken handshake: one line on stderr, exit 2.
+fn die(message: impl Display) -> ! {
+    eprintln!("simul-peer-tokio: {message}");
+    std::process::exit(2)
+}
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| die(format_args!("{name} is not set")))
+}
+
+fn number<T: std::str::FromStr>(what: &str, text: &str) -> T {
+    text.trim().parse().unwrap_or_else(|_| die(format_args!("{what}: not a number: {text:?}")))
+}
+
+/// Reads one line from simul and dies unless it is `word`.
+fn expect(word: &str) {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).unwrap_or_else(|e| die(e));
+    if line.trim_end() != word {
+        die(format_args!("expected {word:?} from simul, read {line:?}"));
+    }
+}
+
+async fn run(work: &'static Work, i: u64, t0: Instant) -> Record {
+    let start = t0.elapsed();
+    let result = match work {
+        Work::Sleep { wait } => {
+            let begin = Instant::now();
+            tokio::time::sleep(*wait).await;
+            if begin.elapsed() < *wait {
+                Err("woke before the wait was over".to_string())
+            } else {
+                Ok(mix64(i))
+            }
+        }
+        Work::Chess { moves, think, reply } => {
+            let mut position = mix64(i);
+            for _ in 0..*moves {
+                // Thinking is time on the clock, not a count of steps (PEERS.md), and it
+                // holds its worker the whole time, as the C++ models' thinking does.
+                let began = Instant::now();
+                while began.elapsed() < *think {}
+                position = mix64(position);
+                tokio::time::sleep(*reply).await;
+            }
+            Ok(position)
+        }
+        Work::Fetch { server, host, delay_ms, bytes } => {
+            let limit = Duration::from_millis(delay_ms + 10_000);
+            match tokio::time::timeout(limit, fetch(*server, host, *delay_ms, *bytes, i)).await {
+                Ok(result) => result,
+                Err(_) => Err(format!("no full response within {} ms", limit.as_millis())),
+            }
+        }
+    };
+    (start.as_nanos() as i64, t0.elapsed().as_nanos() as i64, result)
+}
+
+/// One GET to the delay server; the body's FNV-1a 64, masked to 52 bits.
+async fn fetch(server: SocketAddr, host: &str, delay_ms: u64, bytes: usize, seed: u64) -> Result<u64, String> {
+    let mut stream = TcpStream::connect(server).await.map_err(|e| format!("connect: {e}"))?;
+    stream.set_nodelay(true).map_err(|e| format!("TCP_NODELAY: {e}"))?;
+    let request = format!(
+        "GET /delay?ms={delay_ms}&bytes={bytes}&seed={seed} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.map_err(|e| format!("send: {e}"))?;
+    let mut response = Vec::with_capacity(bytes + 256);
+    stream.read_to_end(&mut response).await.map_err(|e| format!("receive: {e}"))?;
+
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").ok_or("response ends inside its headers")?;
+    let head = String::from_utf8_lossy(&response[..split]);
+    let body = &response[split + 4..];
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap_or_default();
+    if status.split(' ').nth(1) != Some("200") {
+        return Err(format!("status line {status:?}"));
+    }
+    let length = lines.find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.trim().eq_ignore_ascii_case("content-length").then(|| value.trim().parse::<usize>().ok())?
+    });
+    if length != Some(body.len()) || body.len() != bytes {
+        return Err(format!("body of {} bytes, Content-Length {length:?}, asked for {bytes}", body.len()));
+    }
+    let digest = body.iter().fold(0xcbf29ce484222325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
+    Ok(digest & ((1 << 52) - 1))
+}
+
+fn main() {
+    let mut builder = match std::env::args().nth(1).as_deref() {
+        Some("current_thread") => tokio::runtime::Builder::new_current_thread(),
+        Some("multi_thread") => tokio::runtime::Builder::new_multi_thread(), // a worker per core
+        _ => die("usage: simul-peer-tokio current_thread|multi_thread"),
+    };
+    if env("SIMUL_PEER") != "1" {
+        die("SIMUL_PEER: only version 1 of the protocol is known");
+    }
+    let workload = env("SIMUL_WORKLOAD");
+    let params = env("SIMUL_PARAMS");
+    let params: HashMap<&str, &str> = params.split_whitespace().filter_map(|kv| kv.split_once('=')).collect();
+    let param = |name: &str| -> u64 {
+        number(name, params.get(name).unwrap_or_else(|| die(format_args!("SIMUL_PARAMS has no {name}"))))
+    };
+    let work = match workload.as_str() {
+        "sleep" => Work::Sleep { wait: Duration::from_millis(param("wait_ms")) },
+        "chess" => Work::Chess {
+            moves: param("moves"),
+            think: Duration::from_micros(param("think_us")),
+            reply: Duration::from_micros(param("reply_us")),
+        },
+        "fetch" => {
+            let (host, port) = (env("SIMUL_DELAY_HOST"), env("SIMUL_DELAY_PORT"));
+            // Resolved now: connecting by name would resolve on Tokio's blocking pool, in every task.
+            let server = (host.as_str(), number::<u16>("SIMUL_DELAY_PORT", &port))
+                .to_socket_addrs()
+                .ok()
+                .and_then(|mut addrs| addrs.next())
+                .unwrap_or_else(|| die(format_args!("cannot resolve SIMUL_DELAY_HOST {host:?}")));
+            Work::Fetch { server, host, delay_ms: param("delay_ms"), bytes: param("bytes") as usize }
+        }
+        other => {
+            println!("skip the Tokio peer runs sleep, chess and fetch, not {other}");
+            return;
+        }
+    };
+    let work: &'static Work = Box::leak(Box::new(work)); // shared by every task for the whole run
+    let n: usize = number("SIMUL_TASKS", &env("SIMUL_TASKS"));
+    // Due times in ns after t0, in task order (simul writes them ascending).
+    let due: Option<Vec<u64>> = std::env::var_os("SIMUL_DUE_FILE").map(|path| {
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| die(format_args!("SIMUL_DUE_FILE: {e}")));
+        let due: Vec<u64> = text.lines().map(|line| number("SIMUL_DUE_FILE", line)).collect();
+        if due.len() != n {
+            die(format_args!("SIMUL_DUE_FILE has {} lines for {n} tasks", due.len()));
+        }
+        due
+    });
+    let runtime = builder.enable_all().build().unwrap_or_else(|e| die(format_args!("runtime: {e}")));
+    let mut handles = Vec::with_capacity(n);
+    let mut records: Vec<Record> = Vec::with_capacity(n);
+    println!("ready");
+
+    expect("go");
+    let t0 = Instant::now();
+    runtime.block_on(async {
+        for i in 0..n {
+            // The dispatcher: no task is spawned before its due time.
+            if let Some(due) = &due {
+                let at = t0 + Duration::from_nanos(due[i]);
+                if Instant::now() < at {
+                    tokio::time::sleep_until(at.into()).await;
+                }
+            }
+            handles.push(tokio::spawn(run(work, i as u64, t0)));
+        }
+        for handle in handles.drain(..) {
+            let record = handle.await.unwrap_or_else(|e| (-1, -1, Err(format!("task: {e}"))));
+            records.push(record);
+        }
+    });
+    println!("done");
+
+    expect("send");
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    for (i, (start, end, result)) in records.iter().enumerate() {
+        let _ = match result {
+            Ok(checksum) => writeln!(out, "{i} {start} {end} ok {checksum}"),
+            Err(message) => writeln!(out, "{i} {start} {end} fail {}", message.replace('\n', " ")),
+        };
+    }
+    let _ = writeln!(out, "end");
+    let _ = out.flush();
+}
