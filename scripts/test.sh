@@ -37,6 +37,9 @@ if [ "$preset" = tsan ]; then
   exit 0
 fi
 cmake --build --preset "$preset"
+# The other runtimes' peers (scripts/peers.sh), where their toolchains are
+# installed; without them, test_peers.py skips each one with the reason.
+scripts/peers.sh --build
 ctest --preset "$preset" -j "$(nproc)"
 # The plotting and report scripts.
 (cd scripts && SIMUL_BUILD_DIR="../build/$preset" "$py" -m pytest -q tests)

@@ -1,0 +1,86 @@
+"""Other runtimes (docs/PEERS.md) through simul-bench, as users run them:
+each peer that scripts/peers.sh finds here runs sleep and chess with the
+checksums of simul's own loop; a peer that is not installed is a visible
+skip; a failing peer fails its own cases, and the sweep goes on with nothing
+left behind."""
+
+import json
+import subprocess
+
+import pytest
+from conftest import BUILD, SCRIPTS
+
+BENCH = BUILD / "simul-bench"
+FAKE = SCRIPTS.parent / "tests" / "peers" / "fake_peer.py"
+# Every peer this project ships; the chess story's sequential flavour plays chess only.
+PEERS = ["python_asyncio", "python_uvloop", "python_threads", "python_sequential", "go", "node",
+         "tokio_current_thread", "tokio_multi_thread"]
+
+
+def installed_peers():
+    """name → --peer flag, for the peers scripts/peers.sh says can run here."""
+    out = subprocess.run(["bash", str(SCRIPTS / "peers.sh"), "--flags"], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    return {line.split("=", 2)[1]: line for line in out.splitlines() if line.startswith("--peer=")}
+
+
+def run_bench(tmp_path, *args):
+    out = tmp_path / "run.json"
+    proc = subprocess.run([str(BENCH), "--scale=smoke", "--rounds=1", f"--benchmark_out={out}", *args],
+                          capture_output=True, text=True, timeout=600)
+    rows = {b["name"].split("/iterations")[0]: b for b in json.loads(out.read_text())["benchmarks"]} \
+        if out.exists() else {}
+    return proc, rows
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    """One smoke sweep of sleep and chess: coroutine_loop and every installed peer."""
+    peers = installed_peers()
+    proc, rows = run_bench(tmp_path_factory.mktemp("peers"), "--models=coroutine_loop",
+                           "--benchmark_filter=^(sleep|chess)/", *peers.values())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return peers, rows
+
+
+def case(rows, workload, model):
+    return next(b for name, b in rows.items() if name.startswith(f"{workload}/{model}/"))
+
+
+@pytest.mark.parametrize("peer", PEERS)
+@pytest.mark.parametrize("workload", ["sleep", "chess"])
+def test_each_installed_runtime_gives_the_loops_checksum(sweep, peer, workload):
+    peers, rows = sweep
+    if peer not in peers:
+        pytest.skip(f"{peer}: its runtime is not installed or not built here (scripts/peers.sh --install)")
+    got = case(rows, workload, peer)
+    if peer == "python_sequential" and workload == "sleep":
+        assert got["error_message"].startswith("skipped: python_sequential says:")
+        return
+    assert not got.get("error_occurred"), got.get("error_message")
+    assert got["failed"] == 0, got.get("label")
+    assert got["checksum"] == case(rows, workload, "coroutine_loop")["checksum"]
+    assert got["tasks"] == case(rows, workload, "coroutine_loop")["tasks"]
+    assert got["startup_s"] > 0 and got["threads_peak"] >= 1
+
+
+def test_a_failing_peer_fails_its_cases_and_the_sweep_goes_on(tmp_path):
+    proc, rows = run_bench(tmp_path, "--models=coroutine_loop", "--benchmark_filter=^sleep/",
+                           f"--peer=broken=/usr/bin/python3 {FAKE} crash", f"--peer=fine=/usr/bin/python3 {FAKE} good")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    broken, fine = case(rows, "sleep", "broken"), case(rows, "sleep", "fine")
+    assert broken["error_message"].startswith("failed: peer broken exited with code 3 before it said 'done'")
+    assert fine["checksum"] == case(rows, "sleep", "coroutine_loop")["checksum"]
+    left = subprocess.run(["pgrep", "-f", str(FAKE)], capture_output=True, text=True).stdout
+    assert left == ""
+
+
+@pytest.mark.parametrize("flag, says", [
+    ("--peer=go=/no/such/peer", "'/no/such/peer' is not a program this machine can run"),
+    ("--peer=thread_pool=/bin/true", "is the name of one of simul's models"),
+    ("--peer=no command", "is not NAME=COMMAND"),
+])
+def test_a_bad_peer_flag_is_one_line_and_exit_2(flag, says):
+    proc = subprocess.run([str(BENCH), flag, "--list"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert says in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
