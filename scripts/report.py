@@ -21,6 +21,7 @@ timeline.py draw; simul_workload.py arranges a workload's cases for both.
 import argparse
 import math
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -228,6 +229,79 @@ def chess_table(workload):
     return "\n".join(lines) + "\n"
 
 
+# ---- other runtimes (docs/PEERS.md) ------------------------------------------
+
+# simul's models that the peers are shown beside, where the run has them.
+BESIDE = ("coroutine_loop", "thread_per_task", "stackful_loop")
+
+
+def peer_models(run):
+    """The models that are other runtimes' programs. simul meters a peer's
+    start-up, and only a peer's, so its cases carry startup_s: no list of
+    names to keep. A peer that ran no case is still named by its --peer flag."""
+    ran = {c.model for c in run.cases.values() if c.values("startup_s")}
+    return ran | set(re.findall(r"--peer=(\w+)=", run.context.get("simul_command", "")))
+
+
+def peers_table(w, peers):
+    """The peers beside simul's models, at the size the most of them ran; '' if none ran."""
+    x = w.headline_x()
+    rows = [[c for c in cases if c.runs and (x is None or w.xvalue(c) == x)] for cases in w.series().values()]
+    rows = [(w.series_name(pick[-1]), pick[-1]) for pick in rows if pick]
+    if not any(c.model in peers for _, c in rows):
+        return ""
+    ref = reference_model([c for _, c in rows])
+    kernel = has_kernel(w.cases)
+    lines = [f"At {w.x} = {fmt(x)}.", ""] if x is not None else []
+    lines += [f"| runtime | rounds | makespan (s) | ÷ {ref.model} | p99 (ms) | memory per task: resident"
+             f"{' / with kernel' if kernel else ''} (B) | threads | efficiency | start-up (s) | "
+              "resident at start-up (B) |", "| --- " * 10 + "|"]
+    for name, c in rows:
+        total = "< 4 KiB in all" if c.median("mem_total_bytes") < PAGE else fmt(c.median("mem_total_per_task_bytes"))
+        mem = fmt_memory(c, "resident") + (f" / {total}" if kernel else "")
+        ratio = "1" if c is ref else fmt_interval(paired(ref, c), 3, "×")
+        lines.append(f"| {name} | {len(c.runs)} | {figure(c, 'makespan_s')} | {ratio} | {figure(c, 'lat_p99_ms')} | "
+                     f"{mem} | {fmt(c.median('threads_peak'))} | {figure(c, 'efficiency', 2)} | "
+                     f"{figure(c, 'startup_s')} | {figure(c, 'mem_startup_bytes')} |")
+    # The lesson's two ways to play the exhibition, in one runtime: chess only.
+    both = [(a, s) for a in w.cases if a.model == "python_asyncio" and a.runs
+            for s in w.cases if s.model == "python_sequential" and s.runs and s.params == a.params]
+    if both:
+        a, s = both[-1]
+        at = " ".join(f"{k}:{v}" for k, v in a.params.items())
+        lines += ["", f"python_sequential ÷ python_asyncio, makespan at {at}: {fmt_interval(paired(a, s), 3, '×')}, "
+                  "round by round (the lesson's 12 hours against 1 hour)."]
+    return "\n".join(lines) + "\n"
+
+
+def peers_section(run, groups):
+    """Other runtimes beside simul's models, a table per workload; [] if the run has none."""
+    peers = peer_models(run)
+    if not peers:
+        return []
+    lines = ["## Other runtimes", "",
+             "Programs of other runtimes, run as models (docs/PEERS.md), beside simul's "
+             + ", ".join(BESIDE) + " where this run has them. simul meters a peer's process from outside as "
+             "it meters itself. Start-up (from spawning the peer to its `ready`) and the memory resident then "
+             "are in none of the other figures; threads are all of the runtime's, its helpers too. Efficiency "
+             "is against the workload's ideal, every task in flight on every core: a runtime that runs one task "
+             "at a time is far below 1 by its shape.", ""]
+    for name in groups:
+        cases = [c for c in run.cases.values() if group(c) == name and (c.model in peers or c.model in BESIDE)]
+        mine = [c for c in cases if c.model in peers]
+        if not mine:
+            continue
+        lines += [f"### {name}", "", peers_table(Workload(name, cases), peers) or "No peer ran this workload.", ""]
+        why = {}  # reason → the peers it kept out; a peer's own words group apart from its name
+        for c in mine:
+            if not c.runs:
+                why.setdefault(c.skipped.replace(f"skipped: {c.model} says:", "the peer says:"), {})[c.model] = None
+        if why:
+            lines += ["Did not run: " + "; ".join(", ".join(f"`{m}`" for m in models) + f" — {reason}"
+                                                   for reason, models in why.items()) + ".", ""]
+    return lines
+
+
 def activity_section(w):
     """What the machine was doing while the workload ran, and a warning if it was busy."""
     seen = [r for c in w.cases for r in host_rounds(c)]
@@ -343,6 +417,7 @@ def report(run, out_dir, traces_dir=None):
             lines += ["Cases with values missing from the JSON (null or NaN; left out of the charts):", ""]
             lines += [f"- `{c.name}`: no value for {', '.join(sorted(c.missing))}" for c in holes]
             lines.append("")
+    lines += peers_section(run, groups)
     lines += baselines.report_section(Path(run.files[0]).resolve().parent)
     lines += anchors_report.report_section(Path(run.files[0]).resolve().parent)  # anchors.json beside run.json
     sr.replace_atomically(out_dir / "REPORT.md", lambda tmp: Path(tmp).write_text("\n".join(lines), encoding="utf-8"))

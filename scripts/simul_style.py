@@ -8,9 +8,12 @@ rings that mark a limit, so no model is red. coroutine_loop:P (P loops,
 one per thread) and shared_loop:P (one loop run by P threads) have families
 of their own, teal and purple; the stackful loops are brown, and their
 stack options (stackful_loop/stack:16, /guarded) darken the model's shade,
-guarded stacks more. A kind this file does not know gets a colour
-from a spare list, picked by a checksum of its name: the same in every chart
-and run, and none of the known ones.
+guarded stacks more. Other runtimes (peers, docs/PEERS.md) come after
+simul's models, a hue per runtime that no model family has: Python gold, Go
+indigo, Node lime, Tokio magenta; a runtime's flavours (python_asyncio,
+tokio_multi_thread) are shades of its hue. A kind or peer this file does not
+know gets a colour from a spare list, picked by a checksum of its name: the
+same in every chart and run, and none of the known ones.
 """
 
 import re
@@ -27,6 +30,11 @@ _SINGLE = {"sequential": "#555555", "thread_per_task": "#e8890c", "coroutine_loo
 # (light, dark) ends of a family's shades, for P = 2 and P = 1024.
 _SHADES = {"thread_pool": ("#9ecae1", "#08306b"), "coroutine_loop": ("#99d8c9", "#00585a"),
            "shared_loop": ("#c7b9e2", "#3f007d"), "stackful_loop": ("#d9b99b", "#4a2410")}
+# The peers scripts/peers.sh ships, in legend order: runtime, its flavours
+# (shades from the light end to the dark one), light, dark.
+_RUNTIMES = [("python", ["asyncio", "uvloop", "threads", "sequential"], "#ffd43b", "#8a6100"),
+             ("go", [""], "#3f51b5", "#3f51b5"), ("node", [""], "#7cb342", "#7cb342"),
+             ("tokio", ["current_thread", "multi_thread"], "#cf4fd6", "#6a0f73")]
 _SPARE = ["#e377c2", "#bcbd22", "#7f7f7f", "#17becf"]
 
 MARKERS = ["o", "s", "^", "D", "v", "P"]
@@ -40,17 +48,25 @@ def _split(model):
 
 
 def model_key(model):
-    """Sort key: the legend order, then size, then options (none first)."""
+    """Sort key: the legend order (simul's models, the peers, then kinds this
+    file does not know), then size, then options (none first)."""
     kind, size = _split(model)
     family = (kind, size is not None)
-    rank = _ORDER.index(family) if family in _ORDER else len(_ORDER)
-    return (rank, kind if rank == len(_ORDER) else "", size or 0, model.partition("/")[2])
+    if family in _ORDER:
+        return (_ORDER.index(family), "", size or 0, model.partition("/")[2])
+    if model in _PEERS:
+        return (len(_ORDER), f"{list(_PEERS).index(model):03d}", 0, "")
+    return (len(_ORDER) + 1, kind, size or 0, model.partition("/")[2])
 
 
 def _mix(light, dark, t):
     a = [int(light[i:i + 2], 16) for i in (1, 3, 5)]
     b = [int(dark[i:i + 2], 16) for i in (1, 3, 5)]
     return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b))
+
+
+_PEERS = {runtime + (f"_{flavour}" if flavour else ""): _mix(light, dark, i / max(1, len(flavours) - 1))
+          for runtime, flavours, light, dark in _RUNTIMES for i, flavour in enumerate(flavours)}
 
 
 def model_color(model):
@@ -63,6 +79,8 @@ def model_color(model):
         import math
         t = min(1.0, max(0.0, math.log2(max(size, 2)) - 1) / 9)  # 2 → 0, 1024 → 1
         return _mix(*_SHADES[kind], 0.15 + 0.85 * t)
+    if model in _PEERS:
+        return _PEERS[model]
     return _SPARE[zlib.crc32(model.encode()) % len(_SPARE)]
 
 

@@ -90,6 +90,9 @@ public:
     // task i must return, which the peer's every record is checked against.
     // No expected checksum: the peer's is taken as it comes.
     virtual std::vector<std::pair<std::string, std::string>> peer_environment() const { return {}; }
+    // A listening socket the peer accepts the tasks' connections from (serve),
+    // which it gets as its fd 3; -1: none.
+    virtual int peer_listen_fd() const { return -1; }
     virtual std::optional<std::uint64_t> expected_checksum(std::size_t /*i*/) const { return std::nullopt; }
 };
 

@@ -63,10 +63,6 @@ std::string skip_reason(const case_spec& c, double budget, std::uint64_t fd_limi
     if (c.model.colour() == colour::stackful && !c.work->has_stackful())
         return fmt::format("skipped: no stackful colour: {} does not say it has one (workload::has_stackful)",
                            c.work->name());
-    if (c.model.peer && c.work->own_arrivals())
-        return fmt::format("skipped: {}'s tasks arrive from outside (connections), and the peer protocol hands a "
-                           "peer only tasks that simul schedules (docs/PEERS.md)",
-                           c.work->name());
     if (c.predicted_s() > budget) {
         if (c.predicted_s() > c.ideal_s())
             return fmt::format("skipped: saturated: capacity {:.0f} tasks/s is below the rate of {:g}; "

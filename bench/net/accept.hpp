@@ -31,6 +31,8 @@ public:
     ~connection_server() override;
 
     unsigned short port() const { return port_; }
+    // The listening socket, for a server outside this process (a peer) to accept from.
+    int listen_fd() const { return listen_fd_; }
     arrivals& accepted() { return arrivals_; }
 
     // Connections that have not arrived by then never will.

@@ -117,7 +117,9 @@ helper_process::helper_process(const std::string& exe, const std::vector<std::st
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
     if (opt.stdin_pipe) posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-    posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+    constexpr int passed_fd = STDERR_FILENO + 1;
+    if (opt.pass_fd >= 0) posix_spawn_file_actions_adddup2(&actions, opt.pass_fd, passed_fd);
+    posix_spawn_file_actions_addclosefrom_np(&actions, opt.pass_fd >= 0 ? passed_fd + 1 : passed_fd);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     if (opt.own_group) {

@@ -32,6 +32,7 @@ struct helper_options {
     std::vector<std::string> env = {};  // "NAME=value", added to ours
     bool stdin_pipe = false;            // write_line() feeds its stdin
     bool own_group = false;             // its own process group, killed whole (SIGKILL) when it is stopped
+    int pass_fd = -1;                   // a descriptor of ours it gets as its fd 3 (a listening socket)
 };
 
 class helper_process {

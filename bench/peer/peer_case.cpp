@@ -54,10 +54,14 @@ private:
 // with everything it started, before the message is made).
 class peer_link {
 public:
-    peer_link(const peer_command& peer, std::vector<std::string> env)
+    peer_link(const peer_command& peer, std::vector<std::string> env, int listen_fd)
         : name_(peer.name),
           process_(tool_path("simul-peer-exec"), peer.argv,
-                   {.name = "peer " + peer.name, .env = std::move(env), .stdin_pipe = true, .own_group = true}) {}
+                   {.name = "peer " + peer.name,
+                    .env = std::move(env),
+                    .stdin_pipe = true,
+                    .own_group = true,
+                    .pass_fd = listen_fd}) {}
 
     pid_t pid() const { return process_.pid(); }
     void say(std::string_view line) {
@@ -154,6 +158,7 @@ std::vector<std::string> environment(const case_spec& c, const prepared_tasks& t
                                     "SIMUL_PARAMS=" + peer_params(c.params), fmt::format("SIMUL_TASKS={}", n)};
     if (due != nullptr) env.push_back("SIMUL_DUE_FILE=" + due->path());
     for (const auto& [name, value] : tasks.peer_environment()) env.push_back(name + "=" + value);
+    if (tasks.peer_listen_fd() >= 0) env.emplace_back("SIMUL_LISTEN_FD=3");
     return env;
 }
 
@@ -171,7 +176,7 @@ case_result run_peer_steps(const case_spec& c, std::chrono::duration<double> tim
     if (c.arrival.how != arrival_pattern::kind::burst) due.emplace(tr);
 
     const auto spawned = clock::now();
-    peer_link peer(*c.model.peer, environment(c, *tasks, tr.size(), due ? &*due : nullptr));
+    peer_link peer(*c.model.peer, environment(c, *tasks, tr.size(), due ? &*due : nullptr), tasks->peer_listen_fd());
     const std::string hello = peer.next("ready", ready_timeout);
     if (hello.starts_with("skip "))
         throw case_skipped(fmt::format("skipped: {} says: {}", c.model.name(), hello.substr(5)));
@@ -212,13 +217,13 @@ case_result run_peer_steps(const case_spec& c, std::chrono::duration<double> tim
     r.capacity = c.capacity();
     r.efficiency = r.makespan_s > 0 ? r.ideal_s / r.makespan_s : 0;
     r.label = r.failed > 0 ? fmt::format("{} failed: {}", r.failed, tr.first_error()) : "";
-    r.extra.emplace_back("startup_s", startup_s);
-    r.extra.emplace_back("mem_startup_bytes", double(std::max<std::int64_t>(0, startup_bytes)));
     try {
         tasks->on_end(r);
     } catch (const std::exception& e) {
         throw case_error(fmt::format("collecting the results failed: {}", e.what()));
     }
+    r.extra.emplace_back("startup_s", startup_s);  // after on_end, which may replace the extras (serve)
+    r.extra.emplace_back("mem_startup_bytes", double(std::max<std::int64_t>(0, startup_bytes)));
     if (on_trace) on_trace(tr);
     return r;
 }

@@ -43,6 +43,7 @@ public:
     std::uint64_t stackful(std::size_t i, yield_context yield) override { return server_.stackful(i, yield); }
 
     arrivals* own_arrivals() override { return &server_.accepted(); }
+    int peer_listen_fd() const override { return server_.listen_fd(); }
 
     void on_start() override {
         // Connections that have not come once the load is over never will.
