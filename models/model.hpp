@@ -61,8 +61,8 @@ struct peer_command {
 
 struct model_spec {
     std::string kind;
-    int threads = 0;           // P: a pool's threads, or a loop model's; 0 for models without one
-    stack_options stack = {};  // the stackful colour's stacks
+    int threads = 0;                                // P: a pool's threads, or a loop model's; 0 for models without one
+    stack_options stack = {};                       // the stackful colour's stacks
     std::shared_ptr<const peer_command> peer = {};  // set for a peer; then kind == peer->name
 
     std::string name() const;  // "thread_pool:24", "stackful_loop/stack:16" (options that differ from the default)

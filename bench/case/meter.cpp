@@ -10,10 +10,10 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <stdexcept>
-#include <string>
 #include <latch>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 
 namespace simul {
 namespace {
@@ -175,7 +175,8 @@ meter::kernel_sample meter::sample_kernel() const {
     if (std::FILE* f = std::fopen((proc_ + "/status").c_str(), "r")) {
         char line[256];
         while (std::fgets(line, sizeof line, f) != nullptr) {
-            if (const auto v = status_value(line, "Threads"); v >= 0) s.threads = self() ? v - 1 : v;  // not the sampler
+            if (const auto v = status_value(line, "Threads"); v >= 0)
+                s.threads = self() ? v - 1 : v;  // not the sampler
             if (const auto v = status_value(line, "VmPTE"); v >= 0) s.pte = v;
             if (const auto v = status_value(line, "VmSize"); v >= 0) s.vm = v;
         }
@@ -274,8 +275,8 @@ meter_reading meter::stop() {
     r.cpu_user_s = std::max(0.0, end.user - start_usage_.user - (own ? sampler_user_ : 0));
     r.cpu_sys_s = std::max(0.0, end.sys - start_usage_.sys - (own ? sampler_sys_ : 0));
     r.ctx_voluntary = std::max<std::int64_t>(0, end.voluntary - start_usage_.voluntary - (own ? sampler_vol_ : 0));
-    r.ctx_involuntary =
-        std::max<std::int64_t>(0, end.involuntary - start_usage_.involuntary - (own ? sampler_invol_ : 0));
+    r.ctx_involuntary = std::max<std::int64_t>(0,
+                                               end.involuntary - start_usage_.involuntary - (own ? sampler_invol_ : 0));
     // The threads the case added, plus the one that runs it: a thread the
     // harness keeps for the whole process (the one that starts helpers) is
     // not the model's. Another process: all of its threads.

@@ -78,8 +78,7 @@ void run_one(benchmark::State& state, sweep& s, std::size_t i, int round, std::s
         const auto begun = std::chrono::steady_clock::now();
         try {
             result = run_any(
-                c, s.peer_timeout_s, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); },
-                save);
+                c, s.peer_timeout_s, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }, save);
         } catch (const case_skipped& e) {  // a peer that cannot do the workload
             rounds.stopped = true;
             state.SkipWithError(e.what());

@@ -39,8 +39,7 @@ std::vector<flags::flag> bench_flags(options& opt, bool& arrival_rate) {
                   m.peer = std::make_shared<const peer_command>(parse_peer(v));
                   m.kind = m.peer->name;
                   for (const auto& other : opt.peers)
-                      if (other.kind == m.kind)
-                          throw usage_error(fmt::format("--peer: '{}' is given twice", m.kind));
+                      if (other.kind == m.kind) throw usage_error(fmt::format("--peer: '{}' is given twice", m.kind));
                   opt.peers.push_back(std::move(m));
               }),
          "run the cases under another runtime's program too (docs/PEERS.md), e.g. "

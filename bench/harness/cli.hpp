@@ -21,10 +21,10 @@ struct options {
     simul::scale scale = scale::quick;
     bool list = false;
     bool help = false;
-    double budget_s = 0;                                                      // 0: the scale's default
-    std::vector<model_spec> models;                                           // empty: the default set
-    std::vector<model_spec> peers;  // --peer: other runtimes' programs, run beside the models
-    double peer_timeout_s = 0;      // --peer-timeout; 0: 60 s + twice the budget
+    double budget_s = 0;             // 0: the scale's default
+    std::vector<model_spec> models;  // empty: the default set
+    std::vector<model_spec> peers;   // --peer: other runtimes' programs, run beside the models
+    double peer_timeout_s = 0;       // --peer-timeout; 0: 60 s + twice the budget
     std::vector<std::pair<std::string, std::vector<std::string>>> overrides;  // --set, resolved by make_cases
     std::string data_dir;  // --data-dir; empty: the default (support/settings.hpp)
     // Arrivals. No --rate: burst cases, plus each workload's default rate

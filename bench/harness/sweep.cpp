@@ -104,8 +104,7 @@ void make_trace_dir(const trace_options& traces) {
 
 case_result run_any(const case_spec& c, double peer_timeout_s, const progress_sink& progress,
                     const trace_sink& on_trace) {
-    if (c.model.peer)
-        return run_peer_case(c, std::chrono::duration<double>(peer_timeout_s), progress, on_trace);
+    if (c.model.peer) return run_peer_case(c, std::chrono::duration<double>(peer_timeout_s), progress, on_trace);
     return run_case(c, progress, on_trace);
 }
 
@@ -113,7 +112,8 @@ void warm_up(const std::vector<const case_spec*>& cases) {
     // A peer's start-up is its own and is not in its figures: nothing to warm.
     std::vector<std::string> models;
     for (const case_spec* c : cases)
-        if (!c->model.peer && std::find(models.begin(), models.end(), c->model.name()) == models.end()) models.push_back(c->model.name());
+        if (!c->model.peer && std::find(models.begin(), models.end(), c->model.name()) == models.end())
+            models.push_back(c->model.name());
     std::fprintf(stderr, "warming up: %s\n", fmt::format("{}", fmt::join(models, ", ")).c_str());
     for (const case_spec* c : cases) {
         const auto pending = std::find(models.begin(), models.end(), c->model.name());

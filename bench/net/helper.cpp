@@ -99,10 +99,8 @@ void die_with_parent() {
     if (::getppid() != expected) std::_Exit(1);
 }
 
-helper_process::helper_process(const std::string& exe, const std::vector<std::string>& args,
-                               const helper_options& opt)
-    : name_(opt.name.empty() ? std::filesystem::path(exe).filename().string() : opt.name),
-      own_group_(opt.own_group) {
+helper_process::helper_process(const std::string& exe, const std::vector<std::string>& args, const helper_options& opt)
+    : name_(opt.name.empty() ? std::filesystem::path(exe).filename().string() : opt.name), own_group_(opt.own_group) {
     int fds[2], in[2] = {-1, -1};
     if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(fmt::format("{}: pipe: {}", name_, strerror(errno)));
     if (opt.stdin_pipe && ::pipe2(in, O_CLOEXEC) != 0) {

@@ -148,8 +148,7 @@ void read_records(peer_link& link, const prepared_tasks& tasks, trace& tr, std::
             error = fmt::format("task {}: checksum {} is not the expected {}", i, sum, *expected);
         tr.set_recorded(i, start < 0 ? trace::not_done : start, end < 0 ? trace::not_done : end, sum, error);
     }
-    if (count < tr.size())
-        link.fail(fmt::format("after it reported {} of {} tasks", count, tr.size()), timeout);
+    if (count < tr.size()) link.fail(fmt::format("after it reported {} of {} tasks", count, tr.size()), timeout);
 }
 
 std::vector<std::string> environment(const case_spec& c, const prepared_tasks& tasks, std::size_t n,
@@ -187,8 +186,8 @@ case_result run_peer_steps(const case_spec& c, std::chrono::duration<double> tim
 
     const std::string name = c.name();
     meter m(progress ? meter::progress_fn([&](std::chrono::duration<double> elapsed) {
-        progress(fmt::format("  {}: running in its own process for {:.0f} s", name, elapsed.count()));
-    })
+                progress(fmt::format("  {}: running in its own process for {:.0f} s", name, elapsed.count()));
+            })
                      : meter::progress_fn{},
             false, peer.pid());
     m.start();
@@ -259,7 +258,8 @@ peer_command parse_peer(std::string_view text) {
                                       "and _ (e.g. --peer='go=build/peers/go/peer')",
                                       text));
     if (find_model_kind(name) != nullptr)
-        throw usage_error(fmt::format("--peer: '{}' is the name of one of simul's models; give the peer another", name));
+        throw usage_error(
+            fmt::format("--peer: '{}' is the name of one of simul's models; give the peer another", name));
     peer_command peer{name, {}};
     std::istringstream words{std::string(text.substr(eq + 1))};
     for (std::string w; words >> w;) peer.argv.push_back(w);

@@ -19,8 +19,8 @@ namespace simul {
 // hung past `timeout`, printed something else, reported too few tasks), and
 // case_skipped when the peer says it cannot do the workload. The peer and
 // anything it started are gone when this returns or throws.
-case_result run_peer_case(const case_spec& c, std::chrono::duration<double> timeout,
-                          const progress_sink& progress = {}, const trace_sink& on_trace = {});
+case_result run_peer_case(const case_spec& c, std::chrono::duration<double> timeout, const progress_sink& progress = {},
+                          const trace_sink& on_trace = {});
 
 // --peer=NAME=COMMAND: the peer's name and its command, split at spaces.
 // Throws usage_error for a bad name (simul's own models' names are taken) or

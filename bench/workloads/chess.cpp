@@ -108,7 +108,7 @@ public:
         std::uint64_t position = mix64(board);
         for (std::int64_t m = 0; m < moves_; ++m) {
             position = chess_move(position, think_steps_);  // the master's move
-            std::this_thread::sleep_for(reply_);       // the opponent's reply
+            std::this_thread::sleep_for(reply_);            // the opponent's reply
         }
         return position;
     }
