@@ -8,11 +8,12 @@ task and efficiency against the workload's size, one line per model; bars
 grouped by model for a workload with one size), DIR/charts/<workload>_timeline
 .png/.svg (a Gantt chart per workload from the per-task traces, when there
 are any) and DIR/REPORT.md, which shows them with a table per workload, the
-chess story table, the skipped cases and the machine. DIR defaults to the
-folder of the first input, the traces to its traces/ folder. Several inputs
-(repetitions, runs) are merged: the charts show the median and the spread.
-Colours are fixed per model (simul_style.py). Bad input or an unusable --out:
-one line naming it, exit 2, and nothing in DIR is touched.
+chess story table, the skipped cases, the machine and, when the run has
+peers (docs/PEERS.md), the other runtimes beside simul's models. DIR
+defaults to the folder of the first input, the traces to its traces/ folder.
+Several inputs (repetitions, runs) are merged: the charts show the median and
+the spread. Colours are fixed per model (simul_style.py). Bad input or an
+unusable --out: one line naming it, exit 2, and nothing in DIR is touched.
 
 This file assembles REPORT.md: its sections and tables. charts.py and
 timeline.py draw; simul_workload.py arranges a workload's cases for both.
@@ -254,7 +255,7 @@ def peers_table(w, peers):
     kernel = has_kernel(w.cases)
     lines = [f"At {w.x} = {fmt(x)}.", ""] if x is not None else []
     lines += [f"| runtime | rounds | makespan (s) | ÷ {ref.model} | p99 (ms) | memory per task: resident"
-             f"{' / with kernel' if kernel else ''} (B) | threads | efficiency | start-up (s) | "
+              f"{' / with kernel' if kernel else ''} (B) | threads | efficiency | start-up (s) | "
               "resident at start-up (B) |", "| --- " * 10 + "|"]
     for name, c in rows:
         total = "< 4 KiB in all" if c.median("mem_total_bytes") < PAGE else fmt(c.median("mem_total_per_task_bytes"))
@@ -266,8 +267,8 @@ def peers_table(w, peers):
     # The lesson's two ways to play the exhibition, in one runtime: chess only.
     both = [(a, s) for a in w.cases if a.model == "python_asyncio" and a.runs
             for s in w.cases if s.model == "python_sequential" and s.runs and s.params == a.params]
-    if both:
-        a, s = both[-1]
+    if both:  # at the table's size where both ran it, else their largest
+        a, s = max(both, key=lambda pair: (w.xvalue(pair[0]) == x, w.xvalue(pair[0]) or 0))
         at = " ".join(f"{k}:{v}" for k, v in a.params.items())
         lines += ["", f"python_sequential ÷ python_asyncio, makespan at {at}: {fmt_interval(paired(a, s), 3, '×')}, "
                   "round by round (the lesson's 12 hours against 1 hour)."]

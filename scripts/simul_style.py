@@ -10,7 +10,7 @@ of their own, teal and purple; the stackful loops are brown, and their
 stack options (stackful_loop/stack:16, /guarded) darken the model's shade,
 guarded stacks more. Other runtimes (peers, docs/PEERS.md) come after
 simul's models, a hue per runtime that no model family has: Python gold, Go
-indigo, Node lime, Tokio magenta; a runtime's flavours (python_asyncio,
+blue, Node olive green, Tokio magenta; a runtime's flavours (python_asyncio,
 tokio_multi_thread) are shades of its hue. A kind or peer this file does not
 know gets a colour from a spare list, picked by a checksum of its name: the
 same in every chart and run, and none of the known ones.
@@ -33,8 +33,8 @@ _SHADES = {"thread_pool": ("#9ecae1", "#08306b"), "coroutine_loop": ("#99d8c9", 
 # The peers scripts/peers.sh ships, in legend order: runtime, its flavours
 # (shades from the light end to the dark one), light, dark.
 _RUNTIMES = [("python", ["asyncio", "uvloop", "threads", "sequential"], "#ffd43b", "#8a6100"),
-             ("go", [""], "#3f51b5", "#3f51b5"), ("node", [""], "#7cb342", "#7cb342"),
-             ("tokio", ["current_thread", "multi_thread"], "#cf4fd6", "#6a0f73")]
+             ("go", [""], "#2121d9", "#2121d9"), ("node", [""], "#587a1e", "#587a1e"),
+             ("tokio", ["current_thread", "multi_thread"], "#e040e0", "#a0129f")]
 _SPARE = ["#e377c2", "#bcbd22", "#7f7f7f", "#17becf"]
 
 MARKERS = ["o", "s", "^", "D", "v", "P"]

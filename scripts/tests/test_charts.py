@@ -2,6 +2,7 @@
 file modes, small values, and resident + kernel memory (issues 11 and 12)."""
 
 import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -289,3 +290,52 @@ def test_an_unknown_model_kind_is_drawn_in_a_stable_spare_colour(tmp_path):
                            "s.model_color('fiber_loop:4'))"], cwd=SCRIPTS, capture_output=True, text=True,
                           env=dict(os.environ, PYTHONHASHSEED="12345"), timeout=60)
     assert done.stdout.split() == [spare["fiber_loop"], spare["fiber_loop:4"]], done.stderr
+
+
+# ---- other runtimes (docs/PEERS.md) ------------------------------------------
+
+PEERS = ["python_asyncio", "python_uvloop", "python_threads", "python_sequential", "go", "node",
+         "tokio_current_thread", "tokio_multi_thread"]  # the ones scripts/peers.sh ships, in legend order
+
+
+def hue_and_shade(color):
+    import colorsys
+    h, _, v = colorsys.rgb_to_hsv(*(int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)))
+    return h * 360, v
+
+
+def test_each_runtime_has_a_hue_of_its_own_and_its_flavours_shades_of_it():
+    families = [f"{kind}:{p}" for kind in ("thread_pool", "coroutine_loop", "shared_loop", "stackful_loop")
+                for p in (2, 4, 24, 256, 1024)]
+    models = {style.model_color(m) for m in ["sequential", "thread_per_task", "coroutine_loop", "stackful_loop",
+                                             "stackful_loop/guarded"] + families}
+    peers = [style.model_color(p) for p in PEERS]
+    assert len(set(peers)) == len(peers) and not set(peers) & (models | {style.LIMIT_COLOR})
+    assert style.model_color("fiber_loop") not in peers  # the spare list stays apart from them too
+    for flavours in (PEERS[:4], PEERS[6:]):  # Python's, Tokio's: one hue, darker down the list
+        hues, shades = zip(*(hue_and_shade(style.model_color(p)) for p in flavours))
+        assert max(hues) - min(hues) < 12, flavours
+        assert list(shades) == sorted(shades, reverse=True), flavours
+    runtimes = [hue_and_shade(style.model_color(p))[0] for p in ("python_asyncio", "go", "node", "tokio_multi_thread")]
+    apart = [min(abs(a - b), 360 - abs(a - b)) for i, a in enumerate(runtimes) for b in runtimes[i + 1:]]
+    assert min(apart) > 30, runtimes  # degrees round the colour wheel
+    # After simul's models in the legend, runtime by runtime; a kind nobody knows last.
+    order = ["coroutine_loop", "stackful_loop:2"] + PEERS + ["fiber_loop"]
+    assert sorted(reversed(order), key=style.model_key) == order
+
+
+def test_peers_are_more_series_in_their_colours_and_an_unknown_one_gets_a_spare(tmp_path):
+    data = json.loads((FIXTURES / "peers.json").read_text())
+    for b in data["benchmarks"]:  # a runtime simul_style.py has never heard of
+        for key in ("name", "run_name"):
+            b[key] = b[key].replace("/node/", "/erlang_beam/")
+    (tmp_path / "run.json").write_text(json.dumps(data))
+    _, colors = report.report(sr.load([tmp_path / "run.json"]), tmp_path)
+    for peer in PEERS[:5] + PEERS[6:] + ["erlang_beam"]:
+        for chart in ("sleep", "chess"):
+            if peer == "python_sequential" and chart == "sleep":
+                continue  # it skips sleep: no bar
+            assert colors[chart][peer] == {style.model_color(peer)}, (chart, peer)
+    assert style.model_color("erlang_beam") not in {style.model_color(p) for p in PEERS}
+    text = (tmp_path / "REPORT.md").read_text()
+    assert "| erlang_beam | 1 |" in text.split("## Other runtimes")[1]  # a peer by its start-up, not its name

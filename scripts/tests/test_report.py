@@ -254,3 +254,75 @@ def test_requests_answered_not_the_name_make_a_serve_table(tmp_path):
     serve, echo = text("serve"), text("http_echo")
     assert "Checksums" not in echo and row_of(echo, "sequential")[4].startswith("95")
     assert "http_echo" not in serve and echo.replace("http_echo", "serve") == serve
+
+
+# ---- other runtimes (docs/PEERS.md) ------------------------------------------
+# fixtures/peers.json: a smoke run (one round) of sleep, chess and file_read
+# under coroutine_loop and the eight peers scripts/peers.sh ships; the
+# sequential Python flavour skips sleep, every peer skips file_read.
+PEERS_FIXTURE = FIXTURE.parent / "peers.json"
+
+
+@pytest.fixture(scope="module")
+def peers_text(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("peers")
+    shutil.copy(PEERS_FIXTURE, folder / "run.json")
+    done = run_script("report.py", folder / "run.json")
+    assert done.returncode == 0, done.stderr
+    return (folder / "REPORT.md").read_text()
+
+
+def peers_part(text, workload):
+    """The '### workload' part of the Other runtimes section."""
+    return text.split("## Other runtimes")[1].split(f"### {workload}\n")[1].split("\n### ")[0]
+
+
+def fixture_row(name):
+    return next(b for b in json.loads(PEERS_FIXTURE.read_text())["benchmarks"] if b["name"].startswith(name + "/"))
+
+
+def test_a_run_without_peers_has_no_other_runtimes_section(reported):
+    assert "Other runtimes" not in (reported / "REPORT.md").read_text()
+
+
+def test_a_peers_row_gives_its_start_up_beside_the_loops(peers_text):
+    part = peers_part(peers_text, "sleep")
+    go = fixture_row("sleep/go/tasks:12/wait_ms:5")
+    start_up, start_memory = row_of(part, "go")[-2:]
+    assert float(start_up) == pytest.approx(go["startup_s"], rel=5e-3)
+    assert start_memory == f"{go['mem_startup_bytes']:,.0f}"
+    assert row_of(part, "coroutine_loop")[-2:] == ["–", "–"]  # simul's own models have no start-up
+    threads = fixture_row("sleep/python_threads/tasks:12/wait_ms:5")  # its threads' kernel stacks count
+    assert row_of(part, "python_threads")[5] == \
+        f"{threads['mem_per_task_bytes']:,.0f} / {threads['mem_total_per_task_bytes']:,.0f}"
+
+
+def test_the_lesson_divides_python_sequential_by_python_asyncio(peers_text):
+    case = "chess/{}/boards:5/moves:3/think_us:100/reply_us:1000"
+    ratio = fixture_row(case.format("python_sequential"))["real_time"] / fixture_row(case.format("python_asyncio"))[
+        "real_time"]
+    line = next(l for l in peers_part(peers_text, "chess").splitlines() if l.startswith("python_sequential ÷"))
+    assert number_before(line, "×") == pytest.approx(ratio, rel=5e-3) and "12 hours against 1 hour" in line
+    assert "python_sequential ÷" not in peers_part(peers_text, "sleep")  # sequential skipped sleep
+
+
+def test_peers_that_did_not_run_are_listed_with_their_reason(peers_text):
+    assert ("Did not run: `python_sequential` — the peer says: sleep: the sequential flavour plays the chess "
+            "story only") in peers_part(peers_text, "sleep")
+    file_read = peers_part(peers_text, "file_read")
+    assert "No peer ran this workload." in file_read
+    # One reason, the peers it kept out together.
+    assert ("`python_asyncio`, `python_uvloop`, `python_threads`, `python_sequential` — the peer says: file_read: "
+            "not written for the Python peer") in file_read
+
+
+def test_the_lesson_ratio_pairs_the_rounds(tmp_path):
+    peer = {"startup_s": 0.05, "mem_startup_bytes": 2e7}
+    asyncio, sequential = [1.0, 1.2, 0.9, 1.1, 1.0, 1.3], [12.0, 11.0, 13.0, 14.0, 9.0, 15.0]
+    text = synthetic_report(tmp_path, {"chess/python_asyncio/boards:24/moves:2": (asyncio, peer),
+                                       "chess/python_sequential/boards:24/moves:2": (sequential, peer)})
+    line = next(l for l in text.splitlines() if l.startswith("python_sequential ÷"))
+    expected = st.median_interval([s / a for a, s in zip(asyncio, sequential)])
+    lo, hi = re.search(r"× \(([\d.]+)–([\d.]+)\)", line).groups()
+    assert number_before(line, "× (") == pytest.approx(expected.median, rel=5e-3)
+    assert (float(lo), float(hi)) == pytest.approx((expected.lo, expected.hi), rel=5e-3)
