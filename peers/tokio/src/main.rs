@@ -3,20 +3,25 @@
 //!
 //! Usage: simul-peer-tokio current_thread|multi_thread
 
+mod serve;
+
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::io::{BufRead, BufWriter, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::os::unix::io::FromRawFd;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
 
-/// What every task of the case does.
+/// What every task of the case does; a serve task serves one accepted connection (serve.rs).
 enum Work {
     Sleep { wait: Duration },
     Chess { moves: u64, think: Duration, reply: Duration },
     Fetch { server: SocketAddr, host: String, delay_ms: u64, bytes: usize },
+    Serve { listener: TcpListener, accept_for: Duration },
 }
 
 /// One task's record: START and END in ns after t0 (-1: never), and its checksum or why it failed.
@@ -29,6 +34,14 @@ fn mix64(mut x: u64) -> u64 {
     x = (x ^ (x >> 27)).wrapping_mul(0x94d049bb133111eb);
     x ^ (x >> 31)
 }
+
+/// FNV-1a 64 of `bytes`, from `h` (FNV_BASIS for a digest of its own).
+fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3))
+}
+const FNV_BASIS: u64 = 0xcbf29ce484222325;
+/// A body's digest is its FNV-1a 64's low 52 bits, so that sums stay exact in a double.
+const CHECKSUM_MASK: u64 = (1 << 52) - 1;
 
 /// A bad environment or a broken handshake: one line on stderr, exit 2.
 fn die(message: impl Display) -> ! {
@@ -84,6 +97,7 @@ async fn run(work: &'static Work, i: u64, t0: Instant) -> Record {
                 Err(_) => Err(format!("no full response within {} ms", limit.as_millis())),
             }
         }
+        Work::Serve { .. } => unreachable!("a connection's task is spawned by serve::accept"),
     };
     (start.as_nanos() as i64, t0.elapsed().as_nanos() as i64, result)
 }
@@ -114,8 +128,27 @@ async fn fetch(server: SocketAddr, host: &str, delay_ms: u64, bytes: usize, seed
     if length != Some(body.len()) || body.len() != bytes {
         return Err(format!("body of {} bytes, Content-Length {length:?}, asked for {bytes}", body.len()));
     }
-    let digest = body.iter().fold(0xcbf29ce484222325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
-    Ok(digest & ((1 << 52) - 1))
+    Ok(fnv1a(FNV_BASIS, body) & CHECKSUM_MASK)
+}
+
+/// Spawns task i at its due time (`due`, ns after t0; all at t0 without it).
+async fn dispatch(
+    work: &'static Work,
+    n: usize,
+    due: Option<&[u64]>,
+    t0: Instant,
+    handles: &mut Vec<JoinHandle<Record>>,
+) {
+    for i in 0..n {
+        // No task is spawned before its due time.
+        if let Some(due) = due {
+            let at = t0 + Duration::from_nanos(due[i]);
+            if Instant::now() < at {
+                tokio::time::sleep_until(at.into()).await;
+            }
+        }
+        handles.push(tokio::spawn(run(work, i as u64, t0)));
+    }
 }
 
 fn main() {
@@ -127,6 +160,8 @@ fn main() {
     if env("SIMUL_PEER") != "1" {
         die("SIMUL_PEER: only version 1 of the protocol is known");
     }
+    // Before the work: serve's listener is registered with the runtime.
+    let runtime = builder.enable_all().build().unwrap_or_else(|e| die(format_args!("runtime: {e}")));
     let workload = env("SIMUL_WORKLOAD");
     let params = env("SIMUL_PARAMS");
     let params: HashMap<&str, &str> = params.split_whitespace().filter_map(|kv| kv.split_once('=')).collect();
@@ -150,8 +185,21 @@ fn main() {
                 .unwrap_or_else(|| die(format_args!("cannot resolve SIMUL_DELAY_HOST {host:?}")));
             Work::Fetch { server, host, delay_ms: param("delay_ms"), bytes: param("bytes") as usize }
         }
+        "serve" => {
+            let fd: i32 = number("SIMUL_LISTEN_FD", &env("SIMUL_LISTEN_FD"));
+            // simul's listening socket, bound on 127.0.0.1; this process owns its descriptor.
+            let listener = unsafe { std::net::TcpListener::from_raw_fd(fd) };
+            let _in_runtime = runtime.enter(); // from_std registers it with the runtime's reactor
+            let listener = listener
+                .set_nonblocking(true)
+                .and_then(|()| TcpListener::from_std(listener))
+                .unwrap_or_else(|e| die(format_args!("SIMUL_LISTEN_FD={fd}: {e}")));
+            // As simul's own servers (bench/workloads/serve.cpp): a connection that has not
+            // come by the end of the load, its 2 s request timeout and 5 s more never will.
+            Work::Serve { listener, accept_for: Duration::from_secs(param("duration_s") + 7) }
+        }
         other => {
-            println!("skip the Tokio peer runs sleep, chess and fetch, not {other}");
+            println!("skip the Tokio peer runs sleep, chess, fetch and serve, not {other}");
             return;
         }
     };
@@ -166,7 +214,6 @@ fn main() {
         }
         due
     });
-    let runtime = builder.enable_all().build().unwrap_or_else(|e| die(format_args!("runtime: {e}")));
     let mut handles = Vec::with_capacity(n);
     let mut records: Vec<Record> = Vec::with_capacity(n);
     println!("ready");
@@ -174,19 +221,18 @@ fn main() {
     expect("go");
     let t0 = Instant::now();
     runtime.block_on(async {
-        for i in 0..n {
-            // The dispatcher: no task is spawned before its due time.
-            if let Some(due) = &due {
-                let at = t0 + Duration::from_nanos(due[i]);
-                if Instant::now() < at {
-                    tokio::time::sleep_until(at.into()).await;
-                }
+        let accepted = match work {
+            Work::Serve { listener, accept_for } => {
+                serve::accept(listener, n, t0, t0 + *accept_for, &mut handles).await
             }
-            handles.push(tokio::spawn(run(work, i as u64, t0)));
-        }
+            _ => Ok(dispatch(work, n, due.as_deref(), t0, &mut handles).await),
+        };
         for handle in handles.drain(..) {
             let record = handle.await.unwrap_or_else(|e| (-1, -1, Err(format!("task: {e}"))));
             records.push(record);
+        }
+        if let Err(why) = accepted {
+            records.resize_with(n, || (-1, -1, Err(why.clone()))); // the connections that never came
         }
     });
     println!("done");
