@@ -1,10 +1,12 @@
 // The Go peer (docs/PEERS.md): each task is a goroutine, waits are
-// time.Sleep, fetch is net/http. simul meters this process from outside, so
-// nothing between "ready" and "send" prints or grows a list.
+// time.Sleep, fetch is net/http's client and serve its server. simul meters
+// this process from outside, so nothing between "ready" and "send" prints or
+// grows a list.
 package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -96,6 +98,165 @@ func fetchTask(host, port string, delayMs, bytes int64) task {
 	}
 }
 
+// Byte k of the body of (bytes, seed) is 'a' + w(k) mod 26, w(k) the mix of
+// (seed, k's word) shifted to k's byte (docs/PEERS.md); p is the body's bytes
+// [offset, offset + len(p)).
+func fillBody(p []byte, seed uint64, offset int64) {
+	var word uint64
+	for j := range p {
+		k := uint64(offset) + uint64(j)
+		if j == 0 || k%8 == 0 {
+			word = mix64(seed*0x100000001b3 + (k - k%8))
+		}
+		p[j] = byte('a' + (word>>(8*(k%8)))%26)
+	}
+}
+
+// The largest delay and body a request may ask, as simul's own servers
+// (bench/net/http.hpp); and the part of a body made and written at a time,
+// so that a large body does not have to be held whole.
+const (
+	maxDelayMs = 600_000
+	maxBytes   = 64 << 20
+	partBytes  = 64 << 10
+	sumMask    = 1<<52 - 1
+)
+
+type taskKey struct{} // the request context's key to its connection's task
+
+// serve: net/http's server, as a Go programmer would write one: a goroutine
+// per connection (the server's), which runs the handler for each request in
+// turn. Task i is the i-th connection accepted; its checksum is the sum of
+// the FNV-1a-52 digests of the bodies it sent, mod 2^52. net/http sets no
+// idle timeout unless asked (IdleTimeout and ReadTimeout 0), so a
+// keep-alive connection stays open until the client closes it, as the load
+// generator expects; and net's listener sets TCP_NODELAY on every accepted
+// connection, as it does on dialled ones.
+type server struct {
+	n          int
+	t0         time.Time
+	start, end []int64
+	sums       []uint64
+
+	mu       sync.Mutex
+	accepted int              // connections so far, tasks or not
+	open     map[net.Conn]int // each open connection's task, for ConnState
+	closed   int              // tasks (connections below n) that have ended
+	done     chan struct{}    // closed when all n have
+}
+
+func newServer(n int, start, end []int64, sums []uint64) *server {
+	return &server{n: n, start: start, end: end, sums: sums,
+		open: make(map[net.Conn]int, n), done: make(chan struct{})}
+}
+
+// A connection is accepted: it takes the next task number. http.Server calls
+// ConnContext right after Accept, on the one goroutine that accepts and
+// before StateNew, so the numbers follow the accept order; the number rides
+// in the context of each of the connection's requests to the handler.
+func (s *server) connContext(ctx context.Context, c net.Conn) context.Context {
+	s.mu.Lock()
+	i := s.accepted
+	s.accepted++
+	if i < s.n {
+		s.start[i] = int64(time.Since(s.t0))
+		s.open[c] = i
+	}
+	s.mu.Unlock()
+	return context.WithValue(ctx, taskKey{}, i)
+}
+
+// A connection is over: its task ends (StateHijacked does not happen here,
+// nothing hijacks, but it would be the connection's end for the server too).
+func (s *server) connState(c net.Conn, state http.ConnState) {
+	if state != http.StateClosed && state != http.StateHijacked {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, ok := s.open[c]
+	if !ok {
+		return
+	}
+	delete(s.open, c)
+	s.end[i] = int64(time.Since(s.t0))
+	if s.closed++; s.closed == s.n {
+		close(s.done)
+	}
+}
+
+// GET /delay?ms=D&bytes=B[&seed=S]: wait D ms, answer B bytes of the body of
+// (B, S). Anything else gets a 400 and a close; a request net/http cannot
+// parse gets net/http's own 400 (and a close) before it reaches here.
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ms, bytes, seed, err := delayAsked(r)
+	if err != nil {
+		w.Header().Set("Connection", "close") // net/http closes after this answer
+		http.Error(w, err.Error()+"\nexpected: GET /delay?ms=D&bytes=B[&seed=S]", http.StatusBadRequest)
+		return
+	}
+	time.Sleep(time.Duration(ms) * time.Millisecond) // the backend's work
+	if r.Context().Err() != nil {
+		return // the client closed the connection meanwhile: nothing is sent, nothing is summed
+	}
+	w.Header().Set("Content-Type", "text/plain") // else net/http sniffs the body for one
+	w.Header().Set("Content-Length", strconv.FormatInt(bytes, 10))
+	size := int64(partBytes)
+	if bytes < size {
+		size = bytes
+	}
+	part := make([]byte, size)
+	h := fnv.New64a()
+	for at := int64(0); at < bytes; at += int64(len(part)) {
+		if left := bytes - at; left < int64(len(part)) {
+			part = part[:left]
+		}
+		fillBody(part, seed, at)
+		h.Write(part)
+		if _, err := w.Write(part); err != nil {
+			return // the client is gone: the body was not all sent, and is not in the sum
+		}
+	}
+	// One request at a time per connection: only this goroutine adds to sums[i].
+	if i := r.Context().Value(taskKey{}).(int); i < s.n {
+		s.sums[i] = (s.sums[i] + h.Sum64()) & sumMask
+	}
+}
+
+func delayAsked(r *http.Request) (ms, bytes int64, seed uint64, err error) {
+	if r.Method != http.MethodGet || r.URL.Path != "/delay" {
+		return 0, 0, 0, fmt.Errorf("only GET /delay is served, not %s %s", r.Method, r.URL.Path)
+	}
+	q := r.URL.Query()
+	number := func(name string, max uint64) uint64 {
+		v, e := strconv.ParseUint(q.Get(name), 10, 64)
+		if e != nil || v > max {
+			err = fmt.Errorf("bad %s %q", name, q.Get(name))
+		}
+		return v
+	}
+	ms, bytes = int64(number("ms", maxDelayMs)), int64(number("bytes", maxBytes))
+	if q.Has("seed") {
+		seed = number("seed", ^uint64(0))
+	}
+	return ms, bytes, seed, err
+}
+
+// Serves from ln until n connections have been accepted and closed.
+func (s *server) run(ln net.Listener, t0 time.Time) {
+	if s.n == 0 {
+		return
+	}
+	s.t0 = t0
+	srv := &http.Server{Handler: s, ConnContext: s.connContext, ConnState: s.connState}
+	go func() {
+		if err := srv.Serve(ln); err != nil {
+			fatal("serving: %v", err)
+		}
+	}()
+	<-s.done
+}
+
 // The due times, in ns after go, one a line; nil for a burst.
 func readDue(path string, n int) []int64 {
 	if path == "" {
@@ -146,6 +307,7 @@ func main() {
 		return v
 	}
 	var run task
+	var ln net.Listener // serve's
 	switch w := os.Getenv("SIMUL_WORKLOAD"); w {
 	case "sleep":
 		run = sleepTask(time.Duration(param("wait_ms")) * time.Millisecond)
@@ -158,6 +320,16 @@ func main() {
 			fatal("fetch needs SIMUL_DELAY_HOST and SIMUL_DELAY_PORT")
 		}
 		run = fetchTask(host, port, param("delay_ms"), param("bytes"))
+	case "serve":
+		fd, err := strconv.Atoi(os.Getenv("SIMUL_LISTEN_FD"))
+		if err != nil || fd < 0 {
+			fatal("serve needs SIMUL_LISTEN_FD, not %q", os.Getenv("SIMUL_LISTEN_FD"))
+		}
+		f := os.NewFile(uintptr(fd), "listen")
+		if ln, err = net.FileListener(f); err != nil { // a dup of it, on Go's poller
+			fatal("SIMUL_LISTEN_FD=%d: %v", fd, err)
+		}
+		f.Close()
 	default:
 		fmt.Printf("skip the Go peer has no workload %q\n", w)
 		return
@@ -177,26 +349,36 @@ func main() {
 	for i := range start {
 		start[i], end[i] = -1, -1
 	}
+	var srv *server
+	if ln != nil {
+		srv = newServer(n, start, end, sums)
+	}
 	in := bufio.NewReader(os.Stdin)
 	fmt.Println("ready") // os.Stdout is unbuffered: the line is out now
 	expect(in, "go")
 	t0 := time.Now()
 
-	var wg sync.WaitGroup
-	wg.Add(n)
-	for _, i := range order {
-		// A rate case: this loop is the dispatcher, no task starts before its due time.
-		for due != nil && time.Since(t0) < time.Duration(due[i]) {
-			time.Sleep(time.Duration(due[i]) - time.Since(t0))
+	if srv != nil {
+		// Connections arrive when the load generator opens them, not on a
+		// schedule: the server's accepts are the dispatcher.
+		srv.run(ln, t0)
+	} else {
+		var wg sync.WaitGroup
+		wg.Add(n)
+		for _, i := range order {
+			// A rate case: this loop is the dispatcher, no task starts before its due time.
+			for due != nil && time.Since(t0) < time.Duration(due[i]) {
+				time.Sleep(time.Duration(due[i]) - time.Since(t0))
+			}
+			go func(i int) {
+				defer wg.Done()
+				start[i] = int64(time.Since(t0))
+				sums[i], errs[i] = run(i)
+				end[i] = int64(time.Since(t0))
+			}(i)
 		}
-		go func(i int) {
-			defer wg.Done()
-			start[i] = int64(time.Since(t0))
-			sums[i], errs[i] = run(i)
-			end[i] = int64(time.Since(t0))
-		}(i)
+		wg.Wait()
 	}
-	wg.Wait()
 	fmt.Println("done")
 
 	expect(in, "send")

@@ -1,7 +1,7 @@
 // The Node peer (docs/PEERS.md): each task is one promise on the one event
-// loop, waits are node:timers/promises, fetch is node:http. simul meters this
-// process from outside, so nothing between "ready" and "send" prints or
-// grows a list.
+// loop, waits are node:timers/promises, fetch is node:http's client and serve
+// its server. simul meters this process from outside, so nothing between
+// "ready" and "send" prints or grows a list.
 import http from 'node:http';
 import { readFileSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -54,6 +54,25 @@ function param(name) {
   return Number(v);
 }
 
+// Byte k of the body of (bytes, seed) is 'a' + w(k) mod 26, w(k) the mix of
+// (seed, k's word) shifted to k's byte (docs/PEERS.md). Each 8-byte word is
+// mixed once, with BigInt, and split into two exact 32-bit halves; a byte's
+// shifted word mod 26 is then Number arithmetic below 2^53:
+// (hi * 2^(32 - s) + (lo >>> s)) mod 26 for a shift s below 32, with 2^(32 - s)
+// taken mod 26 first, and (hi >>> (s - 32)) mod 26 from 32 on.
+const high26 = [0, 8, 16, 24].map((s) => 2 ** (32 - s) % 26);
+function body(bytes, seed) {
+  const out = Buffer.allocUnsafe(bytes);
+  const base = BigInt.asUintN(64, seed * 0x100000001b3n);
+  for (let k = 0; k < bytes; k += 8) {
+    const word = mix64(BigInt.asUintN(64, base + BigInt(k)));
+    const lo = Number(word & 0xffffffffn), hi = Number(word >> 32n);
+    for (let j = 0; j < 8 && k + j < bytes; j++)
+      out[k + j] = 97 + (j < 4 ? (hi * high26[j] + (lo >>> (8 * j))) % 26 : (hi >>> (8 * j - 32)) % 26);
+  }
+  return out;
+}
+
 async function sleepTask(i) {
   const begun = process.hrtime.bigint();
   await waitUntil(begun + waitNs);
@@ -101,7 +120,63 @@ function fetchTask(i) {
   });
 }
 
-let work, waitNs, moves, thinkNs, replyNs, host, port, bytes, path, limitMs;
+// serve: node:http's server, as a Node programmer would write one, on the one
+// loop. Task i is the i-th connection accepted (the server's 'connection'
+// event, in accept order); it ends on the socket's 'close'. Its checksum is
+// the sum of the FNV-1a-52 digests of the bodies it sent, mod 2^52.
+const kTask = Symbol('task');  // a socket's task number
+const sumMask = (1n << 52n) - 1n;
+const maxDelayMs = 600000, maxBytes = 64 << 20;  // as simul's own servers (bench/net/http.hpp)
+
+// GET /delay?ms=D&bytes=B[&seed=S]: { ms, bytes, seed }, or a string that
+// says what is wrong with the request.
+function delayAsked(req) {
+  const q = req.url.indexOf('?');
+  const path = q < 0 ? req.url : req.url.slice(0, q);
+  if (req.method !== 'GET' || path !== '/delay') return `only GET /delay is served, not ${req.method} ${path}`;
+  const query = new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1));
+  const [ms, bytes, seed] = ['ms', 'bytes', 'seed'].map((k) => query.get(k));
+  if (!/^\d{1,20}$/.test(ms ?? '') || Number(ms) > maxDelayMs) return `bad ms ${JSON.stringify(ms)}`;
+  if (!/^\d{1,20}$/.test(bytes ?? '') || Number(bytes) > maxBytes) return `bad bytes ${JSON.stringify(bytes)}`;
+  if (seed !== null && (!/^\d{1,20}$/.test(seed) || BigInt(seed) >= 1n << 64n))
+    return `bad seed ${JSON.stringify(seed)}`;
+  return { ms: Number(ms), bytes: Number(bytes), seed: BigInt(seed ?? 0) };
+}
+
+async function handle(req, res) {
+  const d = delayAsked(req);
+  if (typeof d === 'string') {  // a 400, and a close (a request node:http cannot parse gets its own)
+    res.writeHead(400, { 'Content-Type': 'text/plain', Connection: 'close' });
+    res.end(`${d}\nexpected: GET /delay?ms=D&bytes=B[&seed=S]\n`);
+    return;
+  }
+  if (d.ms > 0) await waitUntil(process.hrtime.bigint() + BigInt(d.ms) * 1000000n);  // the backend's work
+  if (res.destroyed) return;  // the client is gone: nothing is sent, nothing is summed
+  const b = body(d.bytes, d.seed);
+  const i = req.socket[kTask];
+  if (i < n) sums[i] = (sums[i] + BigInt(fnv52(b))) & sumMask;
+  res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': d.bytes });
+  res.end(b);
+}
+
+function serve(t0) {
+  let accepted = 0, closed = 0;
+  return new Promise((resolve) => {
+    if (n === 0) resolve();
+    server.on('connection', (socket) => {
+      const i = accepted++;
+      socket[kTask] = i;
+      if (i >= n) return;  // a reconnection past the N tasks: served, not recorded
+      start[i] = process.hrtime.bigint() - t0;
+      socket.on('close', () => {
+        end[i] = process.hrtime.bigint() - t0;
+        if (++closed === n) resolve();
+      });
+    });
+  });
+}
+
+let work, waitNs, moves, thinkNs, replyNs, host, port, bytes, path, limitMs, server;
 switch (env.SIMUL_WORKLOAD) {
   case 'sleep':
     waitNs = BigInt(param('wait_ms')) * 1000000n;
@@ -117,6 +192,24 @@ switch (env.SIMUL_WORKLOAD) {
     path = `/delay?ms=${param('delay_ms')}&bytes=${bytes}&seed=`;
     limitMs = param('delay_ms') + 10000;
     work = fetchTask;
+    break;
+  case 'serve':
+    if (!/^\d+$/.test(env.SIMUL_LISTEN_FD ?? ''))
+      fatal(`serve needs SIMUL_LISTEN_FD, not ${JSON.stringify(env.SIMUL_LISTEN_FD)}`);
+    // The load generator keeps each connection open between its requests,
+    // for conns / rate seconds (250 ms at 200 req/s over 50, 5 s at 200 over
+    // 1,000): node:http's default keepAliveTimeout (5 s, plus a 1 s margin)
+    // would close the idle ones at the larger sizes, and the client would
+    // count errors and reconnect. 30 s is simul's own servers' idle timeout
+    // (bench/net/http.hpp), longer than any case's pause. headersTimeout
+    // (60 s) and requestTimeout (300 s) are left as they are: they bound the
+    // receipt of a request that has begun (here a few hundred bytes, at once),
+    // not an idle connection nor the wait before the answer. noDelay
+    // (TCP_NODELAY on each accepted socket) is node:http's default since
+    // Node 18; it is spelled out because the protocol asks for it.
+    server = http.createServer({ keepAliveTimeout: 30000, noDelay: true }, handle);
+    server.on('error', (e) => fatal(`serving: ${e.message}`));
+    server.listen({ fd: Number(env.SIMUL_LISTEN_FD) });
     break;
   default:
     writeSync(1, `skip the Node peer has no workload ${JSON.stringify(env.SIMUL_WORKLOAD)}\n`);  // as fatal's
@@ -163,11 +256,15 @@ async function run(i, t0) {
 process.stdout.write('ready\n');  // writes to a pipe are queued in order; simul reads them as they come
 await expect('go');
 const t0 = process.hrtime.bigint();
-for (const i of order) {
-  if (due) await waitUntil(t0 + due[i]);  // a rate case: this loop is the dispatcher
-  tasks[i] = run(i, t0);
+if (server) {
+  await serve(t0);  // connections arrive when the load generator opens them: the accepts are the dispatcher
+} else {
+  for (const i of order) {
+    if (due) await waitUntil(t0 + due[i]);  // a rate case: this loop is the dispatcher
+    tasks[i] = run(i, t0);
+  }
+  await Promise.all(tasks);
 }
-await Promise.all(tasks);
 process.stdout.write('done\n');
 
 await expect('send');
@@ -178,4 +275,6 @@ for (let i = 0; i < n; i += 4096) {  // in blocks: one write per record would qu
   process.stdout.write(block);
 }
 process.stdout.write('end\n');
+server?.close();  // serve: the listening socket would hold the loop open
+server?.closeAllConnections();  // and so would a reconnection past the N tasks
 process.stdin.destroy();  // let the loop empty: Node exits 0 once stdout's queue is written
