@@ -1,9 +1,12 @@
 #include "bench/net/helper.hpp"
 
+#include "bench/net/address.hpp"
 #include "support/poll_until.hpp"
+#include "support/usage_error.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
@@ -86,7 +89,42 @@ private:
     std::deque<std::packaged_task<int()>> jobs_;
 };
 
+// set_helper_via's command, and the folder of the tools at its end.
+struct via_command {
+    std::vector<std::string> words;
+    std::string tools_dir;
+};
+via_command& via() {
+    static via_command v;
+    return v;
+}
+
 }  // namespace
+
+void set_helper_netns(const std::string& name) {
+    std::string why;
+    spawner::instance().run([&] {
+        const std::string path = "/run/netns/" + name;
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            why = errno == ENOENT ? fmt::format("there is no network namespace '{}' ({} is missing: make it with "
+                                                "ip netns add {})",
+                                                name, path, name)
+                                  : fmt::format("cannot open {}: {}", path, std::strerror(errno));
+            return 0;
+        }
+        if (::setns(fd, CLONE_NEWNET) != 0)
+            why = fmt::format("cannot enter network namespace '{}': {}{}", name, std::strerror(errno),
+                              errno == EPERM ? " (it needs root: CAP_SYS_ADMIN)" : "");
+        ::close(fd);
+        return 0;
+    });
+    if (!why.empty()) throw std::runtime_error(why);
+}
+
+void set_helper_via(std::vector<std::string> words, std::string tools_dir) {
+    via() = {std::move(words), std::move(tools_dir)};
+}
 
 void die_with_parent() {
     const char* parent = std::getenv(parent_variable);
@@ -99,7 +137,8 @@ void die_with_parent() {
     if (::getppid() != expected) std::_Exit(1);
 }
 
-helper_process::helper_process(const std::string& exe, const std::vector<std::string>& args)
+helper_process::helper_process(const std::string& exe, const std::vector<std::string>& args,
+                               const std::vector<int>& cpus)
     : name_(std::filesystem::path(exe).filename().string()) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(fmt::format("{}: pipe: {}", name_, strerror(errno)));
@@ -110,10 +149,17 @@ helper_process::helper_process(const std::string& exe, const std::vector<std::st
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+    // Through set_helper_via's command, the tool named by its path there.
+    const via_command& through = via();
+    std::vector<std::string> words = through.words;
+    if (words.empty()) words.push_back(exe);
+    else if (through.tools_dir.empty()) words.push_back(exe);
+    else words.push_back((std::filesystem::path(through.tools_dir) / name_).string());
+    words.insert(words.end(), args.begin(), args.end());
     std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(exe.c_str()));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    for (auto& a : words) argv.push_back(a.data());
     argv.push_back(nullptr);
+    const bool pin = !cpus.empty() && through.words.empty();
     // Tells the helper to die with us (die_with_parent).
     std::vector<std::string> env_text;
     for (char** e = environ; *e != nullptr; ++e)
@@ -123,14 +169,28 @@ helper_process::helper_process(const std::string& exe, const std::vector<std::st
     for (auto& e : env_text) env.push_back(e.data());
     env.push_back(nullptr);
     // posix_spawn, not fork: the parent may have thousands of threads.
-    const int err = spawner::instance().run(
-        [&] { return ::posix_spawn(&pid_, exe.c_str(), &actions, nullptr, argv.data(), env.data()); });
+    // The child takes the CPUs and the network namespace of the thread that
+    // spawns it: the spawner's, on `cpus` for the spawn.
+    const int err = spawner::instance().run([&] {
+        cpu_set_t was;
+        const bool pinned = pin && ::sched_getaffinity(0, sizeof was, &was) == 0;
+        if (pinned) {
+            cpu_set_t to;
+            CPU_ZERO(&to);
+            for (int c : cpus) CPU_SET(static_cast<std::size_t>(c), &to);
+            ::sched_setaffinity(0, sizeof to, &to);
+        }
+        const int e = ::posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(), env.data());
+        if (pinned) ::sched_setaffinity(0, sizeof was, &was);
+        return e;
+    });
     posix_spawn_file_actions_destroy(&actions);
     ::close(fds[1]);
     if (err != 0) {
         ::close(fds[0]);
         throw std::runtime_error(
-            fmt::format("cannot start {}: {} (build it: cmake --build --preset release)", exe, strerror(err)));
+            fmt::format("cannot start {}: {}{}", argv[0], strerror(err),
+                        through.words.empty() ? " (build it: cmake --build --preset release)" : ""));
     }
     out_ = fds[0];
 }
@@ -198,15 +258,18 @@ std::string helper_process::wait_output(std::chrono::milliseconds timeout) {
     return std::move(pending_);
 }
 
-delay_server::delay_server() : process(tool_path("simul-delay-server"), {"--port=0"}) {
-    // It prints "listening on 127.0.0.1:PORT" once it accepts connections.
+delay_server::delay_server(const boost::asio::ip::address& bind)
+    : process(tool_path("simul-delay-server"), {"--port=0", "--bind=" + bind.to_string()}) {
+    // It prints "listening on ADDRESS:PORT" once it accepts connections.
     const std::string line = process.read_line(std::chrono::seconds(10));
-    const auto colon = line.rfind(':');
-    unsigned p = 0;
-    if (colon == std::string::npos ||
-        std::from_chars(line.data() + colon + 1, line.data() + line.size(), p).ec != std::errc{} || p == 0 || p > 65535)
+    const std::string_view head = "listening on ";
+    try {
+        if (!line.starts_with(head)) throw usage_error("");
+        at = parse_endpoint("simul-delay-server", std::string_view(line).substr(head.size()));
+    } catch (const usage_error&) {
         throw std::runtime_error(fmt::format("simul-delay-server said '{}', not where it listens", line));
-    port = static_cast<unsigned short>(p);
+    }
+    port = at.port();
 }
 
 }  // namespace simul
