@@ -104,7 +104,7 @@ via_command& via() {
 void set_helper_netns(const std::string& name) {
     std::string why;
     spawner::instance().run([&] {
-        const std::string path = "/run/netns/" + name;
+        const std::string path = name.find('/') == std::string::npos ? "/run/netns/" + name : name;
         const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
             why = errno == ENOENT ? fmt::format("there is no network namespace '{}' ({} is missing: make it with "

@@ -36,8 +36,9 @@ void die_with_parent();
 // Every helper started from now on runs in the network namespace NAME, as
 // `ip netns exec NAME` would run it (/run/netns/NAME): the one thread that
 // starts helpers enters it (setns), and what it spawns is born there; this
-// process stays where it is. Throws std::runtime_error saying why it cannot
-// (no such namespace, no privilege: CAP_SYS_ADMIN).
+// process stays where it is. A NAME with a '/' is a path instead, e.g.
+// /proc/self/ns/net: back to this process's own. Throws std::runtime_error
+// saying why it cannot (no such namespace, no privilege: CAP_SYS_ADMIN).
 void set_helper_netns(const std::string& name);
 
 // Every helper started from now on runs as WORDS... DIR/TOOL ARGS..., e.g.
