@@ -130,7 +130,8 @@ def main(argv):
         do_fio = not args.no_fio and shutil.which("fio") is not None
         check_tools(need_fio=not args.no_fio and not args.quick)
         build, split = args.build.resolve(), anchors_serve.cpu_split()
-        doc = {"pinning": split[2], "network": args.network, "repetitions": args.repetitions, "duration_s": args.duration,
+        doc = {"pinning": split[2], "network": args.network, "repetitions": args.repetitions,
+               "duration_s": args.duration,
                "quick": args.quick, "models": models, "loadavg_before": loadavg(), "skipped": []}
         doc["serve"] = []
         if args.no_serve:

@@ -198,7 +198,8 @@ def run_wrk(port, wait_ms, conns, duration, load_cpus):
 
 
 def start_simul_serve(procs, build, model, port, server_cpus):
-    p = procs.start(on_cpus(server_cpus, [str(build / "simul-serve"), f"--model={model}", f"--port={port}", f"--bind={HOST}"]),
+    command = [str(build / "simul-serve"), f"--model={model}", f"--port={port}", f"--bind={HOST}"]
+    p = procs.start(on_cpus(server_cpus, command),
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     ready, _, _ = select.select([p.stdout], [], [], 10)
     line = p.stdout.readline().decode(errors="replace") if ready else ""
