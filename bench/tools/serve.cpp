@@ -55,9 +55,9 @@ std::string usage() {
     options o;
     return R"(usage: simul-serve --model=MODEL [--port=N] [--bind=ADDRESS] [--conns=N]
 
-Serves GET /delay?ms=D&bytes=B[&seed=S] on 127.0.0.1 (or --bind) with one concurrency
-model, as the serve workload measures it, until SIGINT, SIGTERM or the
---conns-th connection has ended. Says on stderr why it stopped; exits with 1 if the server
+Serves GET /delay?ms=D&bytes=B[&seed=S] on 127.0.0.1 (or --bind) with one
+concurrency model, as the serve workload measures it, until SIGINT, SIGTERM or
+the --conns-th connection has ended. Says on stderr why it stopped; exits with 1 if the server
 could go on no longer (a thread limit, say).
 
 )" + simul::flags::help(serve_flags(o), 18) +
