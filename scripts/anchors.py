@@ -87,6 +87,9 @@ def main(argv):
     ap.add_argument("--conns", help="wrk connections, comma-separated (default: 50,1000)")
     ap.add_argument("--nginx-port", type=int, default=18080)
     ap.add_argument("--simul-port", type=int, default=18081)
+    ap.add_argument("--host", default="127.0.0.1", help="where the servers listen and wrk connects (IPv6 too)")
+    ap.add_argument("--load-netns", help="run wrk in this network namespace (anchors.sh --netns)")
+    ap.add_argument("--network", default="loopback", help="what the tables say of the network between them")
     ap.add_argument("--no-fio", action="store_true", help="serve only")
     ap.add_argument("--no-serve", action="store_true", help="file_read only")
     ap.add_argument("--quick", action="store_true", help="1 s runs, the loop only, small files: checks that it runs")
@@ -102,6 +105,8 @@ def main(argv):
 
     signal.signal(signal.SIGTERM, interrupted)
     try:
+        anchors_serve.HOST = args.host.strip("[]")
+        anchors_serve.LOAD_PREFIX = ["ip", "netns", "exec", args.load_netns] if args.load_netns else []
         if args.repetitions < 1 or args.duration < 1:
             raise UsageError("--repetitions and --duration must be at least 1")
         for n in ("simul-bench", "simul-serve"):
@@ -125,7 +130,8 @@ def main(argv):
         do_fio = not args.no_fio and shutil.which("fio") is not None
         check_tools(need_fio=not args.no_fio and not args.quick)
         build, split = args.build.resolve(), anchors_serve.cpu_split()
-        doc = {"pinning": split[2], "repetitions": args.repetitions, "duration_s": args.duration,
+        doc = {"pinning": split[2], "network": args.network, "repetitions": args.repetitions,
+               "duration_s": args.duration,
                "quick": args.quick, "models": models, "loadavg_before": loadavg(), "skipped": []}
         doc["serve"] = []
         if args.no_serve:

@@ -16,10 +16,19 @@
 #   --no-fio           serve only
 #   --no-serve         file_read only
 #   --quick            1 s runs of the loop only, small files: checks that it runs
+#   --netns            two hosts on one machine (scripts/netns.sh): the servers
+#                      (nginx, simul-serve) and this script in namespace simul-a
+#                      on 10.77.0.1, wrk in simul-b; --ipv6: fd77::1 instead;
+#                      --link-rate=RATE: TBF on both ends. Needs root; nothing
+#                      is left behind however it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
 source scripts/session.sh
+source scripts/netns.sh
+netns=""
+link_rate=""
+ipv6=""
 
 out=results/latest
 args=()
@@ -31,10 +40,19 @@ while [ $# -gt 0 ]; do
       args+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
     --repetitions=*|--duration=*|--models=*|--waits=*|--conns=*|--nginx-port=*|--simul-port=*|--no-fio|--no-serve|--quick)
       args+=("$1"); shift ;;
+    --netns) netns=1; shift ;;
+    --ipv6) ipv6=1; shift ;;
+    --link-rate=*) link_rate=${1#--link-rate=}; shift ;;
     *) echo "anchors.sh: unknown argument '$1' (known: --out DIR, --repetitions K, --duration S, --models LIST," \
-            "--waits MS,.., --conns C,.., --nginx-port N, --simul-port N, --no-fio, --no-serve, --quick)" >&2; exit 2 ;;
+            "--waits MS,.., --conns C,.., --nginx-port N, --simul-port N, --no-fio, --no-serve, --quick," \
+            "--netns, --ipv6, --link-rate=RATE)" >&2; exit 2 ;;
   esac
 done
+if [ -z "$netns" ] && { [ -n "$link_rate" ] || [ -n "$ipv6" ]; }; then
+  echo "anchors.sh: --link-rate and --ipv6 shape the link of --netns: give --netns too" >&2
+  exit 2
+fi
+[ -z "$netns" ] || simul_netns_check "$link_rate"
 if [ ! -d "$out" ]; then
   echo "anchors.sh: no results folder '$out' (run scripts/bench.sh first, or give --out DIR)" >&2
   exit 2
@@ -55,8 +73,22 @@ cmake --build --preset release >/dev/null
 before=$(stat -c '%i %y' "$out/anchors.json" 2>/dev/null || true)
 # In a session of its own, so that INT and TERM reach it and all it runs
 # (scripts/session.sh); it says in one line that it stopped.
+run_in=()
+if [ -n "$netns" ]; then
+  trap 'simul_netns_down' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  status=0
+  simul_netns_up "$link_rate" || status=$?
+  [ "$status" -eq 0 ] || exit "$status"
+  host=$simul_netns_addr_a
+  [ -z "$ipv6" ] || host=$simul_netns_addr6_a
+  run_in=(ip netns exec "$simul_netns_a")
+  args+=(--host "$host" --load-netns "$simul_netns_b" --network "netns: $(simul_netns_link "$link_rate")")
+fi
 status=0
-simul_run_in_session "$py" scripts/anchors.py --build build/release --out "$out" "${args[@]}" || status=$?
+simul_run_in_session "${run_in[@]+"${run_in[@]}"}" "$py" scripts/anchors.py --build build/release --out "$out" \
+  "${args[@]+"${args[@]}"}" || status=$?
 if [ -n "$simul_signal" ]; then
   [ "$simul_signal" = INT ] && exit 130 || exit 143
 fi

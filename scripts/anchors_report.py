@@ -13,7 +13,8 @@ def fmt(v, digits=2):
 
 
 def markdown(doc):
-    lines = [f"Pinning (serve; file reads run unpinned on both sides): {doc['pinning']}. Medians of "
+    lines = [f"Network (serve): {doc.get('network', 'loopback')}. "
+             f"Pinning (serve; file reads run unpinned on both sides): {doc['pinning']}. Medians of "
              f"{doc['repetitions']} runs each, rival and simul alternating"
              f" (which goes first flips every repetition). Load average before and after: {doc['loadavg_before']}"
              f" / {doc['loadavg_after']}.", ""]

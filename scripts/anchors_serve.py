@@ -19,6 +19,15 @@ from simul_results import CaseRunError as RunError  # one failed measurement: it
 from simul_stats import ratio
 
 ECHO_MODULE = Path("/usr/lib/nginx/modules/ngx_http_echo_module.so")
+# Where the servers listen and wrk connects, and what wrk runs inside: set by
+# anchors.py (--host, --load-netns; anchors.sh --netns gives 10.77.0.1 and
+# the helpers' namespace, this script itself running in the server's).
+HOST = "127.0.0.1"
+LOAD_PREFIX = []
+
+
+def url_host():
+    return f"[{HOST}]" if ":" in HOST else HOST
 BODY_BYTES = 1023
 SERVE_CONDITIONS = [(0, 50), (0, 1000), (10, 50), (10, 1000)]  # (backend wait ms, connections)
 QUICK_CONDITIONS = [(0, 50), (10, 50)]
@@ -98,10 +107,10 @@ def group_alive(pgid):
 
 
 def port_free(port):
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    with socket.socket(socket.AF_INET6 if ":" in HOST else socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            s.bind(("127.0.0.1", port))
+            s.bind((HOST, port))
             return True
         except OSError:
             return False
@@ -113,7 +122,7 @@ def wait_listening(port, process, what, timeout=10.0):
         if process.poll() is not None:
             raise RunError(f"{what} exited with code {process.returncode} before it listened on port {port}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            with socket.create_connection((HOST, port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.05)
@@ -121,14 +130,14 @@ def wait_listening(port, process, what, timeout=10.0):
 
 
 def get(port, path):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+    with urllib.request.urlopen(f"http://{url_host()}:{port}{path}", timeout=5) as r:
         return r.read()
 
 
 # ---- serve: nginx and simul-serve under wrk ------------------------------
 
 def nginx_config(folder, port, body):
-    """One worker on 127.0.0.1:port; /delay answers body, after 10 ms when
+    """One worker on HOST:port; /delay answers body, after 10 ms when
     ms=10. Keep-alive connections are not closed after nginx's default of
     1,000 requests (simul-serve closes none either)."""
     text = body.decode("ascii")
@@ -150,7 +159,7 @@ http {{
   scgi_temp_path {folder}/scgi;
   default_type text/plain;
   server {{
-    listen 127.0.0.1:{port};
+    listen {url_host()}:{port};
     location = /delay {{
       if ($arg_ms = "10") {{ echo_sleep 0.010; echo -n "{text}"; }}
       echo -n "{text}";
@@ -176,8 +185,9 @@ def parse_wrk(text):
 
 
 def run_wrk(port, wait_ms, conns, duration, load_cpus):
-    command = on_cpus(load_cpus, ["wrk", "-t1", f"-c{conns}", f"-d{duration}s", "--latency", "--timeout", "2s",
-                                  f"http://127.0.0.1:{port}/delay?ms={wait_ms}&bytes={BODY_BYTES}"])
+    command = LOAD_PREFIX + on_cpus(load_cpus, ["wrk", "-t1", f"-c{conns}", f"-d{duration}s", "--latency",
+                                                "--timeout", "2s",
+                                                f"http://{url_host()}:{port}/delay?ms={wait_ms}&bytes={BODY_BYTES}"])
     try:
         out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, preexec_fn=raise_nofile)
     except subprocess.TimeoutExpired:
@@ -188,7 +198,8 @@ def run_wrk(port, wait_ms, conns, duration, load_cpus):
 
 
 def start_simul_serve(procs, build, model, port, server_cpus):
-    p = procs.start(on_cpus(server_cpus, [str(build / "simul-serve"), f"--model={model}", f"--port={port}"]),
+    command = [str(build / "simul-serve"), f"--model={model}", f"--port={port}", f"--bind={HOST}"]
+    p = procs.start(on_cpus(server_cpus, command),
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     ready, _, _ = select.select([p.stdout], [], [], 10)
     line = p.stdout.readline().decode(errors="replace") if ready else ""

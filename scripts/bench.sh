@@ -12,12 +12,54 @@
 # otherwise, or when interrupted (SIGINT/SIGTERM go on to simul-bench and its
 # helpers), what it wrote stays in results/.<timestamp>.partial/.
 #
+#
+# --netns: two hosts on one machine. simul-bench (the server under test) runs
+# in network namespace simul-a, the helpers it starts (simul-load, the delay
+# server) in simul-b, joined by a veth pair (scripts/netns.sh: 10.77.0.1 and
+# 10.77.0.2); --ipv6 meets on fd77::1 and fd77::2 instead; --link-rate=RATE
+# (e.g. 1gbit) puts a TBF rate limit on both ends. Needs root. The namespaces,
+# the link and every process in them are removed however the run ends.
+#
 # For the tests: SIMUL_BENCH=PATH runs that program instead of building
 # simul-bench, and SIMUL_RESULTS=DIR writes there instead of results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
 source scripts/session.sh
+source scripts/netns.sh
+
+# bench.sh's own flags; the rest go to simul-bench.
+netns=""
+link_rate=""
+ipv6=""
+pass=()
+for arg in "$@"; do
+  case "$arg" in
+    --netns) netns=1 ;;
+    --ipv6) ipv6=1 ;;
+    --link-rate=*) link_rate=${arg#--link-rate=} ;;
+    --link-rate) echo "simul: --link-rate needs a rate: --link-rate=1gbit" >&2; exit 2 ;;
+    *) pass+=("$arg") ;;
+  esac
+done
+set -- "${pass[@]+"${pass[@]}"}"
+if [ -z "$netns" ] && { [ -n "$link_rate" ] || [ -n "$ipv6" ]; }; then
+  echo "simul: --link-rate and --ipv6 shape the link of --netns: give --netns too" >&2
+  exit 2
+fi
+run_in=()     # what simul-bench runs inside
+net_flags=()  # and the flags that tell it where its helpers are
+if [ -n "$netns" ]; then
+  simul_netns_check "$link_rate"
+  if [ -n "$ipv6" ]; then
+    addr_a=$simul_netns_addr6_a addr_b=$simul_netns_addr6_b
+  else
+    addr_a=$simul_netns_addr_a addr_b=$simul_netns_addr_b
+  fi
+  run_in=(ip netns exec "$simul_netns_a")
+  net_flags=(--helper-netns="$simul_netns_b" --serve-bind="$addr_a" --delay-bind="$addr_b"
+             --benchmark_context=simul_link="$(simul_netns_link "$link_rate")")
+fi
 
 results=${SIMUL_RESULTS:-results}
 bench=${SIMUL_BENCH:-}
@@ -31,6 +73,17 @@ fi
 for arg in "$@"; do  # commands that only print: no run, no folder
   case "$arg" in --list|--help|-h|--benchmark_list_tests|--benchmark_list_tests=true) exec "$bench" "$@" ;; esac
 done
+if [ -n "$netns" ]; then
+  # From here on, however the script ends, the namespaces go with it.
+  trap 'simul_netns_down' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  status=0
+  simul_netns_up "$link_rate" || status=$?
+  [ "$status" -eq 0 ] || exit "$status"
+  echo "simul: --netns: simul-bench in $simul_netns_a ($addr_a), its helpers in $simul_netns_b ($addr_b);" \
+       "$(simul_netns_link "$link_rate")" >&2
+fi
 for arg in "$@"; do  # bench.sh writes run.json itself, every round of every case
   case "$arg" in
     --benchmark_out|--benchmark_out=*|--benchmark_out_format=*|--benchmark_report_aggregates_only*)
@@ -41,7 +94,7 @@ for arg in "$@"; do  # bench.sh writes run.json itself, every round of every cas
 done
 # A filter that matches nothing (or bad flags) stops here, before any folder.
 set +e
-listed=$("$bench" --list "$@" 2>&1)
+listed=$("${run_in[@]+"${run_in[@]}"}" "$bench" --list "$@" "${net_flags[@]+"${net_flags[@]}"}" 2>&1)
 status=$?
 set -e
 if [ "$status" -ne 0 ]; then echo "$listed" >&2; exit "$status"; fi
@@ -69,6 +122,8 @@ work="$results/.$name.partial"  # renamed to $final only when the run is complet
   echo "pid_max $(cat /proc/sys/kernel/pid_max), threads-max $(cat /proc/sys/kernel/threads-max)," \
        "max_map_count $(cat /proc/sys/vm/max_map_count), nofile $(ulimit -Sn)/$(ulimit -Hn)"
   df -hT "$work" | tail -1
+  if [ -n "$netns" ]; then echo; echo "network: netns: $(simul_netns_link "$link_rate")"
+  else echo; echo "network: loopback"; fi
   echo; echo "before the sweep: load average $(cut -d' ' -f1-3 /proc/loadavg); $(grep '^cpu ' /proc/stat)"
 } > "$work/machine.txt" 2>&1
 
@@ -81,8 +136,9 @@ mkfifo "$work/.console"
 tee "$work/console.log" < "$work/.console" &
 tee_pid=$!
 status=0
-simul_run_in_session "$bench" --benchmark_out="$work/run.json" --benchmark_out_format=json \
-  --trace-dir="$work/traces" "$@" > "$work/.console" 2>&1 < /dev/null || status=$?
+simul_run_in_session "${run_in[@]+"${run_in[@]}"}" "$bench" --benchmark_out="$work/run.json" \
+  --benchmark_out_format=json --trace-dir="$work/traces" "$@" "${net_flags[@]+"${net_flags[@]}"}" \
+  > "$work/.console" 2>&1 < /dev/null || status=$?
 signal=$simul_signal
 echo "after the sweep:  load average $(cut -d' ' -f1-3 /proc/loadavg); $(grep '^cpu ' /proc/stat)" \
   >> "$work/machine.txt" 2>&1 || true

@@ -10,6 +10,7 @@ simul_packages=(
   libboost1.81-dev libboost-context1.81-dev  # the 1.81 names: unversioned ones pull in Boost 1.74
   libtbb-dev libfmt-dev liburing-dev pkg-config
   wrk
+  iproute2  # ip and tc: bench.sh --netns and its tests
   time  # GNU /usr/bin/time -v: test_meter checks the meter against it
   python3-matplotlib python3-pytest
   python3-pyflakes  # test_lint checks the scripts with it (ruff is not in Debian 12)

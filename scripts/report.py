@@ -78,7 +78,14 @@ METHODOLOGY = """\
   largest latency, and the table shows "–".
 - **What the machine was doing**: each case records the load average when it
   began, the share of the CPUs stolen by the hypervisor, and the share that
-  other processes used (not simul-bench nor its helpers) while it ran."""
+  other processes used (not simul-bench nor its helpers) while it ran.
+- **The network** (Machine and build, above): `loopback`, the helpers (load
+  generator, delay server) beside simul-bench; `netns`, the helpers in
+  another network namespace across a veth pair (`scripts/bench.sh --netns`);
+  `remote`, the helpers on another host.
+- **The load generator's CPU** (`serve`): its user + system time and the
+  share of its one core it used. At 90% or more it was saturated: the figure
+  is the generator's limit, not the server's."""
 
 
 # ---- stability: how wide a case's interval is, and why -------------------
@@ -158,6 +165,19 @@ def reference_model(cases):
     return next((c for c in cases if c.model == "coroutine_loop"), cases[0])
 
 
+LOAD_SATURATED = 0.9  # the load generator used this share of its core or more (bench/workloads/serve.cpp)
+
+
+def load_cpu(case):
+    """The load generator's CPU cell, and a note where it was saturated."""
+    seconds, share = case.median("load_cpu_s"), case.median("load_cpu_share")
+    if math.isnan(share):
+        return "–", ""
+    note = (f"**the load generator's limit**: it used {share:.0%} of its core, so the server may have more to give"
+            if share >= LOAD_SATURATED else "")
+    return f"{fmt(seconds)} s ({share:.0%})", note
+
+
 def headline_table(workload):
     x = workload.headline_x()
     rows, absent = [], []
@@ -177,14 +197,19 @@ def headline_table(workload):
         head = f"At {workload.x} = {fmt(x)}, the largest value that the most models ran"
         head += f" (not run there: {', '.join(absent)})." if absent else "."
     mem_head = "memory per task: resident / kernel (B)" if kernel else "memory per task, resident (B)"
+    loaded = any("load_cpu_share" in r for _, c in rows for r in c.runs)
     lines = [head, "",
              f"| model | rounds | makespan (s) | ÷ {ref.model} | throughput | p50 (ms) | p99 (ms) | p99.9 (ms) | "
-             f"{mem_head} | memory in all (B) | threads | efficiency | failed | note |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             f"{mem_head} | memory in all (B) | threads | efficiency | failed | "
+             + ("load generator CPU (share of its core) | " if loaded else "") + "note |",
+             "| --- " * (15 if loaded else 14) + "|"]
     for name, c in rows:
         mem = fmt_memory(c, "resident") + (f" / {fmt_memory(c, 'kernel')}" if kernel else "")
         ratio = "1" if c is ref else fmt_interval(paired(ref, c), 3, "×")
         note = c.label.replace("|", "/")
+        load_cell, saturated = load_cpu(c) if loaded else ("", "")
+        if saturated:
+            note = saturated + (f"; {note}" if note else "")
         causes = unstable_causes(c)
         if causes:
             note = ("**unstable**: " + ", ".join(causes) + (f"; {note}" if note else ""))
@@ -192,7 +217,7 @@ def headline_table(workload):
                      f"{figure(c, workload.throughput)} | {figure(c, 'lat_p50_ms')} | {figure(c, 'lat_p99_ms')} | "
                      f"{figure(c, 'lat_p999_ms')} | {mem} | {figure(c, 'mem_total_bytes')} | "
                      f"{fmt(c.median('threads_peak'))} | {figure(c, 'efficiency', 2)} | {fmt(c.median('failed'))} | "
-                     f"{note} |")
+                     + (f"{load_cell} | " if loaded else "") + f"{note} |")
     if not workload.answers_requests:
         lines += ["", "Checksums agree across these models." if len(sums) == 1 else
                   "**Checksums differ across these models** (see the JSON)."]
@@ -341,7 +366,8 @@ def machine(context):
             ("compiler", "compiler"), ("build", "build_type"), ("Boost", "boost"), ("oneTBB", "onetbb"),
             ("Google Benchmark", "google_benchmark"), ("date", "date"),
             ("RLIMIT_NOFILE", "rlimit_nofile"), ("pid_max", "pid_max"), ("CPU frequency governor", "cpu_governor"),
-            ("rounds", "simul_rounds"), ("load average at the start", "load_avg")]
+            ("rounds", "simul_rounds"), ("load average at the start", "load_avg"),
+            ("network", "simul_network"), ("where each side ran", "simul_network_detail"), ("link", "simul_link")]
     return "\n".join(f"- {label}: {context[k]}" for label, k in keys if k in context)
 
 

@@ -9,9 +9,12 @@
 # (simul-bench's helpers, nginx, wrk, fio). Run in the foreground, SIGTERM
 # killed only the script and left them running, and bash held SIGINT until
 # the command ended. Returns the command's exit status, and sets
-# simul_signal to INT or TERM if one came.
+# simul_signal to INT or TERM if one came. The caller's own INT and TERM
+# traps are put back afterwards.
 
 simul_run_in_session() {
+  local saved
+  saved=$(trap -p INT TERM)
   setsid -w "$@" &
   simul_child=$!
   simul_signal=""
@@ -24,6 +27,7 @@ simul_run_in_session() {
     wait "$simul_child" || status=$?
   done
   trap - INT TERM
+  eval "$saved"
   return "$status"
 }
 

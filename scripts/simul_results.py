@@ -156,14 +156,27 @@ def _read(path):
     return data
 
 
+def describe_network(network):
+    mode, link = network
+    return f"'{mode}'" + (f" ({link})" if link else "")
+
+
 def load(paths):
     """Reads and merges the files; raises InputError on the first unusable one."""
     if not paths:
         raise InputError("no input files given")
-    cases, context = {}, {}
+    cases, context, network = {}, {}, None
     for path in paths:
         data = _read(path)
         context = context or data.get("context", {})
+        # Rounds merge into one figure only from one network: loopback and
+        # netns figures of a case are two figures (compare.py sets them apart).
+        here = (data.get("context", {}).get("simul_network", "loopback"), data.get("context", {}).get("simul_link"))
+        if network is not None and here != network:
+            raise InputError(f"{path}: ran on network {describe_network(here)}, {paths[0]} on "
+                             f"{describe_network(network)}: one report is one network (compare them: "
+                             "scripts/compare.py OLD.json NEW.json)")
+        network = here
         if all(b.get("run_type", "iteration") != "iteration" for b in data["benchmarks"]):
             raise InputError(f"{path}: holds only aggregate rows (mean, median, stddev): run simul-bench "
                              "without --benchmark_report_aggregates_only, so that each round is in the JSON")

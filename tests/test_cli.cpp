@@ -81,6 +81,19 @@ INSTANTIATE_TEST_SUITE_P(FlagShapes, BadInput,
                          ::testing::Values("--scale", "--budget", "--models", "--list=3", "--poisson=1", "--rounds",
                                            "--rounds=0", "--trace-limit=0", "--data-dir=", "--benchmark_out="));
 
+// The network flags: an address that is not one or that this machine does
+// not have (192.0.2.1 is TEST-NET-1, never assigned), an endpoint without a
+// port or an IPv6 one without brackets, a namespace that does not exist,
+// helpers elsewhere told to meet on loopback.
+INSTANTIATE_TEST_SUITE_P(Network, BadInput,
+                         ::testing::Values("--serve-bind=192.0.2.1", "--serve-bind=localhost",
+                                           "--serve-bind=", "--delay-bind=10.0.0.300", "--delay-server=10.0.0.2",
+                                           "--delay-server=fd77::2:9000", "--delay-server=[fd77::2]:0",
+                                           "--helper-netns=simul-no-such-namespace --serve-bind=0.0.0.0 "
+                                           "--delay-bind=10.77.0.2",
+                                           "--helper-via=ssh", "--helper-via=ssh --serve-bind=0.0.0.0",
+                                           "--helper-dir=/x", "--helper-netns=x --helper-via=ssh"));
+
 // file_read's sizes: not whole 4 KiB pages, or out of bounds (2^54 KiB
 // wrapped to a chunk of 0 bytes; 2^40 KiB was a bare std::bad_alloc). Each
 // failed every case at set-up with exit code 0.

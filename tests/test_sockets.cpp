@@ -4,9 +4,12 @@
 
 #include "bench/case/arrival.hpp"
 #include "bench/net/accept.hpp"
+#include "bench/net/address.hpp"
 #include "bench/net/deadline_socket.hpp"
 #include "bench/net/helper.hpp"
 #include "bench/net/http.hpp"
+#include "bench/net/pinning.hpp"
+#include "support/usage_error.hpp"
 #include "tests/helpers.hpp"
 
 #include <gtest/gtest.h>
@@ -16,13 +19,17 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -578,6 +585,135 @@ TEST(DelayServer, HoldsAPartNotTheWholeBodyForAClientThatDoesNotRead) {
     const std::int64_t rss = delay_server_rss();
     ASSERT_GT(rss, 0);
     EXPECT_LT(rss, http::max_body_bytes) << "four pending 64 MiB responses should not be held whole";
+}
+
+// ---- addresses, and where helpers run (issue 24) ---------------------------
+
+// stdout and stderr of a tool, and its exit code.
+std::pair<int, std::string> run_tool(const std::string& tool, const std::string& args) {
+    std::string text;
+    FILE* out = ::popen((tool_path(tool) + " " + args + " 2>&1 </dev/null").c_str(), "r");
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, out) != nullptr) text += buf;
+    const int status = ::pclose(out);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+// 192.0.2.1 is TEST-NET-1: no machine has it.
+TEST(Bind, AnAddressThisMachineLacksIsOneLineAndExitCode2) {
+    for (const auto& [tool, args] : {std::pair<std::string, std::string>{"simul-serve", "--model=sequential "},
+                                     std::pair<std::string, std::string>{"simul-delay-server", ""}}) {
+        const auto [code, text] = run_tool(tool, args + "--bind=192.0.2.1");
+        EXPECT_EQ(code, 2) << text;
+        EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+        EXPECT_NE(text.find("no address 192.0.2.1"), std::string::npos) << text;
+    }
+    EXPECT_EQ(run_tool("simul-serve", "--model=sequential --bind=here").first, 2);
+    EXPECT_EQ(run_tool("simul-load", "--port=80 --host=localhost").first, 2);
+}
+
+bool has_ipv6_loopback() {
+    const int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
+    if (fd < 0) return false;
+    sockaddr_in6 at{};
+    at.sin6_family = AF_INET6;
+    at.sin6_addr = in6addr_loopback;
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&at), sizeof at) == 0;
+    ::close(fd);
+    return ok;
+}
+
+// The listening line names the real address, IPv6 in brackets, and
+// simul-load drives it over IPv6 with every body checked.
+TEST(Bind, IPv6WorksWhereIPv4Does) {
+    if (!has_ipv6_loopback()) GTEST_SKIP() << "this machine has no IPv6 loopback (::1)";
+    helper_process server(tool_path("simul-serve"), {"--model=coroutine_loop", "--bind=::1", "--conns=2"});
+    const std::string line = server.read_line(10s);
+    ASSERT_TRUE(line.starts_with("listening on [::1]:")) << line;
+    const std::string port = line.substr(line.rfind(':') + 1);
+    helper_process load(tool_path("simul-load"), {"--host=::1", "--port=" + port, "--conns=2", "--rate=100",
+                                                  "--duration=0.2", "--delay-ms=1", "--bytes=100"});
+    const auto report = boost::json::parse(load.wait_output(30s)).as_object();
+    EXPECT_EQ(report.at("completed").as_int64(), 20);
+    EXPECT_EQ(report.at("errors").as_int64(), 0);
+    EXPECT_NE(report.at("checksum").as_int64(), 0);
+    // Its own CPU, beside its figures: a share of one core.
+    const double share = boost::json::value_to<double>(report.at("cpu_share"));
+    EXPECT_GE(share, 0.0);
+    EXPECT_LE(share, 1.5);
+    EXPECT_GE(boost::json::value_to<double>(report.at("cpu_s")), 0.0);
+
+    delay_server backend(asio::ip::address_v6::loopback());
+    EXPECT_EQ(backend.at.address(), asio::ip::address_v6::loopback());
+    EXPECT_NE(backend.port, 0);
+}
+
+TEST(Bind, EndpointsReadAndWriteIPv6InBrackets) {
+    EXPECT_EQ(endpoint_text(parse_endpoint("--x", "[fd77::2]:9000")), "[fd77::2]:9000");
+    EXPECT_EQ(endpoint_text(parse_endpoint("--x", "10.77.0.2:9000")), "10.77.0.2:9000");
+    EXPECT_THROW(parse_endpoint("--x", "fd77::2:9000"), usage_error);
+    EXPECT_THROW(parse_endpoint("--x", "10.77.0.2"), usage_error);
+    EXPECT_THROW(parse_endpoint("--x", "10.77.0.2:70000"), usage_error);
+    EXPECT_EQ(reachable(parse_address("--x", "0.0.0.0")), asio::ip::address_v4::loopback());
+    EXPECT_EQ(reachable(parse_address("--x", "[::]")), asio::ip::address_v6::loopback());
+}
+
+// A helper runs on the CPUs it is given, whatever the mask of the thread
+// that starts helpers (a pinned server's, in a serve case).
+TEST(Helpers, RunOnTheCpusTheyAreGiven) {
+    cpu_split split = cpu_split::choose();
+    if (!split.pinned()) GTEST_SKIP() << "fewer than 2 CPUs: nothing to split";
+    const auto cpus_of = [](const std::vector<int>& cpus) {
+        helper_process p("/bin/grep", {"Cpus_allowed_list", "/proc/self/status"}, {.cpus = cpus});
+        const std::string line = p.read_line(10s);
+        return line.substr(line.find_last_of(" \t") + 1);
+    };
+    cpus_of({});  // the helpers' thread exists now, so the pinning below pins it too
+    process_pinning pinned(split.server_cpus());
+    EXPECT_EQ(cpus_of(split.load_cpus()), std::to_string(split.load_cpus().front()));
+    if (split.server_cpus().size() == 1) {  // else a range, "1-3"
+        EXPECT_EQ(cpus_of({}), std::to_string(split.server_cpus().front()));
+    }
+}
+
+// The network namespace of a process, as /proc shows it: "net:[4026532...]".
+std::string netns_of(const std::string& proc_path) { return std::filesystem::read_symlink(proc_path).string(); }
+
+// set_helper_netns: the helpers are born in that namespace, this process
+// stays in its own, and the way back is the process's own namespace.
+TEST(Helpers, StartInTheNetworkNamespaceTheyAreGiven) {
+    const std::string name = fmt::format("simul-gt{}", ::getpid());
+    if (std::system(("ip netns add " + name + " 2>/dev/null").c_str()) != 0)
+        GTEST_SKIP() << "cannot make a network namespace here (ip netns add needs root: CAP_SYS_ADMIN)";
+    struct cleanup {
+        std::string name;
+        ~cleanup() {
+            try {
+                set_helper_netns("/proc/self/ns/net");
+            } catch (const std::exception&) {
+            }
+            [[maybe_unused]] const int ignored = std::system(("ip netns del " + name).c_str());
+        }
+    } remove{name};
+    const auto netns_of_helper = [] {
+        helper_process p("/bin/readlink", {"/proc/self/ns/net"});
+        return p.read_line(10s);
+    };
+    const std::string mine = netns_of("/proc/self/ns/net");
+    EXPECT_EQ(netns_of_helper(), mine);
+    set_helper_netns(name);
+    struct stat there {};
+    ASSERT_EQ(::stat(("/run/netns/" + name).c_str(), &there), 0);
+    EXPECT_EQ(netns_of_helper(), fmt::format("net:[{}]", there.st_ino));
+    EXPECT_EQ(netns_of("/proc/self/ns/net"), mine);  // this process did not move
+    set_helper_netns("/proc/self/ns/net");
+    EXPECT_EQ(netns_of_helper(), mine);
+    try {
+        set_helper_netns("simul-no-such-namespace");
+        ADD_FAILURE() << "entered a namespace that does not exist";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("ip netns add simul-no-such-namespace"), std::string::npos) << e.what();
+    }
 }
 
 }  // namespace

@@ -27,6 +27,11 @@ struct options {
     double peer_timeout_s = 0;       // --peer-timeout; 0: 60 s + twice the budget
     std::vector<std::pair<std::string, std::vector<std::string>>> overrides;  // --set, resolved by make_cases
     std::string data_dir;  // --data-dir; empty: the default (support/settings.hpp)
+    // Where the socket workloads meet their helpers (bench/harness/network.hpp).
+    std::string serve_bind, delay_bind;  // --serve-bind, --delay-bind; empty: 127.0.0.1
+    std::string delay_server;            // --delay-server=HOST:PORT
+    std::string helper_netns;            // --helper-netns=NAME
+    std::string helper_via, helper_dir;  // --helper-via=COMMAND, --helper-dir=DIR
     // Arrivals. No --rate: burst cases, plus each workload's default rate
     // sweep unless --arrival=burst. --rate: rate cases only, at those rates.
     bool arrival_given = false;  // --arrival=...

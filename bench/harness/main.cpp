@@ -7,6 +7,7 @@
 #include "bench/harness/benchmarks.hpp"
 #include "bench/harness/cli.hpp"
 #include "bench/harness/context.hpp"
+#include "bench/harness/network.hpp"
 #include "bench/harness/results_file.hpp"
 #include "bench/harness/sweep.hpp"
 #include "support/settings.hpp"
@@ -33,6 +34,7 @@ int run(int argc, char** argv) {
         return 0;
     }
     if (!opt.data_dir.empty()) set_data_dir(opt.data_dir);
+    apply_network(opt);                  // before any case is made: a bad address is a usage error
     static sweep s = select_cases(opt);  // outlives the benchmarks that refer to it
     if (opt.list) {
         print_list(s.cases, opt);
@@ -49,6 +51,7 @@ int run(int argc, char** argv) {
     s.rule.share_s = s.rule.share_for(s.runnable().size());
     warm_up(s.runnable());
     add_context(command_line, s.rule);
+    add_network_context(opt);
     return run_benchmarks(argc, argv, out ? &*out : nullptr, opt.out_format);
 }
 

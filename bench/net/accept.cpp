@@ -2,6 +2,7 @@
 
 #include "support/poll_until.hpp"
 
+#include "bench/net/address.hpp"
 #include "bench/net/deadline_socket.hpp"
 #include "bench/net/http.hpp"
 
@@ -26,23 +27,24 @@ using asio::ip::tcp;
 
 namespace simul {
 
-connection_server::connection_server(std::size_t connections, unsigned short port) : fds_(connections, -1) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+connection_server::connection_server(std::size_t connections, unsigned short port, const asio::ip::address& address)
+    : at_(address, port), fds_(connections, -1) {
+    listen_fd_ = ::socket(at_.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (listen_fd_ < 0)
+        throw std::runtime_error(fmt::format("cannot listen on {}: {}", endpoint_text(at_), std::strerror(errno)));
     const int on = 1;
     ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    sockaddr_in at{};
-    at.sin_family = AF_INET;
-    at.sin_port = htons(port);
-    at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&at), sizeof at) != 0 || ::listen(listen_fd_, SOMAXCONN) != 0) {
+    if (::bind(listen_fd_, at_.data(), socklen_t(at_.size())) != 0 || ::listen(listen_fd_, SOMAXCONN) != 0) {
         const int err = errno;
         ::close(listen_fd_);
-        throw std::runtime_error(fmt::format("cannot listen on 127.0.0.1:{}: {} (choose another port, or 0 for any)",
-                                             port, std::strerror(err)));
+        throw std::runtime_error(fmt::format(
+            "cannot listen on {}: {} ({})", endpoint_text(at_), std::strerror(err),
+            err == EADDRNOTAVAIL ? "this machine has no such address" : "choose another port, or 0 for any"));
     }
-    socklen_t len = sizeof at;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&at), &len);
-    port_ = ntohs(at.sin_port);
+    socklen_t len = socklen_t(at_.capacity());
+    ::getsockname(listen_fd_, at_.data(), &len);
+    at_.resize(len);
+    port_ = at_.port();
 }
 
 connection_server::~connection_server() {
@@ -60,17 +62,17 @@ int connection_server::take(std::size_t i) {
 // The three colours of one server task: serve the connection that arrived.
 
 std::uint64_t connection_server::blocking(std::size_t i) {
-    deadline_socket socket(tcp::socket(blocking_io_, tcp::v4(), take(i)));
+    deadline_socket socket(tcp::socket(blocking_io_, at_.protocol(), take(i)));
     return http::serve_blocking(socket);
 }
 
 awaitable<std::uint64_t> connection_server::async(std::size_t i) {
-    http::tcp_socket socket(co_await asio::this_coro::executor, tcp::v4(), take(i));
+    http::tcp_socket socket(co_await asio::this_coro::executor, at_.protocol(), take(i));
     co_return co_await http::serve_async(socket);
 }
 
 std::uint64_t connection_server::stackful(std::size_t i, yield_context yield) {
-    http::tcp_socket socket(yield.get_executor(), tcp::v4(), take(i));
+    http::tcp_socket socket(yield.get_executor(), at_.protocol(), take(i));
     return http::serve_stackful(socket, yield);
 }
 
@@ -121,7 +123,7 @@ bool connection_server::accept_arrivals::wait(std::size_t i) {
 awaitable<bool> connection_server::accept_arrivals::async_wait(std::size_t i) {
     if (!acceptor_) {
         const auto ex = co_await asio::this_coro::executor;
-        acceptor_.emplace(ex, tcp::v4(), ::dup(s_.listen_fd_));
+        acceptor_.emplace(ex, s_.at_.protocol(), ::dup(s_.listen_fd_));
         deadline_.emplace(ex);
     }
     deadline_->expires_at(s_.deadline());

@@ -1,7 +1,8 @@
 #pragma once
 // The accept arrival, and the connections it brings: the models as servers.
 //
-// Task i is the i-th connection a client opens to 127.0.0.1:port. It arrives
+// Task i is the i-th connection a client opens to address:port (127.0.0.1
+// unless told otherwise; IPv4 or IPv6). It arrives
 // when the model's dispatcher accepts it (a blocking accept with a deadline,
 // or async_accept on the loop), and is then served with the /delay protocol
 // (bench/net/http.hpp) in the colour the model runs, until the client closes
@@ -25,12 +26,15 @@ namespace simul {
 
 class connection_server final : public task_source {
 public:
-    // Listens on 127.0.0.1:port (0: any free port); throws with the reason
+    // Listens on address:port (0: any free port); throws with the reason
     // (a port in use, say) if it cannot.
-    connection_server(std::size_t connections, unsigned short port = 0);
+    connection_server(std::size_t connections, unsigned short port = 0,
+                      const boost::asio::ip::address& address = boost::asio::ip::address_v4::loopback());
     ~connection_server() override;
 
     unsigned short port() const { return port_; }
+    // Where it listens, the port chosen: 127.0.0.1:43211, [::1]:43211.
+    const boost::asio::ip::tcp::endpoint& endpoint() const { return at_; }
     // The listening socket, for a server outside this process (a peer) to accept from.
     int listen_fd() const { return listen_fd_; }
     arrivals& accepted() { return arrivals_; }
@@ -68,6 +72,7 @@ private:
 
     int listen_fd_ = -1;
     unsigned short port_ = 0;
+    boost::asio::ip::tcp::endpoint at_;
     std::vector<int> fds_;  // connection i's socket: -1 until accepted, and once taken
     std::atomic<clock::rep> deadline_ns_{clock::time_point::max().time_since_epoch().count()};
     boost::asio::io_context blocking_io_;  // owns the blocking colour's sockets; never run

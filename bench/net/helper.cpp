@@ -1,9 +1,12 @@
 #include "bench/net/helper.hpp"
 
+#include "bench/net/address.hpp"
 #include "support/poll_until.hpp"
+#include "support/usage_error.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
@@ -86,7 +89,42 @@ private:
     std::deque<std::packaged_task<int()>> jobs_;
 };
 
+// set_helper_via's command, and the folder of the tools at its end.
+struct via_command {
+    std::vector<std::string> words;
+    std::string tools_dir;
+};
+via_command& via() {
+    static via_command v;
+    return v;
+}
+
 }  // namespace
+
+void set_helper_netns(const std::string& name) {
+    std::string why;
+    spawner::instance().run([&] {
+        const std::string path = name.find('/') == std::string::npos ? "/run/netns/" + name : name;
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            why = errno == ENOENT ? fmt::format("there is no network namespace '{}' ({} is missing: make it with "
+                                                "ip netns add {})",
+                                                name, path, name)
+                                  : fmt::format("cannot open {}: {}", path, std::strerror(errno));
+            return 0;
+        }
+        if (::setns(fd, CLONE_NEWNET) != 0)
+            why = fmt::format("cannot enter network namespace '{}': {}{}", name, std::strerror(errno),
+                              errno == EPERM ? " (it needs root: CAP_SYS_ADMIN)" : "");
+        ::close(fd);
+        return 0;
+    });
+    if (!why.empty()) throw std::runtime_error(why);
+}
+
+void set_helper_via(std::vector<std::string> words, std::string tools_dir) {
+    via() = {std::move(words), std::move(tools_dir)};
+}
 
 void die_with_parent() {
     const char* parent = std::getenv(parent_variable);
@@ -99,8 +137,10 @@ void die_with_parent() {
     if (::getppid() != expected) std::_Exit(1);
 }
 
-helper_process::helper_process(const std::string& exe, const std::vector<std::string>& args, const helper_options& opt)
-    : name_(opt.name.empty() ? std::filesystem::path(exe).filename().string() : opt.name), own_group_(opt.own_group) {
+helper_process::helper_process(const std::string& exe, const std::vector<std::string>& args,
+                               const helper_options& opt)
+    : name_(opt.name.empty() ? std::filesystem::path(exe).filename().string() : opt.name),
+      own_group_(opt.own_group) {
     int fds[2], in[2] = {-1, -1};
     if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(fmt::format("{}: pipe: {}", name_, strerror(errno)));
     if (opt.stdin_pipe && ::pipe2(in, O_CLOEXEC) != 0) {
@@ -124,10 +164,19 @@ helper_process::helper_process(const std::string& exe, const std::vector<std::st
         posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
         posix_spawnattr_setpgroup(&attr, 0);
     }
+    // Through set_helper_via's command, the tool named by its path there;
+    // a helper that runs here (a peer) never.
+    const via_command none;
+    const via_command& through = opt.here ? none : via();
+    std::vector<std::string> words = through.words;
+    if (words.empty()) words.push_back(exe);
+    else if (through.tools_dir.empty()) words.push_back(exe);
+    else words.push_back((std::filesystem::path(through.tools_dir) / name_).string());
+    words.insert(words.end(), args.begin(), args.end());
     std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(exe.c_str()));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    for (auto& a : words) argv.push_back(a.data());
     argv.push_back(nullptr);
+    const bool pin = !opt.cpus.empty() && through.words.empty();
     // Tells the helper to die with us (die_with_parent).
     std::vector<std::string> env_text;
     for (char** e = environ; *e != nullptr; ++e)
@@ -138,8 +187,23 @@ helper_process::helper_process(const std::string& exe, const std::vector<std::st
     for (auto& e : env_text) env.push_back(e.data());
     env.push_back(nullptr);
     // posix_spawn, not fork: the parent may have thousands of threads.
-    const int err = spawner::instance().run(
-        [&] { return ::posix_spawn(&pid_, exe.c_str(), &actions, &attr, argv.data(), env.data()); });
+    // The child takes the CPUs and the network namespace of the thread that
+    // spawns it: the spawner's, on `cpus` for the spawn; or, for a helper
+    // that runs here, the caller's.
+    const auto spawn = [&] {
+        cpu_set_t was;
+        const bool pinned = pin && ::sched_getaffinity(0, sizeof was, &was) == 0;
+        if (pinned) {
+            cpu_set_t to;
+            CPU_ZERO(&to);
+            for (int c : opt.cpus) CPU_SET(static_cast<std::size_t>(c), &to);
+            ::sched_setaffinity(0, sizeof to, &to);
+        }
+        const int e = ::posix_spawnp(&pid_, argv[0], &actions, &attr, argv.data(), env.data());
+        if (pinned) ::sched_setaffinity(0, sizeof was, &was);
+        return e;
+    };
+    const int err = opt.here ? spawn() : spawner::instance().run(spawn);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     ::close(fds[1]);
@@ -148,7 +212,8 @@ helper_process::helper_process(const std::string& exe, const std::vector<std::st
         ::close(fds[0]);
         if (opt.stdin_pipe) ::close(in[1]);
         throw std::runtime_error(
-            fmt::format("cannot start {}: {} (build it: cmake --build --preset release)", exe, strerror(err)));
+            fmt::format("cannot start {}: {}{}", argv[0], strerror(err),
+                        through.words.empty() ? " (build it: cmake --build --preset release)" : ""));
     }
     out_ = fds[0];
     in_ = in[1];
@@ -255,15 +320,18 @@ std::string helper_process::wait_output(std::chrono::milliseconds timeout) {
     return std::move(pending_);
 }
 
-delay_server::delay_server() : process(tool_path("simul-delay-server"), {"--port=0"}) {
-    // It prints "listening on 127.0.0.1:PORT" once it accepts connections.
+delay_server::delay_server(const boost::asio::ip::address& bind)
+    : process(tool_path("simul-delay-server"), {"--port=0", "--bind=" + bind.to_string()}) {
+    // It prints "listening on ADDRESS:PORT" once it accepts connections.
     const std::string line = process.read_line(std::chrono::seconds(10));
-    const auto colon = line.rfind(':');
-    unsigned p = 0;
-    if (colon == std::string::npos ||
-        std::from_chars(line.data() + colon + 1, line.data() + line.size(), p).ec != std::errc{} || p == 0 || p > 65535)
+    const std::string_view head = "listening on ";
+    try {
+        if (!line.starts_with(head)) throw usage_error("");
+        at = parse_endpoint("simul-delay-server", std::string_view(line).substr(head.size()));
+    } catch (const usage_error&) {
         throw std::runtime_error(fmt::format("simul-delay-server said '{}', not where it listens", line));
-    port = static_cast<unsigned short>(p);
+    }
+    port = at.port();
 }
 
 }  // namespace simul

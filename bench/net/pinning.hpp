@@ -10,7 +10,8 @@
 //
 // Affinity is per thread on Linux: a process is pinned by pinning each of its
 // threads (/proc/self/task), and a thread or child process inherits the mask
-// of the thread that creates it.
+// of the thread that creates it. A helper process is started on its CPUs by
+// helper_process (bench/net/helper.hpp), on the thread that starts helpers.
 
 #include <dirent.h>
 #include <fmt/format.h>
@@ -101,23 +102,5 @@ private:
 
     std::vector<std::pair<pid_t, cpu_set_t>> saved_;
 };
-
-// Runs f() with the calling thread on `cpus`, then puts its mask back: a
-// process f starts inherits `cpus`.
-template <class F>
-auto on_cpus(const std::vector<int>& cpus, F&& f) {
-    cpu_set_t was;
-    const bool known = ::sched_getaffinity(0, sizeof was, &was) == 0;
-    const cpu_set_t to = cpu_split::mask(cpus);
-    if (known) ::sched_setaffinity(0, sizeof to, &to);
-    struct restore {
-        bool known;
-        cpu_set_t was;
-        ~restore() {
-            if (known) ::sched_setaffinity(0, sizeof was, &was);
-        }
-    } r{known, was};
-    return f();
-}
 
 }  // namespace simul

@@ -61,7 +61,8 @@ public:
                     .env = std::move(env),
                     .stdin_pipe = true,
                     .own_group = true,
-                    .pass_fd = listen_fd}) {}
+                    .pass_fd = listen_fd,
+                    .here = true}) {}
 
     pid_t pid() const { return process_.pid(); }
     void say(std::string_view line) {

@@ -3,6 +3,7 @@
 // that depend only on (B, S). One thread, one coroutine per connection, so it
 // holds tens of thousands of connections without becoming the bottleneck.
 
+#include "bench/net/address.hpp"
 #include "bench/net/helper.hpp"
 #include "bench/net/http.hpp"
 #include "support/flags.hpp"
@@ -40,7 +41,8 @@ std::vector<simul::flags::flag> server_flags(options& o) {
         {"--port", whole("N", 0, 65535, [&](std::int64_t v) { o.port = unsigned(v); }),
          "port to listen on; 0 (the default) picks a free one"},
         {"--bind", text("ADDRESS", [&](std::string_view v) { o.bind = v; }),
-         "address to listen on (default 127.0.0.1)"},
+         "address to listen on, IPv4 or IPv6, e.g. 10.77.0.2 or ::1 (default 127.0.0.1; 0.0.0.0 or :: for every "
+         "address)"},
         {"--help", none([&] { o.help = true; }), "print this and exit"},
         {"-h", none([&] { o.help = true; }), ""},
     };
@@ -58,13 +60,14 @@ connection is closed.
 
 )" + simul::flags::help(server_flags(o), 19) +
            R"(
-Prints "listening on ADDRESS:PORT" once it accepts connections, then serves
+Prints "listening on ADDRESS:PORT" once it accepts connections (an IPv6
+address in brackets: [::1]:PORT), then serves
 until SIGINT or SIGTERM. One thread, one coroutine per connection.
 )";
 }
 
-simul::awaitable<void> session(tcp::socket socket) {
-    simul::http::tcp_socket typed(co_await asio::this_coro::executor, tcp::v4(), socket.release());
+simul::awaitable<void> session(tcp::socket socket, tcp protocol) {
+    simul::http::tcp_socket typed(co_await asio::this_coro::executor, protocol, socket.release());
     try {
         co_await simul::http::serve_async(typed);
     } catch (const std::exception&) {
@@ -75,6 +78,7 @@ simul::awaitable<void> session(tcp::socket socket) {
 simul::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
     auto ex = co_await asio::this_coro::executor;
     asio::steady_timer backoff(ex);
+    const tcp protocol = acceptor.local_endpoint().protocol();
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::deferred));
         if (ec == asio::error::operation_aborted) co_return;
@@ -85,7 +89,7 @@ simul::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
             continue;
         }
         socket.set_option(tcp::no_delay(true));
-        asio::co_spawn(ex, session(std::move(socket)), asio::detached);
+        asio::co_spawn(ex, session(std::move(socket), protocol), asio::detached);
     }
 }
 
@@ -94,8 +98,13 @@ simul::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
 int main(int argc, char** argv) {
     simul::die_with_parent();  // a helper of a killed simul-bench must not linger
     options o;
+    boost::asio::ip::address address;
     try {
         simul::flags::parse(server_flags(o), argc, argv);
+        if (!o.help) {
+            address = simul::parse_address("--bind", o.bind);
+            simul::check_local_address("--bind", address);
+        }
     } catch (const simul::usage_error& e) {
         std::fprintf(stderr, "simul-delay-server: %s\n", e.what());
         return 2;
@@ -105,29 +114,23 @@ int main(int argc, char** argv) {
         return 0;
     }
     const unsigned port = o.port;
-    const std::string& bind = o.bind;
     simul::raise_fd_limit();
     simul::ignore_sigpipe();
 
     asio::io_context io(1);
     tcp::acceptor acceptor(io);
     boost::system::error_code ec;
-    const auto address = asio::ip::make_address(bind, ec);
-    if (ec) {
-        std::fprintf(stderr, "simul-delay-server: --bind: '%s' is not an IP address\n", bind.c_str());
-        return 2;
-    }
     const tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
     acceptor.open(endpoint.protocol());
     acceptor.set_option(tcp::acceptor::reuse_address(true));
     acceptor.bind(endpoint, ec);
     if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-        std::fprintf(stderr, "simul-delay-server: cannot listen on %s:%u: %s (try another --port, or 0 for any)\n",
-                     bind.c_str(), port, ec.message().c_str());
+        std::fprintf(stderr, "simul-delay-server: cannot listen on %s: %s (try another --port, or 0 for any)\n",
+                     simul::endpoint_text(endpoint).c_str(), ec.message().c_str());
         return 1;
     }
-    std::printf("listening on %s:%u\n", bind.c_str(), unsigned(acceptor.local_endpoint().port()));
+    std::printf("listening on %s\n", simul::endpoint_text(acceptor.local_endpoint()).c_str());
     std::fflush(stdout);
 
     asio::signal_set stop(io, SIGINT, SIGTERM);

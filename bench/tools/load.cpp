@@ -13,6 +13,7 @@
 //
 // Prints one JSON object on stdout.
 
+#include "bench/net/address.hpp"
 #include "bench/net/helper.hpp"
 #include "bench/net/http.hpp"
 #include "support/flags.hpp"
@@ -29,6 +30,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <fmt/format.h>
+
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cmath>
@@ -64,7 +67,8 @@ std::vector<simul::flags::flag> load_flags(options& o) {
     using namespace simul::flags;
     return {
         {"--port", whole("N", 1, 65535, [&](std::int64_t v) { o.port = unsigned(v); }), "server port (required)"},
-        {"--host", text("ADDRESS", [&](std::string_view v) { o.host = v; }), "server address (default 127.0.0.1)"},
+        {"--host", text("ADDRESS", [&](std::string_view v) { o.host = v; }),
+         "server address, IPv4 or IPv6, e.g. 10.77.0.1 or ::1 (default 127.0.0.1)"},
         {"--conns", whole("C", 1, 1'000'000, [&](std::int64_t v) { o.conns = v; }),
          "keep-alive connections (default 10)"},
         {"--rate", number("R", 0.001, 10'000'000, [&](double v) { o.rate = v; }),
@@ -95,7 +99,10 @@ t0 + k/RATE on connection k mod CONNS, and its latency counts from then.
 )" + simul::flags::help(load_flags(o), 19) +
            R"(
 Prints JSON: scheduled, completed, errors, timeouts, achieved_rate,
-latency_ms {p50, p90, p99, p999, max}, first_error, connects (attempts).
+latency_ms {p50, p90, p99, p999, max}, first_error, connects (attempts), and
+its own CPU time: cpu_user_s, cpu_sys_s, cpu_s (their sum), wall_s and
+cpu_share (cpu_s / wall_s: the share of its one core it used; near 1, the
+generator, not the server, set the pace).
 A refused connection is retried after 1 ms, doubling to 1 s. Exits with 1
 if no request was answered at all.
 )";
@@ -116,6 +123,7 @@ public:
         : io_(io),
           o_(o),
           server_(server),
+          host_(server.address().is_v6() ? "[" + server.address().to_string() + "]" : server.address().to_string()),
           total_(o.closed ? 0 : std::size_t(std::llround(o.rate * o.duration))),
           latency_ns_(total_, -1) {}
 
@@ -204,7 +212,7 @@ private:
         }
         const simul::http::delay_request d{o_.delay_ms, o_.bytes, k};
         bhttp::request<bhttp::empty_body> req{bhttp::verb::get, o_.path.empty() ? simul::http::target(d) : o_.path, 11};
-        req.set(bhttp::field::host, o_.host);
+        req.set(bhttp::field::host, host_);
         auto [wec, wn] = co_await bhttp::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
         bhttp::response_parser<bhttp::string_body> parser;
         parser.body_limit(std::uint64_t(simul::http::max_body_bytes));
@@ -296,11 +304,24 @@ private:
     asio::io_context& io_;
     const options& o_;
     tcp::endpoint server_;
+    std::string host_;  // the Host header: the address, IPv6 in brackets
     std::size_t total_;
     std::vector<std::int64_t> latency_ns_;  // one slot per scheduled request; −1 until answered
     steady::time_point t0_{}, last_end_{};
     std::uint64_t errors_ = 0, timeouts_ = 0, checksum_ = 0, connects_ = 0;
     std::string first_error_;
+};
+
+// This process's CPU time (user, system) and the time, at one moment.
+struct cpu_mark {
+    double user_s = 0, sys_s = 0;
+    steady::time_point wall;
+    static cpu_mark now() {
+        rusage ru{};
+        ::getrusage(RUSAGE_SELF, &ru);
+        const auto s = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+        return {s(ru.ru_utime), s(ru.ru_stime), steady::now()};
+    }
 };
 
 }  // namespace
@@ -320,17 +341,30 @@ int main(int argc, char** argv) {
     }
     simul::raise_fd_limit();
     simul::ignore_sigpipe();
-    boost::system::error_code ec;
-    const auto address = asio::ip::make_address(o.host, ec);
-    if (ec) {
-        std::fprintf(stderr, "simul-load: --host: '%s' is not an IP address\n", o.host.c_str());
+    boost::asio::ip::address address;
+    try {
+        address = simul::parse_address("--host", o.host);
+    } catch (const usage_error& e) {
+        std::fprintf(stderr, "simul-load: %s\n", e.what());
         return 2;
     }
     asio::io_context io(1);
     generator g(io, o, tcp::endpoint(address, static_cast<unsigned short>(o.port)));
+    // Its own CPU beside its figures: a generator that used its whole core
+    // measured itself, not the server.
+    const cpu_mark before = cpu_mark::now();
     g.start();
     io.run();
-    std::printf("%s\n", boost::json::serialize(g.report()).c_str());
+    const cpu_mark after = cpu_mark::now();
+    auto report = g.report();
+    const double user = after.user_s - before.user_s, sys = after.sys_s - before.sys_s;
+    const double wall = std::chrono::duration<double>(after.wall - before.wall).count();
+    report["cpu_user_s"] = user;
+    report["cpu_sys_s"] = sys;
+    report["cpu_s"] = user + sys;
+    report["wall_s"] = wall;
+    report["cpu_share"] = wall > 0 ? (user + sys) / wall : 0.0;
+    std::printf("%s\n", boost::json::serialize(report).c_str());
     if (g.answered() == 0 && g.requests() > 0) {  // the report above says what happened; this says it failed
         std::fprintf(stderr, "simul-load: none of %llu requests was answered (%llu errors, %llu timeouts%s%s)\n",
                      static_cast<unsigned long long>(g.requests()), static_cast<unsigned long long>(g.errors()),

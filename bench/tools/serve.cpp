@@ -3,6 +3,7 @@
 // and are served with the /delay protocol by the chosen model.
 
 #include "bench/net/accept.hpp"
+#include "bench/net/address.hpp"
 #include "bench/net/helper.hpp"
 #include "models/kinds.hpp"
 #include "models/model.hpp"
@@ -27,6 +28,7 @@ namespace {
 struct options {
     std::optional<simul::model_spec> model;
     unsigned port = 0;
+    std::string bind = "127.0.0.1";
     std::size_t conns = 100000;
     bool help = false;
 };
@@ -38,6 +40,9 @@ std::vector<simul::flags::flag> serve_flags(options& o) {
          "one of the models below"},
         {"--port", whole("N", 0, 65535, [&](std::int64_t v) { o.port = unsigned(v); }),
          "port (default 0: any free port)"},
+        {"--bind", text("ADDRESS", [&](std::string_view v) { o.bind = v; }),
+         "address to listen on, IPv4 or IPv6, e.g. 10.77.0.1 or ::1 (default 127.0.0.1; 0.0.0.0 or :: for every "
+         "address)"},
         {"--conns", whole("N", 1, 100'000'000, [&](std::int64_t v) { o.conns = std::size_t(v); }),
          "stop after serving N connections (default 100000)"},
         {"--help", none([&] { o.help = true; }), "print this and exit"},
@@ -48,16 +53,17 @@ std::vector<simul::flags::flag> serve_flags(options& o) {
 // The flags and the models, from their tables (models/kinds.hpp).
 std::string usage() {
     options o;
-    return R"(usage: simul-serve --model=MODEL [--port=N] [--conns=N]
+    return R"(usage: simul-serve --model=MODEL [--port=N] [--bind=ADDRESS] [--conns=N]
 
-Serves GET /delay?ms=D&bytes=B[&seed=S] on 127.0.0.1 with one concurrency
-model, as the serve workload measures it, until SIGINT, SIGTERM or the
---conns-th connection has ended. Says on stderr why it stopped; exits with 1 if the server
+Serves GET /delay?ms=D&bytes=B[&seed=S] on 127.0.0.1 (or --bind) with one
+concurrency model, as the serve workload measures it, until SIGINT, SIGTERM or
+the --conns-th connection has ended. Says on stderr why it stopped; exits with 1 if the server
 could go on no longer (a thread limit, say).
 
 )" + simul::flags::help(serve_flags(o), 18) +
            fmt::format(R"(
-Prints "listening on 127.0.0.1:PORT" when ready. For example, with wrk:
+Prints "listening on ADDRESS:PORT" when ready (an IPv6 address in brackets:
+[::1]:PORT). For example, with wrk:
   simul-serve --model=coroutine_loop --port=8080 &
   wrk -t1 -c100 -d10s 'http://127.0.0.1:8080/delay?ms=10&bytes=1024'
 
@@ -71,9 +77,14 @@ models (P: a thread count from 1 to {}):
 int main(int argc, char** argv) {
     simul::die_with_parent();  // a helper of a killed simul-bench must not linger
     options o;
+    boost::asio::ip::address address;
     try {
         simul::flags::parse(serve_flags(o), argc, argv);
         if (!o.help && !o.model) throw simul::usage_error("--model is required (see --help)");
+        if (!o.help) {
+            address = simul::parse_address("--bind", o.bind);
+            simul::check_local_address("--bind", address);
+        }
     } catch (const simul::usage_error& e) {
         std::fprintf(stderr, "simul-serve: %s\n", e.what());
         return 2;
@@ -96,7 +107,7 @@ int main(int argc, char** argv) {
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     try {
-        simul::connection_server server(conns, static_cast<unsigned short>(port));
+        simul::connection_server server(conns, static_cast<unsigned short>(port), address);
         auto runner = spec.make();
         simul::trace tr(conns);
         tr.start(simul::clock::now());
@@ -112,7 +123,7 @@ int main(int argc, char** argv) {
                          sig == SIGINT ? "SIGINT" : "SIGTERM", begun);
             std::_Exit(0);  // the asked-for way to stop: not an error
         }).detach();
-        std::printf("listening on 127.0.0.1:%u\n", unsigned(server.port()));
+        std::printf("listening on %s\n", simul::endpoint_text(server.endpoint()).c_str());
         std::fflush(stdout);
         const std::string limit = runner->run(server, server.accepted(), tr);
         std::size_t failed = 0, started = 0;

@@ -2,11 +2,15 @@
 // server (a slow remote service, in its own process), sends one
 // GET /delay?ms=D&bytes=B&seed=i, reads the whole response, checks its body
 // and closes: "download a hundred pages". Sequential takes N × D; the others
-// should approach one D.
+// should approach one D. The delay server is one this workload starts, on
+// --delay-bind (127.0.0.1 unless told; where the helpers run), or one that
+// runs elsewhere (--delay-server=HOST:PORT; support/settings.hpp).
 
 #include "bench/case/workload.hpp"
+#include "bench/net/address.hpp"
 #include "bench/net/helper.hpp"
 #include "bench/net/http.hpp"
+#include "support/settings.hpp"
 
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/io_context.hpp>
@@ -33,10 +37,15 @@ namespace {
 class fetch_tasks final : public prepared_tasks {
 public:
     fetch_tasks(std::size_t n, std::int64_t delay_ms, std::int64_t bytes)
-        : delay_ms_(delay_ms),
-          bytes_(bytes),
-          server_at_(asio::ip::make_address_v4("127.0.0.1"), server_.port),
-          timeout_(delay_ms + 10'000) {
+        : delay_ms_(delay_ms), bytes_(bytes), timeout_(delay_ms + 10'000) {
+        const network_settings& net = network();
+        if (net.delay_server.empty()) {
+            server_.emplace(parse_address("--delay-bind", net.delay_bind));
+            server_at_ = {reachable(server_->at.address()), server_->at.port()};
+        } else {
+            server_at_ = parse_endpoint("--delay-server", net.delay_server);
+        }
+        host_ = endpoint_text(server_at_);
         // The expected bodies' digests, worked out now so the tasks only compare.
         expected_.reserve(n);
         for (std::size_t i = 0; i < n; ++i) expected_.push_back(http::digest(http::body(bytes, i)));
@@ -103,7 +112,7 @@ public:
 private:
     bhttp::request<bhttp::empty_body> request(std::size_t i) const {
         bhttp::request<bhttp::empty_body> req{bhttp::verb::get, http::target({delay_ms_, bytes_, i}), 11};
-        req.set(bhttp::field::host, "127.0.0.1");
+        req.set(bhttp::field::host, host_);
         req.keep_alive(false);  // one request per connection
         return req;
     }
@@ -119,8 +128,9 @@ private:
     }
 
     std::int64_t delay_ms_, bytes_;
-    delay_server server_;  // its own process; stopped when the tasks are destroyed
+    std::optional<delay_server> server_;  // its own process, unless one runs elsewhere; stopped with the tasks
     tcp::endpoint server_at_;
+    std::string host_;  // the Host header
     std::chrono::milliseconds timeout_;
     asio::io_context blocking_io_;  // owns the blocking colour's sockets; never run
     std::vector<std::uint64_t> expected_;

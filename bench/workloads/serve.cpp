@@ -13,11 +13,18 @@
 // Where there are two CPUs or more, the load generator runs on one and this
 // process (the server under test) on the others, from the case's set-up to
 // its teardown; the label says where each ran, or that nothing was pinned.
+// The server listens on --serve-bind (127.0.0.1 unless told; IPv6 too), and
+// simul-load connects there from wherever the helpers run (bench/net/helper.hpp:
+// this machine, another network namespace, another host). simul-load reports
+// its own CPU time, which goes beside the figures: a generator that used its
+// whole core measured its own limit, not the server's.
 
 #include "bench/case/workload.hpp"
 #include "bench/net/accept.hpp"
+#include "bench/net/address.hpp"
 #include "bench/net/helper.hpp"
 #include "bench/net/pinning.hpp"
+#include "support/settings.hpp"
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -29,10 +36,16 @@ namespace {
 
 // How long after its scheduled time a request counts as timed out.
 constexpr std::int64_t request_timeout_ms = 2000;
+// A generator that used this share of its core or more set the pace itself
+// (scripts/report.py says so with the same bound).
+constexpr double load_saturated = 0.9;
 
 class serve_case final : public prepared_tasks {
 public:
-    explicit serve_case(const simul::params& p) : server_(std::size_t(p["conns"])), p_(p), split_(cpu_split::choose()) {
+    explicit serve_case(const simul::params& p)
+        : server_(std::size_t(p["conns"]), 0, parse_address("--serve-bind", network().serve_bind)),
+          p_(p),
+          split_(cpu_split::choose()) {
         // Before the model is made, so that its threads inherit the mask.
         if (split_.pinned()) pinned_.emplace(split_.server_cpus());
     }
@@ -49,16 +62,16 @@ public:
         // Connections that have not come once the load is over never will.
         server_.accept_until(clock::now() + std::chrono::seconds(p_["duration_s"]) +
                              std::chrono::milliseconds(request_timeout_ms) + std::chrono::seconds(5));
-        const std::vector<std::string> args{fmt::format("--port={}", server_.port()),
-                                            fmt::format("--conns={}", p_["conns"]),
-                                            fmt::format("--rate={}", p_["rate"]),
-                                            fmt::format("--duration={}", p_["duration_s"]),
-                                            fmt::format("--delay-ms={}", p_["delay_ms"]),
-                                            fmt::format("--bytes={}", p_["bytes"]),
-                                            fmt::format("--timeout-ms={}", request_timeout_ms)};
-        const auto start = [&] { load_.emplace(tool_path("simul-load"), args); };
-        if (split_.pinned()) on_cpus(split_.load_cpus(), start);  // the child inherits the load's CPU
-        else start();
+        const std::vector<std::string> args{
+            fmt::format("--host={}", reachable(server_.endpoint().address()).to_string()),
+            fmt::format("--port={}", server_.port()),
+            fmt::format("--conns={}", p_["conns"]),
+            fmt::format("--rate={}", p_["rate"]),
+            fmt::format("--duration={}", p_["duration_s"]),
+            fmt::format("--delay-ms={}", p_["delay_ms"]),
+            fmt::format("--bytes={}", p_["bytes"]),
+            fmt::format("--timeout-ms={}", request_timeout_ms)};
+        load_.emplace(tool_path("simul-load"), args, helper_options{.cpus = split_.load_cpus()});  // on the load's CPU, if pinned
     }
 
     // The load generator's side of the case replaces the per-task figures.
@@ -82,8 +95,18 @@ public:
                    {"timeouts", num("timeouts")},
                    {"conns", double(server_.size())},
                    {"pinned", split_.pinned() ? 1.0 : 0.0}};
+        // The generator's own CPU (user + sys) and the share of its one core
+        // it used; absent from a simul-load too old to report them.
+        if (o.contains("cpu_s")) {
+            r.extra.emplace_back("load_cpu_s", num("cpu_s"));
+            r.extra.emplace_back("load_cpu_share", num("cpu_share"));
+        }
         const std::string first_error(o.at("first_error").as_string());
         r.label = split_.describe();
+        if (o.contains("cpu_share") && num("cpu_share") >= load_saturated)
+            r.label += fmt::format("; the load generator was saturated ({:.0f}% of its core): the figure is its "
+                                   "limit, not the server's",
+                                   num("cpu_share") * 100);
         if (r.failed > 0)
             r.label += fmt::format("; {:.0f} of {:.0f} req/s answered; {} failed ({:.0f} timeouts{}{})",
                                    num("achieved_rate"), num("rate"), r.failed, num("timeouts"),

@@ -4,6 +4,8 @@ FAKE_MODE:
   ok         writes the fixture's chess rows to --benchmark_out, exit 0
   truncated  writes the first 4,096 bytes of them (a full disk), exit 0
   hang       writes its PID and its helper's PID to FAKE_PIDS, then sleeps
+FAKE_ARGS, if set, names a file where it writes its network namespace
+(/proc/self/ns/net) and its arguments, one a line, before anything else.
 --list prints one case, or none with --benchmark_filter=nothing; --help
 prints a line. Neither writes anything."""
 
@@ -19,6 +21,8 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "run.json"
 
 def main(args):
     flags = dict(a.split("=", 1) if "=" in a else (a, "") for a in args)
+    if os.environ.get("FAKE_ARGS") and "--list" not in flags:
+        Path(os.environ["FAKE_ARGS"]).write_text("\n".join([os.readlink("/proc/self/ns/net"), *args]) + "\n")
     if "--help" in flags:
         print("usage: fake simul-bench")
         return 0
