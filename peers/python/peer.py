@@ -169,7 +169,131 @@ def fetch_work(p):
     return blocking, coroutine
 
 
-WORKLOADS = {"sleep": sleep_work, "chess": chess_work, "fetch": fetch_work}
+# serve: the peer is the HTTP/1.1 server of GET /delay?ms=D&bytes=B&seed=S,
+# with the limits of simul's own servers (bench/net/http.hpp); the handlers
+# are a connection's body, and serve_async / serve_threads accept them.
+MAX_DELAY_MS, MAX_BODY_BYTES = 600_000, 64 << 20
+MASK52 = (1 << 52) - 1
+
+
+def serve_body(size, seed):
+    """The body of (B, S): byte k is 'a' + (w >> 8 * (k % 8)) % 26, where
+    w = mix64(S * 0x100000001b3 + k - k % 8) (mix64 wraps its argument)."""
+    body = bytearray(size)
+    for k in range(0, size, 8):
+        word = mix64(seed * 0x100000001B3 + k)
+        for j in range(k, min(k + 8, size)):
+            body[j] = 97 + word % 26
+            word >>= 8
+    return body
+
+
+def parse_request(head):
+    """(ms, bytes, seed, close) of a request's head; ValueError says why it is
+    not one this server answers (then it gets a 400)."""
+    line, *fields = head.decode("latin-1").rstrip("\r\n").split("\r\n")
+    if len(words := line.split(" ")) != 3 or words[2] not in ("HTTP/1.0", "HTTP/1.1"):
+        raise ValueError(f"bad request line '{line}'")
+    method, target, version = words
+    tokens = set()  # the Connection header's
+    for field in fields:
+        name, colon, value = field.partition(":")
+        name = name.lower()
+        if not colon:
+            raise ValueError(f"bad header line '{field}'")
+        if name == "connection":
+            tokens.update(token.strip().lower() for token in value.split(","))
+        elif name == "transfer-encoding" or (name == "content-length" and value.strip() != "0"):
+            raise ValueError("a GET with a body")
+    if method != "GET":
+        raise ValueError("only GET is served")
+    path, _, query = target.partition("?")
+    args = dict(pair.partition("=")[::2] for pair in query.split("&"))
+    if (path != "/delay" or not {"ms", "bytes"} <= args.keys() <= {"ms", "bytes", "seed"}
+            or not all(v.isascii() and v.isdigit() for v in args.values())):
+        raise ValueError(f"bad target '{target}'")
+    ms, size, seed = int(args["ms"]), int(args["bytes"]), int(args.get("seed", 0))
+    if ms > MAX_DELAY_MS or size > MAX_BODY_BYTES or seed > MASK64:
+        raise ValueError(f"bad target '{target}'")
+    # HTTP/1.1 keeps the connection unless asked to close; 1.0 closes it unless asked to keep it.
+    close = "close" in tokens or (version == "HTTP/1.0" and "keep-alive" not in tokens)
+    return ms, size, seed, close
+
+
+def ok_response(size, seed, close):
+    """The 200 to (B, S), head and body in one buffer (one write), and the body's digest."""
+    body = serve_body(size, seed)
+    connection = "Connection: close\r\n" if close else ""
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {size}\r\n{connection}\r\n"
+    return head.encode() + body, fnv1a52(body)
+
+
+def bad_response(why):
+    text = f"{why}\nexpected: GET /delay?ms=D&bytes=B[&seed=S]\n".encode()
+    return (f"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: {len(text)}\r\n"
+            "Connection: close\r\n\r\n").encode() + text
+
+
+def serve_work(p):
+    # Both flavours parse and answer with the same code, so that they differ
+    # in how they wait, as in fetch. Each serves the connection's requests
+    # one after another until the client closes it, asks to close, or sends
+    # one that cannot be parsed; each returns the sum of the digests it sent.
+
+    def read_head(reader):
+        """A request's head, up to its empty line; b"" once the client has closed."""
+        head = b""
+        while (line := reader.readline()) != b"\r\n":
+            if not line:
+                return b""  # the client closed, before or inside a head
+            head += line
+        return head + line
+
+    def blocking(conn):
+        total = 0
+        with conn, conn.makefile("rb") as reader:
+            while head := read_head(reader):
+                try:
+                    ms, size, seed, close = parse_request(head)
+                except ValueError as e:
+                    conn.sendall(bad_response(e))
+                    break
+                sleep_until(time.monotonic_ns() + ms * 1_000_000)  # the backend's work
+                response, digest = ok_response(size, seed, close)
+                conn.sendall(response)
+                total = (total + digest) & MASK52
+                if close:
+                    break
+        return total
+
+    async def coroutine(reader, writer):
+        total = 0
+        try:
+            while True:
+                try:
+                    ms, size, seed, close = parse_request(await reader.readuntil(b"\r\n\r\n"))
+                except asyncio.IncompleteReadError:
+                    break  # the client closed, before or inside a head
+                except (ValueError, asyncio.LimitOverrunError) as e:  # the latter: a head over 64 KiB
+                    writer.write(bad_response(e))
+                    await writer.drain()
+                    break
+                await asleep_until(time.monotonic_ns() + ms * 1_000_000)  # the backend's work
+                response, digest = ok_response(size, seed, close)
+                writer.write(response)
+                await writer.drain()
+                total = (total + digest) & MASK52
+                if close:
+                    break
+        finally:
+            writer.close()
+            await writer.wait_closed()
+        return total
+
+    return blocking, coroutine
+
+
+WORKLOADS = {"sleep": sleep_work, "chess": chess_work, "fetch": fetch_work, "serve": serve_work}
 
 
 # ---- the records, and running one task -----------------------------------
@@ -192,8 +316,8 @@ class Records:
             yield f"{i} {start - t0 if start >= 0 else -1} {end - t0 if end >= 0 else -1} {outcome}\n"
 
 
-def run_blocking(records, body, i):
-    records.start[i] = time.monotonic_ns()
+def run_blocking(records, body, i, started=None):
+    records.start[i] = time.monotonic_ns() if started is None else started
     try:
         records.checksum[i] = body(i)
     except Exception as e:
@@ -234,6 +358,48 @@ async def dispatch(records, body, t0, dues):
         for i, due in enumerate(dues):
             await asleep_until(t0 + due)
             group.create_task(run_async(records, body, i))
+
+
+# serve's tasks come as connections instead: task i is the i-th connection
+# accepted, and starts when it is. simul's servers set TCP_NODELAY on each
+# (bench/net/accept.cpp); asyncio's and uvloop's transports already do.
+
+async def serve_async(records, handle, listener):
+    """asyncio's own server, a handler task per connection, until n
+    connections have been accepted and closed."""
+    n = len(records.start)
+    accepted = closed = 0
+    all_closed = asyncio.Event()
+
+    async def connection(reader, writer):
+        nonlocal accepted, closed
+        i, accepted = accepted, accepted + 1
+        if i == n - 1:
+            server.close()  # stop listening: the load's reconnects are not tasks
+        if i >= n:  # accepted in the same batch as the last task
+            writer.close()
+            return
+        await run_async(records, lambda _: handle(reader, writer), i)
+        closed += 1
+        if closed == n:
+            all_closed.set()
+
+    server = await asyncio.start_server(connection, sock=listener)
+    await all_closed.wait()
+
+
+def serve_threads(records, handle, listener):
+    """A thread per connection, started by this thread, which accepts."""
+    listener.setblocking(True)  # simul's socket is non-blocking; this thread waits in accept
+    workers = [None] * len(records.start)
+    for i in range(len(workers)):
+        conn, _ = listener.accept()
+        started = time.monotonic_ns()
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        workers[i] = threading.Thread(target=run_blocking, args=(records, lambda _, c=conn: handle(c), i, started))
+        workers[i].start()
+    for worker in workers:
+        worker.join()
 
 
 # ---- the protocol -----------------------------------------------------------
@@ -289,6 +455,11 @@ def main():
     if len(dues) != n:
         die(f"SIMUL_DUE_FILE has {len(dues)} lines for {n} tasks")
     records = Records(n)
+    if workload == "serve":
+        try:
+            listener = socket.socket(fileno=int(os.environ["SIMUL_LISTEN_FD"]))
+        except (KeyError, ValueError, OSError) as e:
+            die(f"serve needs SIMUL_LISTEN_FD, the descriptor of a listening socket ({e})")
 
     if flavour in ("asyncio", "uvloop"):
         factory = uvloop.new_event_loop if flavour == "uvloop" else None
@@ -296,11 +467,17 @@ def main():
             runner.get_loop()  # the loop is made now: start-up, not the measured part
             say("ready")
             t0 = hear("go")
-            runner.run(dispatch(records, coroutine, t0, dues))
+            if workload == "serve":
+                runner.run(serve_async(records, coroutine, listener))
+            else:
+                runner.run(dispatch(records, coroutine, t0, dues))
     else:
         say("ready")
         t0 = hear("go")
-        (threads if flavour == "threads" else sequential)(records, blocking, t0, dues)
+        if workload == "serve":
+            serve_threads(records, blocking, listener)
+        else:
+            (threads if flavour == "threads" else sequential)(records, blocking, t0, dues)
     say("done")
     hear("send")
     sys.stdout.writelines(records.lines(t0))
