@@ -1,6 +1,6 @@
 """Other runtimes (docs/PEERS.md) through simul-bench, as users run them:
-each peer that scripts/peers.sh finds here runs sleep and chess with the
-checksums of simul's own loop; a peer that is not installed is a visible
+each peer that scripts/peers.sh finds here runs sleep, chess, fetch and
+serve with the checksums of simul's own loop; a peer that is not installed is a visible
 skip; a failing peer fails its own cases, and the sweep goes on with nothing
 left behind."""
 
@@ -35,10 +35,10 @@ def run_bench(tmp_path, *args):
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory):
-    """One smoke sweep of sleep and chess: coroutine_loop and every installed peer."""
+    """One smoke sweep of sleep, chess, fetch and serve: coroutine_loop and every installed peer."""
     peers = installed_peers()
     proc, rows = run_bench(tmp_path_factory.mktemp("peers"), "--models=coroutine_loop",
-                           "--benchmark_filter=^(sleep|chess)/", *peers.values())
+                           "--benchmark_filter=^(sleep|chess|fetch|serve)/", *peers.values())
     assert proc.returncode == 0, proc.stderr[-2000:]
     return peers, rows
 
@@ -48,13 +48,13 @@ def case(rows, workload, model):
 
 
 @pytest.mark.parametrize("peer", PEERS)
-@pytest.mark.parametrize("workload", ["sleep", "chess"])
+@pytest.mark.parametrize("workload", ["sleep", "chess", "fetch", "serve"])
 def test_each_installed_runtime_gives_the_loops_checksum(sweep, peer, workload):
     peers, rows = sweep
     if peer not in peers:
         pytest.skip(f"{peer}: its runtime is not installed or not built here (scripts/peers.sh --install)")
     got = case(rows, workload, peer)
-    if peer == "python_sequential" and workload == "sleep":
+    if peer == "python_sequential" and workload != "chess":
         assert got["error_message"].startswith("skipped: python_sequential says:")
         return
     assert not got.get("error_occurred"), got.get("error_message")
@@ -62,6 +62,8 @@ def test_each_installed_runtime_gives_the_loops_checksum(sweep, peer, workload):
     assert got["checksum"] == case(rows, workload, "coroutine_loop")["checksum"]
     assert got["tasks"] == case(rows, workload, "coroutine_loop")["tasks"]
     assert got["startup_s"] > 0 and got["threads_peak"] >= 1
+    if workload == "serve":  # the load generator's side: every request answered
+        assert got["rate_achieved"] > 0.9 * got["rate_offered"]
 
 
 def test_a_failing_peer_fails_its_cases_and_the_sweep_goes_on(tmp_path):
