@@ -24,13 +24,6 @@ namespace asio = boost::asio;
 namespace simul {
 namespace {
 
-// The master's thinking: a dependent chain of mixing steps the compiler
-// cannot skip (support/mix64.hpp: chess_move thinks, then moves).
-std::uint64_t think(std::uint64_t position, std::uint64_t steps) {
-    for (std::uint64_t s = 0; s < steps; ++s) position = mix64(position);
-    return position;
-}
-
 // Steps per microsecond on this machine, measured once per process (the best
 // of several tries, so a busy neighbour does not make the master slow). Every
 // model in the process thinks the same number of steps, so checksums agree.
