@@ -86,3 +86,26 @@ def test_a_bad_peer_flag_is_one_line_and_exit_2(flag, says):
     proc = subprocess.run([str(BENCH), flag, "--list"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert says in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+
+
+def test_the_meter_agrees_with_gnu_time_and_says_which_peer_does_not_sleep(tmp_path):
+    """scripts/peers_meter_check.py on the asyncio peer (Debian's python3 is
+    always here) and the sequential one, which plays chess only."""
+    out = tmp_path / "meter_check.md"
+    proc = subprocess.run(["/usr/bin/python3", str(SCRIPTS / "peers_meter_check.py"), f"--build={BUILD}",
+                           "--tasks=3000", "--wait-ms=300", "--peers=python_asyncio,python_sequential",
+                           f"--out={out}"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = {cells[0]: cells[1:] for cells in
+            ([c.strip() for c in line.strip("|").split("|")] for line in out.read_text().splitlines()
+             if line.startswith("| python_"))}
+    simul_mib, time_mib, ratio = (float(v) for v in rows["python_asyncio"][:3])
+    assert simul_mib > 0 and time_mib > 0
+    assert abs(float(ratio) - 1) <= 0.10 and abs(simul_mib / time_mib - float(ratio)) < 0.01
+    assert rows["python_sequential"][0].startswith("skipped: python_sequential says: sleep:")
+
+
+def test_the_meter_check_refuses_bad_arguments(tmp_path):
+    proc = subprocess.run(["/usr/bin/python3", str(SCRIPTS / "peers_meter_check.py"), f"--build={tmp_path}"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "no simul-bench" in proc.stderr
