@@ -12,6 +12,13 @@ def fmt(v, digits=2):
     return "–" if v is None else f"{v:,.{digits}f}"
 
 
+def load_share(side):
+    share = side.get("load_cpu_share")  # absent in anchors.json written before wrk's CPU was kept
+    if share is None:
+        return "–"
+    return f"{share:.2f}" + (" *saturated*" if share >= sr.LOAD_SATURATED else "")
+
+
 def markdown(doc):
     lines = [f"Network (serve): {doc.get('network', 'loopback')}. "
              f"Pinning (serve; file reads run unpinned on both sides): {doc['pinning']}. Medians of "
@@ -23,20 +30,22 @@ def markdown(doc):
                   f"`simul-serve --model=M`, {doc['duration_s']} s each, `GET /delay?ms=D&bytes={BODY_BYTES}`. nginx "
                   "answers the same bytes (chunked; simul-serve sends a Content-Length).", "",
                   "| wait | conns | model | nginx req/s | simul req/s | simul ÷ nginx | nginx p99 | simul p99 |"
-                  " p99 simul ÷ nginx | errors nginx / simul |",
-                  "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+                  " p99 simul ÷ nginx | errors nginx / simul | wrk's CPU share, nginx / simul |",
+                  "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for r in doc["serve"]:
             head = f"| {r['wait_ms']} ms | {r['conns']:,} | `{r['model']}` |"
             if r["error"]:
-                lines.append(f"{head} failed: {r['error']} | | | | | | |")
+                lines.append(f"{head} failed: {r['error']} | | | | | | | |")
                 continue
             n, s = r["nginx"], r["simul"]
             lines.append(f"{head} {fmt(n['rps'], 0)} | {fmt(s['rps'], 0)} | {fmt(r['rps_ratio'])} | "
                          f"{fmt(n['p99_ms'])} ms | {fmt(s['p99_ms'])} ms | {fmt(r['p99_ratio'])} | "
-                         f"{n['errors']} / {s['errors']} |")
+                         f"{n['errors']} / {s['errors']} | {load_share(n)} / {load_share(s)} |")
         lines += ["", "errors: wrk's socket errors (timeouts at 2 s included) and non-2xx answers, the most of any "
                   "run. A model that serves fewer connections than wrk opens (sequential, a pool smaller than C) "
-                  "leaves the rest waiting: timeouts, not a fault.", ""]
+                  "leaves the rest waiting: timeouts, not a fault. wrk's CPU share: its user + system time over "
+                  f"the time it ran, on its one core; at {sr.LOAD_SATURATED} or more (marked *saturated*) wrk was the "
+                  "limit, and the row's req/s is the load generator's, not the server's.", ""]
     if doc.get("file_read"):
         fs = doc["file_set"]
         lines += [f"**file_read**: {fs['files']} files of {fs['file_kib']} KiB, read whole; fio on the same files "

@@ -188,13 +188,21 @@ def run_wrk(port, wait_ms, conns, duration, load_cpus):
     command = LOAD_PREFIX + on_cpus(load_cpus, ["wrk", "-t1", f"-c{conns}", f"-d{duration}s", "--latency",
                                                 "--timeout", "2s",
                                                 f"http://{url_host()}:{port}/delay?ms={wait_ms}&bytes={BODY_BYTES}"])
+    # wrk's CPU (user + system): what this process's reaped children used
+    # across the run, and wrk (through taskset and ip netns exec, which
+    # exec it) is the only child reaped meanwhile.
+    # Its share is of the wall time wrk lived, which is longer than -d by
+    # its start and its connections' set-up.
+    before, began = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
     try:
         out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, preexec_fn=raise_nofile)
     except subprocess.TimeoutExpired:
         raise RunError("wrk did not finish in time")
+    after, lived = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic() - began
     if out.returncode != 0:
         raise RunError(f"wrk exited {out.returncode}: {out.stderr.strip()[-200:]}")
-    return parse_wrk(out.stdout)
+    cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {**parse_wrk(out.stdout), "load_cpu_s": cpu_s, "load_cpu_share": cpu_s / lived}
 
 
 def start_simul_serve(procs, build, model, port, server_cpus):
@@ -270,4 +278,5 @@ def summarize(runs):
         return None
     p99s = [r["p99_ms"] for r in runs if r["p99_ms"] is not None]
     return {"rps": statistics.median(r["rps"] for r in runs), "p99_ms": statistics.median(p99s) if p99s else None,
-            "errors": max(r["errors"] for r in runs), "runs": len(runs)}
+            "errors": max(r["errors"] for r in runs), "runs": len(runs),
+            "load_cpu_share": statistics.median(r["load_cpu_share"] for r in runs)}

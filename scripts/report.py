@@ -165,16 +165,13 @@ def reference_model(cases):
     return next((c for c in cases if c.model == "coroutine_loop"), cases[0])
 
 
-LOAD_SATURATED = 0.9  # the load generator used this share of its core or more (bench/workloads/serve.cpp)
-
-
 def load_cpu(case):
     """The load generator's CPU cell, and a note where it was saturated."""
     seconds, share = case.median("load_cpu_s"), case.median("load_cpu_share")
     if math.isnan(share):
         return "–", ""
     note = (f"**the load generator's limit**: it used {share:.0%} of its core, so the server may have more to give"
-            if share >= LOAD_SATURATED else "")
+            if share >= sr.LOAD_SATURATED else "")
     return f"{fmt(seconds)} s ({share:.0%})", note
 
 

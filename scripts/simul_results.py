@@ -122,6 +122,9 @@ def parse_name(name):
     return parts[0], parts[1], params
 
 
+# A load generator that used this share of its core or more was saturated:
+# the figure is its limit, not the server's (bench/workloads/serve.cpp).
+LOAD_SATURATED = 0.9
 MAX_INPUT_BYTES = 256 << 20  # a sweep's JSON is a few MiB
 
 

@@ -84,11 +84,15 @@ def test_a_quick_run_holds_its_ratios_and_leaves_no_server_behind(tmp_path):
         assert r["nginx"]["rps"] > 0 and r["simul"]["rps"] > 0
         assert r["rps_ratio"] == pytest.approx(r["simul"]["rps"] / r["nginx"]["rps"])
         assert r["p99_ratio"] == pytest.approx(r["simul"]["p99_ms"] / r["nginx"]["p99_ms"])
+        for side in ("nginx", "simul"):  # wrk's CPU, one core: it worked, and no more than the core
+            assert 0 < r[side]["load_cpu_share"] <= 1
     if len(os.sched_getaffinity(0)) >= 2:
         assert doc["pinning"].startswith("pinned: server on CPU")
     assert "fio" in " ".join(doc["skipped"])
     table = (tmp_path / "anchors.md").read_text()
     assert f"{doc['serve'][0]['rps_ratio']:.2f}" in table and "simul ÷ nginx" in table
+    first = doc["serve"][0]
+    assert f"{first['nginx']['load_cpu_share']:.2f}" in table and "wrk's CPU share" in table
     assert leftovers(ports) == []
 
 
