@@ -266,6 +266,11 @@ def peer_models(run):
     return ran | set(re.findall(r"--peer=(\w+)=", run.context.get("simul_command", "")))
 
 
+def fmt_with_kernel(case):
+    """Memory per task, resident and kernel together."""
+    return "< 4 KiB in all" if case.median("mem_total_bytes") < PAGE else fmt(case.median("mem_total_per_task_bytes"))
+
+
 def peers_table(w, peers):
     """The peers beside simul's models, at the size the most of them ran; '' if none ran."""
     x = w.headline_x()
@@ -280,12 +285,12 @@ def peers_table(w, peers):
               f"{' / with kernel' if kernel else ''} (B) | threads | efficiency | start-up (s) | "
               "resident at start-up (B) |", "| --- " * 10 + "|"]
     for name, c in rows:
-        total = "< 4 KiB in all" if c.median("mem_total_bytes") < PAGE else fmt(c.median("mem_total_per_task_bytes"))
-        mem = fmt_memory(c, "resident") + (f" / {total}" if kernel else "")
+        mem = fmt_memory(c, "resident") + (f" / {fmt_with_kernel(c)}" if kernel else "")
         ratio = "1" if c is ref else fmt_interval(paired(ref, c), 3, "×")
         lines.append(f"| {name} | {len(c.runs)} | {figure(c, 'makespan_s')} | {ratio} | {figure(c, 'lat_p99_ms')} | "
                      f"{mem} | {fmt(c.median('threads_peak'))} | {figure(c, 'efficiency', 2)} | "
                      f"{figure(c, 'startup_s')} | {figure(c, 'mem_startup_bytes')} |")
+    lines += sizes_table(w)
     # The lesson's two ways to play the exhibition, in one runtime: chess only.
     both = [(a, s) for a in w.cases if a.model == "python_asyncio" and a.runs
             for s in w.cases if s.model == "python_sequential" and s.runs and s.params == a.params]
@@ -295,6 +300,43 @@ def peers_table(w, peers):
         lines += ["", f"python_sequential ÷ python_asyncio, makespan at {at}: {fmt_interval(paired(a, s), 3, '×')}, "
                   "round by round (the lesson's 12 hours against 1 hour)."]
     return "\n".join(lines) + "\n"
+
+
+def sizes_table(w):
+    """Makespan and memory per task at every number of tasks the runtimes
+    ran (sleep's 10,000 to 1,000,000): [] where the run has one only."""
+    xs = sorted({w.xvalue(c) for c in w.cases if c.runs and w.x == "tasks"})
+    if len(xs) < 2:
+        return []
+    lines = ["", f"At every {w.x}: makespan (s), and memory per task, resident / with kernel (B).", "",
+             "| runtime | " + " | ".join(f"{w.x} = {fmt(x)}" for x in xs) + " |", "| --- " * (len(xs) + 1) + "|"]
+    partly = False
+    for name, cases in w.series().items():
+        at = {w.xvalue(c): c for c in cases if c.runs}
+        if not at:
+            continue
+        cells = []
+        for x in xs:
+            c = at.get(x)
+            if c is None:
+                cells.append("–")
+                continue
+            cell = f"{figure(c, 'makespan_s')}; {fmt_memory(c, 'resident')} / {fmt_with_kernel(c)}"
+            # The meter divides by the most tasks in flight at once (started,
+            # not ended); a runtime still spawning when its first tasks end has
+            # fewer in flight than it holds, and its figure per task is larger.
+            per_task = c.median("mem_per_task_bytes")
+            in_flight = c.median("mem_peak_bytes") / per_task if per_task > 0 else math.nan
+            if in_flight < 0.9 * c.median("tasks"):
+                cell += f" ‡ ({fmt(round(in_flight))} in flight)"
+                partly = True
+            cells.append(cell)
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if partly:
+        lines += ["", "‡ Fewer tasks in flight at once than the case has: the runtime's first tasks ended while it "
+                  "was still creating the rest. Memory per task divides the peak by the tasks in flight, so "
+                  "tasks created but not yet started count in the peak and not in the divisor."]
+    return lines
 
 
 def peers_section(run, groups):
@@ -355,7 +397,7 @@ def stability_section(w):
     for c, why in unstable:
         iv = c.interval("makespan_s")
         lines.append(f"- `{c.name}`: {fmt_interval(iv, 3, ' s')} over {iv.n} rounds; likely cause: {', '.join(why)}")
-    return lines + [""]
+    return lines
 
 
 def machine(context):

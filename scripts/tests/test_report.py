@@ -326,3 +326,20 @@ def test_the_lesson_ratio_pairs_the_rounds(tmp_path):
     lo, hi = re.search(r"× \(([\d.]+)–([\d.]+)\)", line).groups()
     assert number_before(line, "× (") == pytest.approx(expected.median, rel=5e-3)
     assert (float(lo), float(hi)) == pytest.approx((expected.lo, expected.hi), rel=5e-3)
+
+
+def test_sleep_at_every_size_marks_a_runtime_with_fewer_tasks_in_flight(tmp_path):
+    def mem(tasks, in_flight, per_task):
+        return {"startup_s": 0.01, "mem_startup_bytes": 1e6, "tasks": tasks, "mem_per_task_bytes": per_task,
+                "mem_peak_bytes": in_flight * per_task, "mem_total_per_task_bytes": per_task + 8,
+                "mem_total_bytes": in_flight * (per_task + 8), "mem_kernel_bytes": in_flight * 8}
+    text = synthetic_report(tmp_path, {
+        "sleep/go/tasks:1000/wait_ms:100": ([0.2, 0.21, 0.2], mem(1000, 1000, 3000)),
+        "sleep/go/tasks:100000/wait_ms:100": ([2.0, 2.1, 2.2], mem(100000, 40000, 7500)),
+        "sleep/tokio_current_thread/tasks:1000/wait_ms:100": ([0.15, 0.15, 0.16], mem(1000, 1000, 1800))})
+    table = text.split("At every tasks:")[1].split("\n\n")[1]
+    go = row_of(table, "go")
+    assert go[1] == "0.2 (0.2–0.21)†; 3,000 / 3,008"
+    assert go[2] == "2.1 (2–2.2)†; 7,500 / 7,508 ‡ (40,000 in flight)"
+    assert row_of(table, "tokio_current_thread")[2] == "–"  # it did not run 100,000
+    assert "‡ Fewer tasks in flight at once than the case has" in text
