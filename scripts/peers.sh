@@ -3,8 +3,9 @@
 # on uvloop), Python threads, Python sequential (the chess story's 12 hours),
 # Go, Node and Rust's Tokio (current_thread and multi_thread), each a small
 # program under peers/ that simul-bench runs and meters like its own models.
-# Everything comes from Debian's packages; Tokio builds offline from Debian's
-# crate registry. Optional, like anchors.sh: bench.sh and test.sh do not
+# Everything comes from the machine's apt sources (Debian's; a runtime the
+# machine already has is kept, as this image's Node 20 from NodeSource is);
+# Tokio builds offline from Debian's crate registry with Debian's rustc. Optional, like anchors.sh: bench.sh and test.sh do not
 # need it.
 #
 #   scripts/peers.sh [bench.sh arguments]
@@ -19,6 +20,8 @@
 #   scripts/peers.sh --flags     prints a --peer flag for each peer that can
 #                                run here, one per line (for simul-bench by
 #                                hand, and the tests)
+#   scripts/peers.sh --versions  prints the runtimes' versions, which a run
+#                                records in its context (simul_runtimes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
@@ -73,6 +76,24 @@ peer_flags() {
   return 0
 }
 
+# Each runtime's version, for the results' context (the report's "Machine
+# and build"). Google Benchmark splits --benchmark_context at commas, so
+# semicolons separate them.
+runtime_versions() {
+  local v=() py=/usr/bin/python3
+  if [ -x "$py" ]; then
+    v+=("python $("$py" -c 'import platform; print(platform.python_version())')$("$py" -c \
+        'import uvloop; print(" (uvloop", uvloop.__version__ + ")")' 2>/dev/null)")
+  fi
+  [ -x "$out/peer-go" ] && v+=("$(/usr/bin/go version | cut -d' ' -f3)")
+  command -v node >/dev/null && v+=("node $(node --version)")
+  [ -x "$out/tokio/release/simul-peer-tokio" ] &&
+    v+=("tokio $(sed -n '/^name = "tokio"$/{n;s/^version = "\(.*\)"$/\1/p}' peers/tokio/Cargo.lock)" \
+        "(rustc $(/usr/bin/rustc --version | cut -d' ' -f2))")
+  local IFS=';'
+  echo "${v[*]}" | sed 's/;/; /g; s/; (rustc/ (rustc/'
+}
+
 install_peers() {
   if ! why=$(simul_install_packages "${simul_peer_packages[@]}" 2>&1 >/dev/null); then
     why=$(printf '%s\n' "$why" | grep -v '^simul: installing' | tail -n 1)
@@ -85,9 +106,10 @@ case "${1:-}" in
   --install) install_peers; build_peers; exit 0 ;;
   --build) build_peers; exit 0 ;;
   --flags) peer_flags; exit 0 ;;
+  --versions) runtime_versions; exit 0 ;;
   --*) ;;  # bench.sh's, or simul-bench's
   "") ;;
-  *) echo "peers.sh: unknown argument '$1' (known: --install, --build, --flags, or bench.sh's arguments)" >&2
+  *) echo "peers.sh: unknown argument '$1' (known: --install, --build, --flags, --versions, or bench.sh's arguments)" >&2
      exit 2 ;;
 esac
 
@@ -103,4 +125,5 @@ for arg in "$@"; do
   esac
 done
 echo "peers.sh: running $(printf '%s\n' "${flags[@]}" | sed 's/^--peer=\([^=]*\)=.*/\1/' | paste -sd, -)" >&2
-exec scripts/bench.sh "${models[@]}" "${filter[@]}" "${flags[@]}" "$@"
+exec scripts/bench.sh "${models[@]}" "${filter[@]}" "${flags[@]}" \
+  "--benchmark_context=simul_runtimes=$(runtime_versions)" "$@"

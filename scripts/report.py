@@ -406,7 +406,8 @@ def machine(context):
             ("Google Benchmark", "google_benchmark"), ("date", "date"),
             ("RLIMIT_NOFILE", "rlimit_nofile"), ("pid_max", "pid_max"), ("CPU frequency governor", "cpu_governor"),
             ("rounds", "simul_rounds"), ("load average at the start", "load_avg"),
-            ("network", "simul_network"), ("where each side ran", "simul_network_detail"), ("link", "simul_link")]
+            ("network", "simul_network"), ("where each side ran", "simul_network_detail"), ("link", "simul_link"),
+            ("other runtimes", "simul_runtimes")]
     return "\n".join(f"- {label}: {context[k]}" for label, k in keys if k in context)
 
 

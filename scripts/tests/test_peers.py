@@ -109,3 +109,16 @@ def test_the_meter_check_refuses_bad_arguments(tmp_path):
     proc = subprocess.run(["/usr/bin/python3", str(SCRIPTS / "peers_meter_check.py"), f"--build={tmp_path}"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "no simul-bench" in proc.stderr
+
+
+def test_peers_sh_names_each_installed_runtimes_version():
+    """What a run records as simul_runtimes, and the report shows."""
+    versions = subprocess.run(["bash", str(SCRIPTS / "peers.sh"), "--versions"], capture_output=True, text=True,
+                              check=True, timeout=60).stdout.strip()
+    peers = installed_peers()
+    assert versions.startswith("python 3.")
+    assert ("(uvloop " in versions) == ("python_uvloop" in peers)
+    assert ("; go1." in versions) == ("go" in peers)
+    assert ("; node v" in versions) == ("node" in peers)
+    assert ("; tokio 1." in versions and "(rustc 1." in versions) == ("tokio_current_thread" in peers)
+    assert "," not in versions  # Google Benchmark's --benchmark_context splits at commas

@@ -343,3 +343,13 @@ def test_sleep_at_every_size_marks_a_runtime_with_fewer_tasks_in_flight(tmp_path
     assert go[2] == "2.1 (2–2.2)†; 7,500 / 7,508 ‡ (40,000 in flight)"
     assert row_of(table, "tokio_current_thread")[2] == "–"  # it did not run 100,000
     assert "‡ Fewer tasks in flight at once than the case has" in text
+
+
+def test_the_runtimes_versions_are_under_machine_and_build(tmp_path):
+    data = json.loads(PEERS_FIXTURE.read_text())
+    data["context"]["simul_runtimes"] = "python 3.11.2 (uvloop 0.17.0); go1.19.8; node v20.20.2"
+    (tmp_path / "run.json").write_text(json.dumps(data))
+    done = run_script("report.py", tmp_path / "run.json")
+    assert done.returncode == 0, done.stderr
+    machine = (tmp_path / "REPORT.md").read_text().split("## Machine and build")[1].split("\n## ")[0]
+    assert "- other runtimes: python 3.11.2 (uvloop 0.17.0); go1.19.8; node v20.20.2" in machine
