@@ -45,14 +45,18 @@ std::string failure(const std::string& mode, std::chrono::duration<double> timeo
     return "";
 }
 
-TEST(Peers, SleepAndChessGiveTheChecksumsOfSimulsOwnModels) {
-    for (const std::string workload : {"sleep", "chess"}) {
+// file_read's fake reads SIMUL_FILE_DIR's files, so its checksum also says
+// that the environment names the set's folder.
+TEST(Peers, EachWorkloadOfTheFakeGivesTheChecksumsOfSimulsOwnModels) {
+    for (const std::string workload : {"sleep", "chess", "file_read"}) {
         const auto& w = *find_workload(workload);
         const auto own = run_case(case_spec{&w, params(smoke_params(w)), parse_model("coroutine_loop")});
         const auto peer = run_fake("good", workload);
         EXPECT_EQ(peer.failed, 0u) << workload << ": " << peer.label;
         EXPECT_EQ(peer.tasks, own.tasks) << workload;
         EXPECT_EQ(peer.checksum, own.checksum) << workload;
+        // Which path simul's own reads took is no peer's: none is named.
+        EXPECT_EQ(peer.label.find("io:"), std::string::npos) << workload << ": " << peer.label;
     }
 }
 
@@ -125,6 +129,14 @@ TEST(Peers, EachWayOfGoingWrongIsOneLine) {
 TEST(Peers, AWrongChecksumFailsEveryTaskItDoesNotMatch) {
     const auto r = run_fake("checksum", "sleep");
     EXPECT_EQ(r.failed, 12u);
+    EXPECT_NE(r.label.find("is not the expected"), std::string::npos) << r.label;
+}
+
+// file_read's expected checksums are the data set's own, one file each:
+// a peer that reads other bytes fails every task.
+TEST(Peers, AWrongFileReadChecksumFailsEveryFile) {
+    const auto r = run_fake("checksum", "file_read");
+    EXPECT_EQ(r.failed, 8u);
     EXPECT_NE(r.label.find("is not the expected"), std::string::npos) << r.label;
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""A peer for the protocol's tests (docs/PEERS.md): sleep and chess done the
-simplest honest way, and, by its one argument, each way a peer can go wrong.
+"""A peer for the protocol's tests (docs/PEERS.md): sleep, chess and
+file_read done the simplest honest way, and, by its one argument, each way a
+peer can go wrong.
 
   good       every task as the protocol says
   crash      exits with code 3 after "go"
@@ -13,6 +14,7 @@ simplest honest way, and, by its one argument, each way a peer can go wrong.
 """
 
 import os
+import struct
 import subprocess
 import sys
 import time
@@ -25,6 +27,30 @@ def mix64(x):
     x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & M
     x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & M
     return x ^ (x >> 31)
+
+
+def hash_block(words, offset):
+    """file_read's hash of one 4 KiB block (support/file_hash.hpp), lane by lane."""
+    h = 0
+    for lane_no in range(16):
+        lane = mix64(offset + lane_no)
+        for word in words[lane_no::16]:
+            x = ((lane + word) * 0x9E3779B185EBCA87) & M
+            lane = ((x << 29) & M) | (x >> 35)
+        h = mix64(h ^ lane)
+    return h
+
+
+def file_sum(path, size, chunk):
+    """The file read whole in reads of `chunk` bytes, each 4 KiB block hashed."""
+    total = 0
+    with open(path, "rb", buffering=0) as f:
+        for at in range(0, size, chunk):
+            data = f.read(min(chunk, size - at))
+            assert len(data) == min(chunk, size - at), f"{path} is short"
+            for k in range(0, len(data), 4096):
+                total += hash_block(struct.unpack_from("<512Q", data, k), at + k)
+    return total & ((1 << 52) - 1)
 
 
 def say(line):
@@ -63,6 +89,12 @@ def main():
             sums[i] = mix64(i)
         time.sleep(int(p["wait_ms"]) / 1e3)
         ends = [time.monotonic_ns() - t0] * n
+    elif os.environ["SIMUL_WORKLOAD"] == "file_read":  # one file after another
+        size, chunk = int(p["file_kib"]) * 1024, int(p["chunk_kib"]) * 1024
+        for i in range(n):
+            starts[i] = time.monotonic_ns() - t0
+            sums[i] = file_sum(os.path.join(os.environ["SIMUL_FILE_DIR"], f"f{i:05}.dat"), size, chunk)
+            ends[i] = time.monotonic_ns() - t0
     else:  # chess, one board after another
         for b in range(n):
             starts[b] = time.monotonic_ns() - t0

@@ -149,15 +149,27 @@ public:
         return checked_sum(i, sum);
     }
 
+    // A peer (docs/PEERS.md) reads the same files in its own process: it
+    // needs their folder (absolute: the peer's working folder is not ours to
+    // rely on), and task i must return file i's sum, known since the set was
+    // made.
+    std::vector<std::pair<std::string, std::string>> peer_environment() const override {
+        return {{"SIMUL_FILE_DIR", fs::absolute(set_.dir).string()}};
+    }
+    std::optional<std::uint64_t> expected_checksum(std::size_t i) const override { return sums_[i]; }
+
     void on_end(case_result& r) override {
         const int used = paths_.load();
+        // Only the files read whole count: a failed task's bytes were not
+        // all read, and a case whose tasks all failed read nothing (it
+        // reported the whole set's size as if read).
         r.extra = {
-            {"io_uring", (used & used_uring) ? 1.0 : 0.0},
-            {"offloaded", (used & used_offload) ? 1.0 : 0.0},
-            // Only the files read whole count: a failed task's bytes
-            // were not all read, and a case whose tasks all failed read
-            // nothing (it reported the whole set's size as if read).
             {"mib_per_s", r.makespan_s > 0 ? double(r.tasks) * double(set_.bytes) / r.makespan_s / (1 << 20) : 0.0}};
+        // No path of ours ran: a peer read the files in its own process,
+        // and "io: pread" would name one it did not take.
+        if (used == 0) return;
+        r.extra.insert(r.extra.begin(), {{"io_uring", (used & used_uring) ? 1.0 : 0.0},
+                                         {"offloaded", (used & used_offload) ? 1.0 : 0.0}});
         std::string io = (used & used_uring)     ? "io: io_uring"
                          : (used & used_offload) ? "io: offload pool"
                                                  : "io: pread";
