@@ -1,5 +1,6 @@
 // The Go peer (docs/PEERS.md): each task is a goroutine, waits are
-// time.Sleep, fetch is net/http's client and serve its server. simul meters
+// time.Sleep, fetch is net/http's client, serve its server, and file_read
+// os.File's reads. simul meters
 // this process from outside, so nothing between "ready" and "send" prints or
 // grows a list.
 package main
@@ -7,13 +8,16 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
+	"math/bits"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -95,6 +99,63 @@ func fetchTask(host, port string, delayMs, bytes int64) task {
 		h := fnv.New64a() // FNV-1a 64, the basis and prime of docs/PEERS.md
 		h.Write(body)
 		return h.Sum64() & (1<<52 - 1), nil
+	}
+}
+
+// file_read's checksum of one 4 KiB block at `offset` in its file
+// (support/file_hash.hpp): sixteen lanes seeded with the offset, each taking
+// every sixteenth little-endian word, folded with mix64. The file's sum is
+// its blocks' hashes added up.
+const hashBlockBytes = 4096
+
+func hashBlock(b []byte, offset uint64) uint64 {
+	var lane [16]uint64
+	for l := range lane {
+		lane[l] = mix64(offset + uint64(l))
+	}
+	for k := 0; k < hashBlockBytes; k += 8 * len(lane) {
+		for l := range lane {
+			w := binary.LittleEndian.Uint64(b[k+8*l:])
+			lane[l] = bits.RotateLeft64((lane[l]+w)*0x9e3779b185ebca87, 29)
+		}
+	}
+	var h uint64
+	for _, x := range lane {
+		h = mix64(h ^ x)
+	}
+	return h
+}
+
+// file_read: task i reads dir/f{i:05}.dat whole, `chunk` bytes a read, and
+// sums every 4 KiB block. A regular file is not on Go's netpoller: a read
+// blocks its OS thread, and the scheduler hands the goroutine's P to another
+// thread meanwhile, so a cold case shows as threads. That is how Go reads
+// files; this peer adds nothing to it.
+func fileReadTask(dir string, size, chunk int64) task {
+	return func(i int) (uint64, error) {
+		f, err := os.Open(filepath.Join(dir, fmt.Sprintf("f%05d.dat", i)))
+		if err != nil {
+			return 0, err
+		}
+		defer f.Close()
+		buf := make([]byte, chunk) // the task's own, as a Go programmer writes it
+		var sum uint64
+		for at := int64(0); at < size; at += int64(len(buf)) {
+			if left := size - at; left < int64(len(buf)) {
+				buf = buf[:left]
+			}
+			// ReadFull: a read may return less than asked, and the blocks
+			// must be whole to be hashed.
+			if _, err := io.ReadFull(f, buf); err == io.EOF || err == io.ErrUnexpectedEOF {
+				return 0, fmt.Errorf("%s is shorter than %d bytes", f.Name(), size)
+			} else if err != nil {
+				return 0, err
+			}
+			for k := 0; k < len(buf); k += hashBlockBytes {
+				sum += hashBlock(buf[k:k+hashBlockBytes], uint64(at)+uint64(k))
+			}
+		}
+		return sum & sumMask, nil
 	}
 }
 
@@ -330,6 +391,27 @@ func main() {
 			fatal("SIMUL_LISTEN_FD=%d: %v", fd, err)
 		}
 		f.Close()
+	case "file_read":
+		// O_DIRECT reads need buffers aligned to the device's blocks, which
+		// os.File's reads into a []byte do not promise.
+		if params["direct"] != "0" {
+			fmt.Println("skip file_read: direct:1 (O_DIRECT) needs aligned buffers, which Go's os.File reads " +
+				"into a []byte do not give; the Go peer reads through the page cache (direct:0)")
+			return
+		}
+		// io picks the read path of simul's C++ loops; simul sends a peer
+		// only its first value, and any other would run the same reads twice.
+		if io, ok := params["io"]; ok && io != "native" {
+			fmt.Printf("skip file_read: io:%s picks a read path of simul's C++ loops; the Go peer has one, "+
+				"os.File's reads, and runs io:native only\n", io)
+			return
+		}
+		dir := os.Getenv("SIMUL_FILE_DIR")
+		size, chunk := param("file_kib")*1024, param("chunk_kib")*1024
+		if dir == "" || chunk == 0 || size%hashBlockBytes != 0 || chunk%hashBlockBytes != 0 {
+			fatal("file_read needs SIMUL_FILE_DIR, and file_kib and chunk_kib > 0 in whole 4 KiB blocks")
+		}
+		run = fileReadTask(dir, size, chunk)
 	default:
 		fmt.Printf("skip the Go peer has no workload %q\n", w)
 		return
