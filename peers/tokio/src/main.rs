@@ -10,6 +10,7 @@ use std::fmt::Display;
 use std::io::{BufRead, BufWriter, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::unix::io::FromRawFd;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -21,6 +22,7 @@ enum Work {
     Sleep { wait: Duration },
     Chess { moves: u64, think: Duration, reply: Duration },
     Fetch { server: SocketAddr, host: String, delay_ms: u64, bytes: usize },
+    FileRead { dir: PathBuf, size: u64, chunk: usize },
     Serve { listener: TcpListener, accept_for: Duration },
 }
 
@@ -40,7 +42,7 @@ fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
     bytes.iter().fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3))
 }
 const FNV_BASIS: u64 = 0xcbf29ce484222325;
-/// A body's digest is its FNV-1a 64's low 52 bits, so that sums stay exact in a double.
+/// Checksums (a body's FNV-1a 64, a file's sum) keep their low 52 bits, so that sums stay exact in a double.
 const CHECKSUM_MASK: u64 = (1 << 52) - 1;
 
 /// A bad environment or a broken handshake: one line on stderr, exit 2.
@@ -97,6 +99,7 @@ async fn run(work: &'static Work, i: u64, t0: Instant) -> Record {
                 Err(_) => Err(format!("no full response within {} ms", limit.as_millis())),
             }
         }
+        Work::FileRead { dir, size, chunk } => file_read(dir, i, *size, *chunk).await,
         Work::Serve { .. } => unreachable!("a connection's task is spawned by serve::accept"),
     };
     (start.as_nanos() as i64, t0.elapsed().as_nanos() as i64, result)
@@ -129,6 +132,46 @@ async fn fetch(server: SocketAddr, host: &str, delay_ms: u64, bytes: usize, seed
         return Err(format!("body of {} bytes, Content-Length {length:?}, asked for {bytes}", body.len()));
     }
     Ok(fnv1a(FNV_BASIS, body) & CHECKSUM_MASK)
+}
+
+/// file_read's checksum of one 4 KiB block at `offset` in its file (support/file_hash.hpp):
+/// sixteen lanes seeded with the offset, each over every sixteenth little-endian word, folded
+/// with mix64. A file's sum is its blocks' hashes added up.
+const HASH_BLOCK_BYTES: usize = 4096;
+
+fn hash_block(block: &[u8], offset: u64) -> u64 {
+    let mut lanes: [u64; 16] = std::array::from_fn(|l| mix64(offset + l as u64));
+    for row in block.chunks_exact(8 * lanes.len()) {
+        for (lane, word) in lanes.iter_mut().zip(row.chunks_exact(8)) {
+            let word = u64::from_le_bytes(word.try_into().unwrap());
+            *lane = lane.wrapping_add(word).wrapping_mul(0x9e3779b185ebca87).rotate_left(29);
+        }
+    }
+    lanes.iter().fold(0, |h, &lane| mix64(h ^ lane))
+}
+
+/// Task i of file_read: dir/f{i:05}.dat read whole, `chunk` bytes a read, every block summed.
+/// tokio::fs::File is Tokio's way to read a file: Tokio has no asynchronous file IO of its own,
+/// so each read runs on its blocking pool (spawn_blocking) while the task waits. Tokio 1.24
+/// reads at most 16 KiB per trip there, into the File's own buffer, and copies it out: a 64 KiB
+/// chunk is four trips, which read_exact makes for us. The hashing runs on the task's worker.
+async fn file_read(dir: &Path, i: u64, size: u64, chunk: usize) -> Result<u64, String> {
+    let path = dir.join(format!("f{i:05}.dat"));
+    let mut file = tokio::fs::File::open(&path).await.map_err(|e| format!("open {}: {e}", path.display()))?;
+    let mut buf = vec![0; chunk];
+    let (mut sum, mut at) = (0u64, 0u64);
+    while at < size {
+        let read = &mut buf[..chunk.min((size - at) as usize)];
+        file.read_exact(read).await.map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => format!("{} is shorter than {size} bytes", path.display()),
+            _ => format!("read {}: {e}", path.display()),
+        })?;
+        for (k, block) in read.chunks_exact(HASH_BLOCK_BYTES).enumerate() {
+            sum = sum.wrapping_add(hash_block(block, at + (k * HASH_BLOCK_BYTES) as u64));
+        }
+        at += read.len() as u64;
+    }
+    Ok(sum & CHECKSUM_MASK)
 }
 
 /// Spawns task i at its due time (`due`, ns after t0; all at t0 without it).
@@ -185,6 +228,31 @@ fn main() {
                 .unwrap_or_else(|| die(format_args!("cannot resolve SIMUL_DELAY_HOST {host:?}")));
             Work::Fetch { server, host, delay_ms: param("delay_ms"), bytes: param("bytes") as usize }
         }
+        "file_read" => {
+            // O_DIRECT reads need buffers aligned to the device's blocks, which tokio::fs::File's
+            // own buffer does not promise.
+            if params.get("direct") != Some(&"0") {
+                println!(
+                    "skip file_read: direct:1 (O_DIRECT) needs aligned buffers, which tokio::fs::File's own \
+                     buffer does not give; the Tokio peer reads through the page cache (direct:0)"
+                );
+                return;
+            }
+            // io picks the read path of simul's C++ loops; simul sends a peer only its first value,
+            // and any other would run the same reads twice.
+            if let Some(io) = params.get("io").filter(|&&io| io != "native") {
+                println!(
+                    "skip file_read: io:{io} picks a read path of simul's C++ loops; the Tokio peer has \
+                     one, tokio::fs::File's, and runs io:native only"
+                );
+                return;
+            }
+            let (size, chunk) = (param("file_kib") * 1024, param("chunk_kib") as usize * 1024);
+            if chunk == 0 || size % HASH_BLOCK_BYTES as u64 != 0 || chunk % HASH_BLOCK_BYTES != 0 {
+                die("file_read: file_kib and chunk_kib must be > 0 and in whole 4 KiB blocks");
+            }
+            Work::FileRead { dir: PathBuf::from(env("SIMUL_FILE_DIR")), size, chunk }
+        }
         "serve" => {
             let fd: i32 = number("SIMUL_LISTEN_FD", &env("SIMUL_LISTEN_FD"));
             // simul's listening socket, bound on 127.0.0.1; this process owns its descriptor.
@@ -199,7 +267,7 @@ fn main() {
             Work::Serve { listener, accept_for: Duration::from_secs(param("duration_s") + 7) }
         }
         other => {
-            println!("skip the Tokio peer runs sleep, chess, fetch and serve, not {other}");
+            println!("skip the Tokio peer runs sleep, chess, fetch, file_read and serve, not {other}");
             return;
         }
     };
