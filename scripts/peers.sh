@@ -10,11 +10,12 @@
 #
 #   scripts/peers.sh [bench.sh arguments]
 #       installs and builds what is missing, then runs the peers beside
-#       coroutine_loop, thread_per_task and stackful_loop on sleep, chess
-#       and fetch through scripts/bench.sh: a results folder, charts and a
-#       report with an "Other runtimes" section. Arguments go to bench.sh
-#       (e.g. --scale=full, --benchmark_filter=chess); --models replaces the
-#       C++ models.
+#       coroutine_loop, thread_per_task and stackful_loop on sleep, chess,
+#       fetch and file_read through scripts/bench.sh: a results folder,
+#       charts and a report with an "Other runtimes" section (a peer that
+#       cannot do a workload fairly skips it and says why). Arguments go
+#       to bench.sh (e.g. --scale=full, --benchmark_filter=chess);
+#       --models replaces the C++ models.
 #   scripts/peers.sh --install   installs the runtimes and builds the peers
 #   scripts/peers.sh --build     builds the peers whose toolchain is here
 #   scripts/peers.sh --flags     prints a --peer flag for each peer that can
@@ -117,7 +118,7 @@ install_peers
 build_peers
 mapfile -t flags < <(peer_flags)
 models=(--models=coroutine_loop,thread_per_task,stackful_loop)
-filter=(--benchmark_filter='^(sleep|chess|fetch)/')
+filter=(--benchmark_filter='^(sleep|chess|fetch|file_read)/')
 for arg in "$@"; do
   case "$arg" in
     --models=*) models=() ;;
