@@ -259,7 +259,9 @@ def test_requests_answered_not_the_name_make_a_serve_table(tmp_path):
 # ---- other runtimes (docs/PEERS.md) ------------------------------------------
 # fixtures/peers.json: a smoke run (one round) of sleep, chess and file_read
 # under coroutine_loop and the eight peers scripts/peers.sh ships; the
-# sequential Python flavour skips sleep, every peer skips file_read.
+# sequential Python flavour skips sleep, every peer skips file_read (a run
+# recorded before the Go and Tokio peers read files, with the Python peer's
+# reason of then: it stays, since what it checks is the report's grouping).
 PEERS_FIXTURE = FIXTURE.parent / "peers.json"
 
 
