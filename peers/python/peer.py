@@ -14,6 +14,7 @@ import socket
 import sys
 import threading
 import time
+from array import array
 from pathlib import Path
 
 FLAVOURS = ("asyncio", "uvloop", "threads", "sequential")
@@ -301,11 +302,13 @@ WORKLOADS = {"sleep": sleep_work, "chess": chess_work, "fetch": fetch_work, "ser
 class Records:
     """Every task's record, allocated before `ready` so that the measured part
     only fills them in. Times are raw monotonic_ns, made relative to t0 when
-    sent; -1 for a task that never started or never ended."""
+    sent; -1 for a task that never started or never ended. Typed arrays, not
+    lists: a list would keep each time and checksum as an int object of its
+    own (about 100 B a task), made on the measured part."""
 
     def __init__(self, n):
-        self.start, self.end = [-1] * n, [-1] * n
-        self.checksum, self.error = [0] * n, [None] * n
+        self.start, self.end = array("q", [-1]) * n, array("q", [-1]) * n
+        self.checksum, self.error = array("Q", [0]) * n, [None] * n
 
     def failed(self, i, e):
         self.error[i] = " ".join(str(e).split()) or type(e).__name__  # one line, never empty
