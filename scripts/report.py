@@ -165,6 +165,23 @@ def reference_model(cases):
     return next((c for c in cases if c.model == "coroutine_loop"), cases[0])
 
 
+def ratio_cell(workload, refs, case):
+    """The ÷ column: the reference model's case of the same variant (cache
+    state, file size, ...) over this one, round by round; – where the
+    reference did not run that variant. Across variants it would divide a
+    cold read by a warm one."""
+    ref = refs.get(workload.variant(case))
+    if ref is None:
+        return "–"
+    return "1" if case is ref else fmt_interval(paired(ref, case), 3, "×")
+
+
+def references(workload, cases):
+    """The reference model, and its case for each variant."""
+    model = reference_model(cases).model
+    return model, {workload.variant(c): c for c in cases if c.model == model}
+
+
 def load_cpu(case):
     """The load generator's CPU cell, and a note where it was saturated."""
     seconds, share = case.median("load_cpu_s"), case.median("load_cpu_share")
@@ -188,7 +205,7 @@ def headline_table(workload):
         return "No case of this workload ran.\n"
     sums = {c.median("checksum") for _, c in rows}
     kernel = has_kernel(workload.cases)
-    ref = reference_model([c for _, c in rows])
+    ref_model, refs = references(workload, [c for _, c in rows])
     head = ""
     if x is not None:
         head = f"At {workload.x} = {fmt(x)}, the largest value that the most models ran"
@@ -196,13 +213,13 @@ def headline_table(workload):
     mem_head = "memory per task: resident / kernel (B)" if kernel else "memory per task, resident (B)"
     loaded = any("load_cpu_share" in r for _, c in rows for r in c.runs)
     lines = [head, "",
-             f"| model | rounds | makespan (s) | ÷ {ref.model} | throughput | p50 (ms) | p99 (ms) | p99.9 (ms) | "
+             f"| model | rounds | makespan (s) | ÷ {ref_model} | throughput | p50 (ms) | p99 (ms) | p99.9 (ms) | "
              f"{mem_head} | memory in all (B) | threads | efficiency | failed | "
              + ("load generator CPU (share of its core) | " if loaded else "") + "note |",
              "| --- " * (15 if loaded else 14) + "|"]
     for name, c in rows:
         mem = fmt_memory(c, "resident") + (f" / {fmt_memory(c, 'kernel')}" if kernel else "")
-        ratio = "1" if c is ref else fmt_interval(paired(ref, c), 3, "×")
+        ratio = ratio_cell(workload, refs, c)
         note = c.label.replace("|", "/")
         load_cell, saturated = load_cpu(c) if loaded else ("", "")
         if saturated:
@@ -278,15 +295,15 @@ def peers_table(w, peers):
     rows = [(w.series_name(pick[-1]), pick[-1]) for pick in rows if pick]
     if not any(c.model in peers for _, c in rows):
         return ""
-    ref = reference_model([c for _, c in rows])
+    ref_model, refs = references(w, [c for _, c in rows])
     kernel = has_kernel(w.cases)
     lines = [f"At {w.x} = {fmt(x)}.", ""] if x is not None else []
-    lines += [f"| runtime | rounds | makespan (s) | ÷ {ref.model} | p99 (ms) | memory per task: resident"
+    lines += [f"| runtime | rounds | makespan (s) | ÷ {ref_model} | p99 (ms) | memory per task: resident"
               f"{' / with kernel' if kernel else ''} (B) | threads | efficiency | start-up (s) | "
               "resident at start-up (B) |", "| --- " * 10 + "|"]
     for name, c in rows:
         mem = fmt_memory(c, "resident") + (f" / {fmt_with_kernel(c)}" if kernel else "")
-        ratio = "1" if c is ref else fmt_interval(paired(ref, c), 3, "×")
+        ratio = ratio_cell(w, refs, c)
         lines.append(f"| {name} | {len(c.runs)} | {figure(c, 'makespan_s')} | {ratio} | {figure(c, 'lat_p99_ms')} | "
                      f"{mem} | {fmt(c.median('threads_peak'))} | {figure(c, 'efficiency', 2)} | "
                      f"{figure(c, 'startup_s')} | {figure(c, 'mem_startup_bytes')} |")

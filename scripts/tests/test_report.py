@@ -355,3 +355,19 @@ def test_the_runtimes_versions_are_under_machine_and_build(tmp_path):
     assert done.returncode == 0, done.stderr
     machine = (tmp_path / "REPORT.md").read_text().split("## Machine and build")[1].split("\n## ")[0]
     assert "- other runtimes: python 3.11.2 (uvloop 0.17.0); go1.19.8; node v20.20.2" in machine
+
+
+def test_the_ratio_column_divides_by_the_reference_of_the_same_variant(tmp_path):
+    """file_read's cold and warm rows each divide by coroutine_loop's own cold
+    or warm row, never a warm read by a cold one."""
+    name = "file_read/{}/files:8/file_kib:64/chunk_kib:64/cache:{}/direct:0/io:native"
+    loop_cold, loop_warm = [0.1, 0.11, 0.1], [0.02, 0.021, 0.02]
+    pool_cold, pool_warm = [0.2, 0.22, 0.2], [0.01, 0.0105, 0.01]
+    text = synthetic_report(tmp_path, {name.format("coroutine_loop", "cold"): loop_cold,
+                                       name.format("coroutine_loop", "warm"): loop_warm,
+                                       name.format("thread_pool:2", "cold"): pool_cold,
+                                       name.format("thread_pool:2", "warm"): pool_warm})
+    table = text.split("## file_read")[1]
+    assert row_of(table, "coroutine_loop cache:warm")[3] == "1"
+    assert number_before(row_of(table, "thread_pool:2 cache:warm")[3], "×") == pytest.approx(0.5, rel=5e-3)
+    assert number_before(row_of(table, "thread_pool:2 cache:cold")[3], "×") == pytest.approx(2.0, rel=5e-3)
