@@ -1,8 +1,7 @@
 // The Go peer (docs/PEERS.md): each task is a goroutine, waits are
 // time.Sleep, fetch is net/http's client, serve its server, and file_read
-// os.File's reads. simul meters
-// this process from outside, so nothing between "ready" and "send" prints or
-// grows a list.
+// os.File's reads. simul meters this process from outside, so nothing
+// between "ready" and "send" prints or grows a list.
 package main
 
 import (

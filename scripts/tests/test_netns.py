@@ -185,3 +185,50 @@ def test_serve_and_fetch_under_every_model_give_loopbacks_checksums(prefix, tmp_
     models = {name.split("/")[1] for name in here}
     assert len(models) >= 6 and {"serve", "fetch"} == {name.split("/")[0] for name in here}
     assert left_behind(prefix) == (set(), set())
+
+
+def global_ipv4():
+    """An address of this machine's other than loopback, or None."""
+    out = subprocess.run(["ip", "-4", "-o", "addr", "show", "scope", "global"], capture_output=True,
+                         text=True).stdout.split()
+    return out[out.index("inet") + 1].split("/")[0] if "inet" in out else None
+
+
+def test_helpers_through_a_command_run_serve_and_fetch_as_on_loopback(tmp_path):
+    """--helper-via, the two-host procedure of the README, with a script
+    standing in for ssh (it notes each command, then runs it here):
+    simul-load is started through it and read from its stdout, fetch asks a
+    delay server started by hand (--delay-server), and the checksums are
+    loopback's."""
+    bench_path, address = BUILD / "simul-bench", global_ipv4()
+    if not bench_path.exists():
+        pytest.skip(f"no simul-bench in {BUILD} (build it: cmake --build --preset release)")
+    if address is None:
+        pytest.skip("this machine has no IPv4 address but loopback, which a helper elsewhere could not reach")
+    common = ["--scale=smoke", "--rounds=1", "--models=coroutine_loop,thread_per_task",
+              "--benchmark_filter=^(serve|fetch)/"]
+    loopback = tmp_path / "loopback.json"
+    r = subprocess.run([str(bench_path), *common, f"--benchmark_out={loopback}"], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    via, noted = tmp_path / "via.sh", tmp_path / "via.log"
+    via.write_text(f'#!/bin/sh\necho "$@" >> {noted}\nexec "$@"\n')
+    via.chmod(0o755)
+    delay = subprocess.Popen([str(BUILD / "simul-delay-server"), f"--bind={address}", "--port=0"],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        port = delay.stdout.readline().split(":")[-1].split()[0]
+        remote = tmp_path / "remote.json"
+        r = subprocess.run([str(bench_path), *common, f"--benchmark_out={remote}", f"--helper-via={via}",
+                            f"--helper-dir={BUILD}", f"--serve-bind={address}", f"--delay-server={address}:{port}"],
+                           capture_output=True, text=True, timeout=300)
+    finally:
+        delay.terminate()
+        delay.wait(timeout=10)
+    assert r.returncode == 0, r.stderr[-2000:]
+    context = json.loads(remote.read_text())["context"]
+    assert context["simul_network"] == "remote" and f"through '{via}'" in context["simul_network_detail"]
+    started = noted.read_text().splitlines()
+    assert started and all(line.startswith(f"{BUILD}/simul-load ") for line in started)
+    assert len(started) == len([n for n in checksums(remote) if n.startswith("serve/")])  # one per serve case
+    assert checksums(loopback) == checksums(remote)
