@@ -5,8 +5,8 @@
 # program under peers/ that simul-bench runs and meters like its own models.
 # Everything comes from the machine's apt sources (Debian's; a runtime the
 # machine already has is kept, as this image's Node 20 from NodeSource is);
-# Tokio builds offline from Debian's crate registry with Debian's rustc. Optional, like anchors.sh: bench.sh and test.sh do not
-# need it.
+# Tokio builds offline from Debian's crate registry with Debian's rustc.
+# Optional, like anchors.sh: bench.sh and test.sh do not need it.
 #
 #   scripts/peers.sh [bench.sh arguments]
 #       installs and builds what is missing, then runs the peers beside
