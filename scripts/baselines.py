@@ -7,7 +7,7 @@ writes simul ÷ bare for makespan and memory per task in flight, each with its
 95% interval. A ratio near 1 says simul's figure is the model's, not the
 harness's. Writes baselines.json and baselines.md into --out.
 
-Usage: baselines.py --build DIR --out DIR [--repetitions K] [--quick]
+Usage: baselines.py --build DIR --out DIR [--repetitions K] [--rows REGEX] [--quick]
 """
 
 import argparse
@@ -54,7 +54,7 @@ ROWS = [
 
 # A warm pass over the file set takes about 10 ms: both sides make this many
 # passes in one process, each from a warm cache, and the median pass counts.
-FILE_PASSES = 9
+FILE_PASSES = 21
 
 # --quick: the same rows at sizes a test can afford, and a fixed number of
 # pairs (tiny runs are noisy: adding pairs until ±3% would only take long).
@@ -374,14 +374,22 @@ def main(argv):
     ap.add_argument("--repetitions", type=int, default=None,
                     help=f"pairs of runs per row (default: {MIN_PAIRS}, and more while the makespan ratio's 95%% "
                     f"interval is wider than ±{TARGET_HALF_WIDTH:.0%}, up to {MAX_PAIRS}; --quick: {QUICK_PAIRS})")
+    ap.add_argument("--rows", default=None, metavar="REGEX",
+                    help="only the rows whose name (e.g. sleep/coroutine_loop/tasks:1000000/wait_ms:100) matches")
     ap.add_argument("--quick", action="store_true", help="tiny sizes, to check that everything runs")
     args = ap.parse_args(argv)
     if args.repetitions is not None and args.repetitions < 1:
         ap.error("--repetitions must be at least 1")
+    try:
+        chosen = [r for r in ROWS if args.rows is None or re.search(args.rows, row_name(*r))]
+    except re.error as e:
+        ap.error(f"--rows: not a regular expression: {e}")
+    if not chosen:
+        ap.error(f"--rows: '{args.rows}' matches no row (they are ROWS in scripts/baselines.py)")
     repetitions = args.repetitions or (QUICK_PAIRS if args.quick else None)
-    fetch = any(w == "fetch" for _, w, _ in ROWS)
+    fetch = any(w == "fetch" for _, w, _ in chosen)
     missing = [n for n in ["simul-bench"] + (["simul-delay-server"] if fetch else []) +
-               sorted({bare_program(m, w) for m, w, _ in ROWS}) if not (args.build / n).exists()]
+               sorted({bare_program(m, w) for m, w, _ in chosen}) if not (args.build / n).exists()]
     if missing:
         print(f"baselines: {', '.join(missing)} not in {args.build} (build them: cmake --build --preset release)",
               file=sys.stderr)
@@ -389,9 +397,9 @@ def main(argv):
     if not args.out.is_dir():
         print(f"baselines: --out {args.out} is not a folder", file=sys.stderr)
         return 2
-    rows = ROWS
+    rows = chosen
     if args.quick:  # the sizes collapse, so drop the rows that repeat
-        rows = [(m, w, {k: QUICK[k] for k in p}) for m, w, p in ROWS]
+        rows = [(m, w, {k: QUICK[k] for k in p}) for m, w, p in chosen]
         rows = [r for i, r in enumerate(rows) if rows.index(r) == i]
     def interrupted(signum, _frame):
         raise KeyboardInterrupt(signal.Signals(signum).name)

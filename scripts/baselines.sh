@@ -11,6 +11,8 @@
 #   --out DIR          the results folder (default: results/latest)
 #   --repetitions K    exactly K pairs of runs per row (default: 6, and more
 #                      while a row's interval is wider than ±3%, up to 15)
+#   --rows REGEX       only the rows whose name matches, e.g.
+#                      'sleep/coroutine_loop/tasks:1000000'
 #   --quick            tiny sizes, 3 pairs: checks that everything runs,
 #                      measures nothing
 set -euo pipefail
@@ -25,8 +27,9 @@ while [ $# -gt 0 ]; do
     --out) out=${2:?--out needs a folder}; shift 2 ;;
     --out=*) out=${1#--out=}; shift ;;
     --repetitions) args+=(--repetitions "${2:?--repetitions needs a number}"); shift 2 ;;
-    --repetitions=*|--quick) args+=("$1"); shift ;;
-    *) echo "baselines.sh: unknown argument '$1' (known: --out DIR, --repetitions K, --quick)" >&2; exit 2 ;;
+    --rows) args+=(--rows "${2:?--rows needs a regular expression}"); shift 2 ;;
+    --repetitions=*|--rows=*|--quick) args+=("$1"); shift ;;
+    *) echo "baselines.sh: unknown argument '$1' (known: --out DIR, --repetitions K, --rows REGEX, --quick)" >&2; exit 2 ;;
   esac
 done
 if [ ! -d "$out" ]; then

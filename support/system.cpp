@@ -1,7 +1,9 @@
 #include "support/system.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -23,6 +25,18 @@ std::uint64_t raise_fd_limit() {
     setrlimit(RLIMIT_NOFILE, &rl);
     getrlimit(RLIMIT_NOFILE, &rl);
     return rl.rlim_cur;
+}
+
+std::uint64_t grow_descriptor_table(std::uint64_t n) {
+    rlimit rl{};
+    if (n == 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+    n = std::min<std::uint64_t>(n, rl.rlim_cur);
+    const int any = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (any < 0) return 0;
+    const int last = ::fcntl(any, F_DUPFD_CLOEXEC, int(std::min<std::uint64_t>(n - 1, INT32_MAX)));
+    if (last >= 0) ::close(last);
+    ::close(any);
+    return last >= 0 ? n : 0;
 }
 
 void ignore_sigpipe() { ::signal(SIGPIPE, SIG_IGN); }

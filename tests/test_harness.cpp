@@ -8,6 +8,7 @@
 #include "tests/helpers.hpp"
 
 #include "bench/harness/results_file.hpp"
+#include "support/system.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -18,6 +19,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -112,6 +114,56 @@ TEST(CaseFailures, MemoryNeedGrowsWithTasksAndCountsThreadsAndFrames) {
     EXPECT_GT(need(1'000'000'000'000'000'000, "coroutine_loop"), 41e18);  // no overflow
     EXPECT_GT(need(1000, "thread_per_task"), need(1000, "sequential") + 999 * 4096.0);  // a stack per thread
     EXPECT_GT(available_memory_bytes(), 0);
+}
+
+// Tasks that each would hold a descriptor, and see how large the process's
+// descriptor table is when the case starts (after the clock, before any task).
+class table_probe final : public prepared_tasks {
+public:
+    explicit table_probe(std::size_t n) : n_(n) {}
+    std::size_t size() const override { return n_; }
+    std::uint64_t blocking(std::size_t) override { return 1; }
+    awaitable<std::uint64_t> async(std::size_t) override { co_return 1; }
+    void on_start() override { table_at_start = proc_status_field("FDSize"); }
+    static inline std::int64_t table_at_start = -1;
+
+private:
+    std::size_t n_;
+};
+
+class descriptor_workload final : public workload {
+public:
+    std::string_view name() const override { return "descriptors"; }
+    std::string_view description() const override { return "test-only: a descriptor per task"; }
+    std::vector<param_spec> params() const override {
+        return {{.name = "tasks", .help = "tasks", .quick = {1}, .full = {1}, .counts_tasks = true}};
+    }
+    std::size_t descriptors_per_task() const override { return 1; }
+    std::unique_ptr<prepared_tasks> prepare(const simul::params& p) const override {
+        return std::make_unique<table_probe>(task_count(p));
+    }
+};
+
+// A multi-threaded process that grows its descriptor table while the clock
+// runs waits for an RCU grace period each time (support/system.hpp).
+TEST(CaseSetUp, TheDescriptorTableIsGrownBeforeTheClockStarts) {
+    ASSERT_GE(raise_fd_limit(), 4000u);  // as simul-bench raises it
+    ASSERT_LT(proc_status_field("FDSize"), 3000) << "this test's process already has a table this large";
+    const descriptor_workload w;
+    run_case(case_spec{&w, params({{"tasks", 3000}}), parse_model("coroutine_loop"), {}});
+    EXPECT_GE(table_probe::table_at_start, 3000 + 64);
+}
+
+TEST(CaseSetUp, GrowingTheDescriptorTableStopsAtTheLimit) {
+    rlimit rl{};
+    ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    ASSERT_GE(rl.rlim_max, 2000u);
+    rl.rlim_cur = 2000;  // a soft limit may always be lowered
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    EXPECT_EQ(grow_descriptor_table(5000), 2000u);
+    EXPECT_GE(proc_status_field("FDSize"), 2000);
+    EXPECT_LT(proc_status_field("FDSize"), 5000);
+    EXPECT_EQ(grow_descriptor_table(0), 0u);
 }
 
 // simul-bench as a process.

@@ -1,6 +1,7 @@
 #include "bench/case/case.hpp"
 
 #include "support/event_peak.hpp"
+#include "support/system.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -158,6 +159,7 @@ case_result run_steps(const case_spec& c, const progress_sink& progress, const t
     }
     trace tr(tasks->size());
     c.arrival.schedule(tr);
+    grow_descriptor_table(c.descriptors());  // now, not while the clock runs (support/system.hpp)
     scheduled_arrivals scheduled(tr);
     arrivals* own = tasks->own_arrivals();
     arrivals& arrive = own != nullptr ? *own : scheduled;

@@ -45,6 +45,9 @@ struct case_spec {
     // harness skips a case whose need is over what the machine has free, as
     // the time budget skips one that would take too long.
     double memory_bytes() const;
+    // File descriptors the case holds at once: its tasks', and headroom for
+    // the process's own (stdio, epoll, pipes, the meter's /proc files).
+    std::size_t descriptors() const { return work->descriptors(params, model.shape(task_count())) + 64; }
 };
 
 // MemAvailable from /proc/meminfo in bytes; -1 if it cannot be read.

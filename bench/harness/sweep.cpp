@@ -71,8 +71,7 @@ std::string skip_reason(const case_spec& c, double budget, std::uint64_t fd_limi
         return fmt::format("skipped: predicted makespan {:.1f} s is over the budget of {:g} s (--budget)",
                            c.predicted_s(), budget);
     }
-    // Headroom for the process's own descriptors (stdio, epoll, pipes).
-    const std::size_t fds = c.work->descriptors(c.params, c.model.shape(c.task_count())) + 64;
+    const std::size_t fds = c.descriptors();
     if (fds > fd_limit)
         return fmt::format("skipped: needs about {} file descriptors at once; RLIMIT_NOFILE is {} (raise it: "
                            "ulimit -n)",

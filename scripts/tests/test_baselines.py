@@ -149,6 +149,24 @@ def test_the_delay_server_dies_with_a_killed_script(tmp_path):
         p.wait()
 
 
+@pytest.mark.skipif(not (BUILD / "simul-bench").exists(), reason=f"no build in {BUILD}")
+def test_rows_runs_only_the_rows_it_names(tmp_path):
+    out = baselines("--build", str(BUILD), "--out", str(tmp_path), "--quick", "--repetitions", "1",
+                    "--rows", "^fetch/(sequential|coroutine_loop)/")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads((tmp_path / "baselines.json").read_text())
+    assert [r["model"] for r in doc["rows"]] == ["sequential", "coroutine_loop"]
+    assert all(r["workload"] == "fetch" and not r["error"] and r["checksums_agree"] for r in doc["rows"])
+
+
+@pytest.mark.parametrize("rows, said", [("^nothing/", "matches no row"), ("(", "not a regular expression")])
+def test_rows_that_match_nothing_or_do_not_parse_are_usage_errors(tmp_path, rows, said):
+    out = baselines("--build", str(tmp_path), "--out", str(tmp_path), "--rows", rows)
+    assert out.returncode == 2
+    assert said in out.stderr
+    assert not (tmp_path / "baselines.json").exists()
+
+
 def test_a_missing_build_is_a_usage_error(tmp_path):
     out = baselines("--build", str(tmp_path), "--out", str(tmp_path))
     assert out.returncode == 2
