@@ -7,6 +7,7 @@ namespace simul {
 
 trace::trace(std::size_t n)
     : n_(n),
+      clock_(&tick_clock::get()),  // calibrated at the first trace, before any clock starts
       due_ns_(new std::int64_t[n]()),
       arrived_ns_(new std::int64_t[n]),
       start_ns_(new std::atomic<std::int64_t>[n]),
@@ -21,10 +22,6 @@ trace::trace(std::size_t n)
         failed_[i].store(false, std::memory_order_relaxed);
         arrived_ns_[i] = not_done;
     }
-}
-
-std::int64_t trace::now_ns() const {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - t0_).count();
 }
 
 void trace::begin(std::size_t i) { start_ns_[i].store(now_ns(), std::memory_order_relaxed); }

@@ -7,9 +7,11 @@
 // Recording is a store into the task's own slot: no lock and no allocation on
 // the measured path. The slots are relaxed atomics only so that the progress
 // reporter may read them while the run goes on; on x86 a relaxed store is a
-// plain mov.
+// plain mov. Times come from tick_clock (support/tick_clock.hpp): the
+// CPU's counter where the kernel trusts it, a third of steady_clock's cost.
 
 #include "models/task.hpp"
+#include "support/tick_clock.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -28,9 +30,16 @@ public:
 
     std::size_t size() const { return n_; }
 
-    // t0: the instant the run started; due offsets are relative to it.
+    // t0: the instant the run started; due offsets are relative to it. The
+    // trace's own clock starts here too, to within a clock read.
     clock::time_point t0() const { return t0_; }
-    void start(clock::time_point t0) { t0_ = t0; }
+    void start(clock::time_point t0) {
+        t0_ = t0;
+        ticks0_ = clock_->ticks();
+    }
+
+    // Nanoseconds since t0 on the trace's clock, as it records them.
+    std::int64_t now_ns() const { return clock_->ns_between(ticks0_, clock_->ticks()); }
 
     // When task i becomes available, set by the arrival schedule before the run.
     clock::time_point due(std::size_t i) const { return t0_ + std::chrono::nanoseconds(due_ns_[i]); }
@@ -39,10 +48,8 @@ public:
 
     // When task i was handed out (by the dispatching thread or the loop's
     // arrival_pattern coroutine): written once, by that one thread.
-    void set_arrived_now(std::size_t i) { set_arrived(i, clock::now()); }
-    void set_arrived(std::size_t i, clock::time_point at) {
-        arrived_ns_[i] = std::chrono::duration_cast<std::chrono::nanoseconds>(at - t0_).count();
-    }
+    void set_arrived_now(std::size_t i) { arrived_ns_[i] = now_ns(); }
+    void set_arrived_ns(std::size_t i, std::int64_t ns) { arrived_ns_[i] = ns; }
     std::int64_t arrived_ns(std::size_t i) const { return arrived_ns_[i]; }
 
     // Run task i with blocking calls, recording its start, end and checksum.
@@ -83,10 +90,11 @@ public:
 private:
     void end(std::size_t i, std::uint64_t sum);
     void fail(std::size_t i, const char* what);
-    std::int64_t now_ns() const;
 
     std::size_t n_;
+    const tick_clock* clock_;
     clock::time_point t0_{};
+    std::uint64_t ticks0_ = 0;
     std::unique_ptr<std::int64_t[]> due_ns_;
     std::unique_ptr<std::int64_t[]> arrived_ns_;
     std::unique_ptr<std::atomic<std::int64_t>[]> start_ns_;

@@ -1,0 +1,49 @@
+#include "support/tick_clock.hpp"
+
+#include <fstream>
+#include <string>
+#include <utility>
+
+namespace simul {
+
+namespace {
+
+bool kernel_keeps_time_with_tsc() {
+#if defined(__x86_64__)
+    std::string source;
+    std::ifstream("/sys/devices/system/clocksource/clocksource0/current_clocksource") >> source;
+    return source == "tsc";
+#else
+    return false;
+#endif
+}
+
+}  // namespace
+
+tick_clock::tick_clock() {
+#if defined(__x86_64__)
+    if (!kernel_keeps_time_with_tsc()) return;
+    using steady = std::chrono::steady_clock;
+    // A steady_clock reading and the counter at the same instant: the
+    // counter read on both sides of it, averaged.
+    const auto pair = [] {
+        const std::uint64_t before = __rdtsc();
+        const auto ns = steady::now();
+        const std::uint64_t after = __rdtsc();
+        return std::pair{ns, before + (after - before) / 2};
+    };
+    const auto start = pair();
+    auto end = pair();
+    while (end.first - start.first < std::chrono::milliseconds(20)) end = pair();
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(end.first - start.first).count();
+    const std::uint64_t ticks = end.second - start.second;
+    if (ticks > 0) ns_per_tick_q32_ = std::uint64_t((static_cast<wide>(ns) << 32) / ticks);
+#endif
+}
+
+const tick_clock& tick_clock::get() {
+    static const tick_clock clock;
+    return clock;
+}
+
+}  // namespace simul
