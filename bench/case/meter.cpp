@@ -1,5 +1,6 @@
 #include "bench/case/meter.hpp"
 
+#include <fcntl.h>
 #include <malloc.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -38,6 +39,45 @@ std::int64_t status_value(const char* line, const char* key) {
     long long v = 0;
     if (std::sscanf(line + len + 1, "%lld", &v) != 1) return -1;
     return std::strstr(line, "kB") != nullptr ? v * 1024 : v;
+}
+
+// A /proc file's text, read from its start into `text` (NUL-terminated):
+// a seq_file makes it anew at every read from offset 0. Empty if it cannot
+// be read.
+constexpr std::size_t proc_text_size = 8192;  // /proc/PID/status is about 1.5 KiB
+const char* read_whole(int fd, char (&text)[proc_text_size]) {
+    const ssize_t n = fd < 0 ? -1 : ::pread(fd, text, proc_text_size - 1, 0);
+    text[n > 0 ? std::size_t(n) : 0] = '\0';
+    return text;
+}
+
+// The lines of a text, each handed to `use` (which reads up to its '\n').
+template <class Use>
+void each_line(const char* text, Use use) {
+    for (const char* line = text; *line != '\0';) {
+        use(line);
+        const char* end = std::strchr(line, '\n');
+        if (end == nullptr) break;
+        line = end + 1;
+    }
+}
+
+// "TCP: inuse 3 orphan 0 tw 0 alloc 5 mem 151" and "UDP: inuse 0 mem 0",
+// in pages. TCPv6 shares TCP's account, so these two lines are all of it.
+std::int64_t sockstat_bytes(const char* text) {
+    std::int64_t pages = 0;
+    bool found = false;
+    each_line(text, [&](const char* line) {
+        if (std::strncmp(line, "TCP:", 4) != 0 && std::strncmp(line, "UDP:", 4) != 0) return;
+        const char* mem = std::strstr(line, " mem ");
+        const char* eol = std::strchr(line, '\n');
+        long long v = 0;
+        if (mem != nullptr && (eol == nullptr || mem < eol) && std::sscanf(mem + 5, "%lld", &v) == 1) {
+            pages += v;
+            found = true;
+        }
+    });
+    return found ? pages * sysconf(_SC_PAGESIZE) : -1;
 }
 
 void reset_peak_rss(const std::string& proc) {
@@ -83,24 +123,12 @@ std::int64_t proc_status_field(const char* key, const std::string& proc) {
 }
 
 std::int64_t socket_buffer_bytes() {
-    // "TCP: inuse 3 orphan 0 tw 0 alloc 5 mem 151" and "UDP: inuse 0 mem 0",
-    // in pages. TCPv6 shares TCP's account, so these two lines are all of it.
-    std::FILE* f = std::fopen("/proc/net/sockstat", "r");
-    if (f == nullptr) return -1;
-    char line[256];
-    std::int64_t pages = 0;
-    bool found = false;
-    while (std::fgets(line, sizeof line, f) != nullptr) {
-        if (std::strncmp(line, "TCP:", 4) != 0 && std::strncmp(line, "UDP:", 4) != 0) continue;
-        const char* mem = std::strstr(line, " mem ");
-        long long v = 0;
-        if (mem != nullptr && std::sscanf(mem + 5, "%lld", &v) == 1) {
-            pages += v;
-            found = true;
-        }
-    }
-    std::fclose(f);
-    return found ? pages * sysconf(_SC_PAGESIZE) : -1;
+    const int fd = ::open("/proc/net/sockstat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    char text[proc_text_size];
+    const std::int64_t bytes = sockstat_bytes(read_whole(fd, text));
+    ::close(fd);
+    return bytes;
 }
 
 std::int64_t mapping_record_bytes() {
@@ -130,6 +158,8 @@ meter::meter(progress_fn progress, bool count_mappings, pid_t pid)
       cpu_clock_(CLOCK_PROCESS_CPUTIME_ID) {
     if (!self() && clock_getcpuclockid(pid, &cpu_clock_) != 0)
         throw std::runtime_error("cannot read the CPU clock of process " + std::to_string(pid));
+    status_fd_ = ::open((proc_ + "/status").c_str(), O_RDONLY | O_CLOEXEC);
+    sockstat_fd_ = ::open("/proc/net/sockstat", O_RDONLY | O_CLOEXEC);
 }
 
 meter::usage meter::read_usage() const {
@@ -172,17 +202,13 @@ meter::usage meter::read_usage() const {
 
 meter::kernel_sample meter::sample_kernel() const {
     kernel_sample s;
-    if (std::FILE* f = std::fopen((proc_ + "/status").c_str(), "r")) {
-        char line[256];
-        while (std::fgets(line, sizeof line, f) != nullptr) {
-            if (const auto v = status_value(line, "Threads"); v >= 0)
-                s.threads = self() ? v - 1 : v;  // not the sampler
-            if (const auto v = status_value(line, "VmPTE"); v >= 0) s.pte = v;
-            if (const auto v = status_value(line, "VmSize"); v >= 0) s.vm = v;
-        }
-        std::fclose(f);
-    }
-    s.sock = std::max<std::int64_t>(0, socket_buffer_bytes());
+    char text[proc_text_size];
+    each_line(read_whole(status_fd_, text), [&](const char* line) {
+        if (const auto v = status_value(line, "Threads"); v >= 0) s.threads = self() ? v - 1 : v;  // not the sampler
+        if (const auto v = status_value(line, "VmPTE"); v >= 0) s.pte = v;
+        if (const auto v = status_value(line, "VmSize"); v >= 0) s.vm = v;
+    });
+    s.sock = std::max<std::int64_t>(0, sockstat_bytes(read_whole(sockstat_fd_, text)));
     if (count_mappings_) s.vma = std::max<std::int64_t>(0, mapping_record_bytes());
     return s;
 }
@@ -197,7 +223,12 @@ void meter::record(const kernel_sample& s) {
 }
 
 meter::~meter() {
-    if (sampler_.joinable()) sampler_.request_stop();
+    if (sampler_.joinable()) {
+        sampler_.request_stop();
+        sampler_.join();  // before its files close
+    }
+    for (const int fd : {status_fd_, sockstat_fd_})
+        if (fd >= 0) ::close(fd);
 }
 
 void meter::start() {
