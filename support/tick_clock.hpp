@@ -5,14 +5,16 @@
 // Why: the trace reads the clock three times a task (handed out, started,
 // ended). steady_clock::now() is a vDSO call of 24 ns here, rdtsc 9.6 ns
 // (a loop of 10^7 each, docs/MEASUREMENTS.md), and at 1,000,000 sleeps the
-// loop's records were a tenth of simul's lead over the bare program (issue 21).
+// loop's extra reads were some 80 ms of simul's 230 ms lead over the bare
+// program in one profile (issue 21).
 //
 // The counter is used only where the kernel keeps time with it itself
 // (clocksource "tsc": the kernel found it constant and in step across CPUs)
 // and on x86-64; elsewhere ticks are steady_clock's nanoseconds. Ticks become
 // nanoseconds by one multiply with a rate measured against steady_clock once
-// per process, over 20 ms, each end bracketed by two counter reads: some
-// parts in 10^7, 10 µs over a 100 s case. A case's makespan is still timed
+// per process, over 20 ms, each end bracketed by two counter reads. Its
+// error, estimated (not measured) from the brackets' width, is under a part
+// in 10^6: under 100 µs over a 100 s case. A case's makespan is still timed
 // with steady_clock itself.
 
 #include <chrono>
