@@ -10,7 +10,7 @@
 # sequential chess). Options:
 #   --out DIR          the results folder (default: results/latest)
 #   --repetitions K    exactly K pairs of runs per row (default: 6, and more
-#                      while a row's interval is wider than ±3%, up to 15)
+#                      while a row's interval is wider than ±3%, up to 30)
 #   --rows REGEX       only the rows whose name matches, e.g.
 #                      'sleep/coroutine_loop/tasks:1000000'
 #   --quick            tiny sizes, 3 pairs: checks that everything runs,

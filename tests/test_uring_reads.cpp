@@ -333,7 +333,7 @@ TEST(UringReads, SubmitsRefusedForLongFailTheirReads) {
     }
 }
 
-// The gate on reads in flight (read_slots): a task that finds it full waits,
+// The gate on tasks reading (read_slots): a task that finds it full waits,
 // on its stack for a stackful task, and is let in as a slot opens. Tasks of
 // both colours share one gate of 2 slots, on one loop thread and on
 // several: never more than 2 inside at once, every task let in in the end,

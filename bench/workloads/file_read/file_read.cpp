@@ -92,8 +92,8 @@ public:
         if (uring) {
             const closing_fd closing{fd};
             auto& reads = uring_reads::of(loop);
+            const read_slot buf(uring_slots_, co_await uring_slots_.enter());
             while (done < set_.bytes) {
-                read_slot buf(uring_slots_, co_await uring_slots_.enter());
                 auto [ec, n] = co_await reads.async_read(fd, buf.get(), want(done), done,
                                                          asio::as_tuple(asio::deferred));
                 if (ec) throw boost::system::system_error(ec, set_.file(i).string());
@@ -102,9 +102,9 @@ public:
             co_return checked_sum(i, sum);
         }
         auto& pool = offload_pool();
+        const read_slot buf(offload_slots_, co_await offload_slots_.enter());
+        char* data = buf.get();
         while (done < set_.bytes) {
-            read_slot buf(offload_slots_, co_await offload_slots_.enter());
-            char* data = buf.get();
             const ssize_t n = co_await run_on(
                 pool, [&] { return read_at(fd, data, done); },
                 asio::use_awaitable_t<executor>{});  // Asio 1.81 cannot co_await deferred on (exception_ptr, T)
@@ -124,8 +124,8 @@ public:
         if (uring) {
             const closing_fd closing{fd};
             auto& reads = uring_reads::of(loop);
+            const read_slot buf(uring_slots_, uring_slots_.enter(yield));
             while (done < set_.bytes) {
-                read_slot buf(uring_slots_, uring_slots_.enter(yield));
                 boost::system::error_code ec;
                 const std::size_t n = reads.async_read(fd, buf.get(), want(done), done, yield[ec]);
                 if (ec) throw boost::system::system_error(ec, set_.file(i).string());
@@ -134,9 +134,9 @@ public:
             return checked_sum(i, sum);
         }
         auto& pool = offload_pool();
+        const read_slot buf(offload_slots_, offload_slots_.enter(yield));
+        char* data = buf.get();
         while (done < set_.bytes) {
-            read_slot buf(offload_slots_, offload_slots_.enter(yield));
-            char* data = buf.get();
             // As a tuple: Asio 1.81's yield cannot take (exception_ptr, T)
             // (chriskohlhoff/asio#1336: its handler stores a pointer into an
             // exception_ptr, and does not compile).
