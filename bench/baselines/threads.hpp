@@ -3,9 +3,10 @@
 // (models/thread_per_task.cpp): a thread that has finished is joined before
 // the next is made, so its stack goes back to glibc's cache for the next
 // thread to take, and the most threads alive at once is counted. Joined at
-// the end instead, 64 file readers each mapped and faulted in a fresh stack
-// (the cache holds 40 MiB, five 8 MiB stacks), which made the bare program
-// slower than the model it checks.
+// the end instead, 64 file readers could not reuse each other's stacks (the
+// cache holds 40 MiB, five 8 MiB stacks), and the bare reader's warm pass
+// took 15.0 ms against 13.6 joined as they finish: slower than the model it
+// checks (docs/MEASUREMENTS.md, "Warm file reads").
 
 #include <algorithm>
 #include <condition_variable>
