@@ -83,7 +83,7 @@ MEMORY_FLOOR = 1 << 20
 # shown), so by default a row runs 6 pairs and adds one while the makespan
 # ratio's interval reaches further than ±3% from it, up to 30 pairs. With
 # a cap of 15, the warm file rows (a pass of about 15 ms) ended at ±4 to 5%;
-# with 30 to 40 pairs three of the four reached ±3% (docs/MEASUREMENTS.md).
+# with 40 pairs three of the four reached ±3% (docs/MEASUREMENTS.md).
 MIN_PAIRS = 6
 MAX_PAIRS = 30
 TARGET_HALF_WIDTH = 0.03
