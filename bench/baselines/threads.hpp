@@ -4,9 +4,9 @@
 // the next is made, so its stack goes back to glibc's cache for the next
 // thread to take, and the most threads alive at once is counted. Joined at
 // the end instead, 64 file readers could not reuse each other's stacks (the
-// cache holds 40 MiB, five 8 MiB stacks), and the bare reader's warm pass
-// took 15.0 ms against 13.6 joined as they finish: slower than the model it
-// checks (docs/MEASUREMENTS.md, "Warm file reads").
+// cache holds 40 MiB, five 8 MiB stacks, most likely the cost), and the bare
+// reader was slower than the model it checks: simul ÷ bare 0.918 and 0.932,
+// then 1.041 and 1.015 (docs/MEASUREMENTS.md, "Warm file reads").
 
 #include <algorithm>
 #include <condition_variable>
