@@ -2,18 +2,20 @@
 """The harness, checked: each bare program against the same case in simul-bench.
 
 For every row (a model, a workload and its size) it runs the bare program from
-bench/baselines/ and simul-bench's case back to back, a pair at a time, and
-writes simul ÷ bare for makespan and memory per task in flight, each with its
+bench/baselines/ and simul-bench's case back to back, a pair at a time, in
+rounds that take one pair of each row in a shuffled order, and writes
+simul ÷ bare for makespan and memory per task in flight, each with its
 95% interval. A ratio near 1 says simul's figure is the model's, not the
 harness's. Writes baselines.json and baselines.md into --out.
 
-Usage: baselines.py --build DIR --out DIR [--repetitions K] [--rows REGEX] [--quick]
+Usage: baselines.py --build DIR --out DIR [--repetitions K] [--rows REGEX] [--seed N] [--quick]
 """
 
 import argparse
 import json
 import math
 import os
+import random
 import re
 import select
 import signal
@@ -87,6 +89,19 @@ MEMORY_FLOOR = 1 << 20
 MIN_PAIRS = 6
 MAX_PAIRS = 30
 TARGET_HALF_WIDTH = 0.03
+
+# The pairs run in rounds: one pair of every row that wants one, in an order
+# shuffled anew each round, as Google Benchmark's
+# --benchmark_enable_random_interleaving does for its repetitions. Run one
+# row after another, a row's pairs all fell within a minute or two: its
+# interval said how much the machine varied in that minute, not over the
+# run, and two runs an hour apart disagreed by more than their intervals (the
+# pool's warm file reads gave medians of 1.018 to 1.076 over six runs,
+# docs/MEASUREMENTS.md). Spread over the whole run, a row's pairs see what
+# the machine did during all of it, and follow a different row each round,
+# so no row always inherits the same neighbour's leftovers (a freed gigabyte,
+# 100,000 exited threads). The seed makes a run's order repeatable.
+SEED = 1
 
 
 def row_name(model, workload, params):
@@ -181,34 +196,49 @@ def stop_delay_server(server):
     server.stdout.close()
 
 
+class Row:
+    """One row's plan and what it has measured so far, as the rounds go."""
+
+    def __init__(self, model, workload, params, planned):
+        self.model, self.workload, self.params = model, workload, params
+        self.name = row_name(model, workload, params)
+        self.planned = planned  # pairs; grows while the interval is wide
+        self.pairs, self.error = [], ""
+        self.steps = 0  # chess: the thinking steps of simul's first run
+        self.runs, self.seconds = 0, 0.0  # its pace, for the time left
+
+    def runs_left(self, half=0):
+        """Runs still planned; half: runs of the pair under way already made."""
+        return 0 if self.error else 2 * (self.planned - len(self.pairs)) - half
+
+
 class Progress:
-    """'[k/N] side row (about M min left)': N is the runs planned (it grows when
-    a row adds pairs); the time left counts this row's runs (this one too) at
-    its own pace so far, and the later rows' at the pace of every run so far."""
+    """'[k/N] side row, pair p (about M min left)': N is the runs planned (it
+    grows when a row adds pairs, and shrinks when one fails); the time left
+    counts each row's runs still planned at that row's own pace so far, and a
+    row not yet run at the pace of every run so far."""
 
-    def __init__(self, planned):
-        self.planned, self.done, self.seconds = planned, 0, 0.0
-        self.row_done, self.row_seconds = 0, 0.0
+    def __init__(self, plan):
+        self.plan, self.done, self.seconds = plan, 0, 0.0
 
-    def new_row(self):
-        self.row_done, self.row_seconds = 0, 0.0
-
-    def run(self, side, name, row_left, left_after_row, work, *args):
-        """work(*args), announced first."""
+    def run(self, row, side, half, work, *args):
+        """work(*args), announced first; half: runs of row's pair already made."""
         self.done += 1
         mean = self.seconds / (self.done - 1) if self.done > 1 else math.nan
-        row_mean = self.row_seconds / self.row_done if self.row_done else mean
-        left = row_mean * (row_left + 1) + mean * left_after_row  # this run too
+        left = sum(r.runs_left(half if r is row else 0) * (r.seconds / r.runs if r.runs else mean)
+                   for r in self.plan)  # this run too
+        planned = self.done - 1 + sum(r.runs_left(half if r is row else 0) for r in self.plan)
         about = f" (about {math.ceil(left / 60)} min left)" if not math.isnan(left) else ""
-        print(f"[{self.done}/{self.planned}] {side:5} {name}{about}", file=sys.stderr, flush=True)
+        print(f"[{self.done}/{planned}] {side:5} {row.name}, pair {len(row.pairs) + 1}{about}", file=sys.stderr,
+              flush=True)
         begun = time.monotonic()
         try:
             return work(*args)
         finally:
             took = time.monotonic() - begun
             self.seconds += took
-            self.row_seconds += took
-            self.row_done += 1
+            row.seconds += took
+            row.runs += 1
 
 
 def paired(pairs, key):
@@ -222,43 +252,46 @@ def wide(pairs):
     return not i.full or not i.half_width <= TARGET_HALF_WIDTH
 
 
-def measure(build, rows, repetitions, port=None, server_error=""):
-    """The rows, each run in `repetitions` pairs, or adaptively (None)."""
-    results = []
-    first = repetitions or MIN_PAIRS
-    progress = Progress(len(rows) * first * 2)
-    for index, (model, workload, params) in enumerate(rows):
-        name = row_name(model, workload, params)
-        rows_after = (len(rows) - index - 1) * first * 2
-        progress.new_row()
-        pairs, error, planned, steps = [], "", first, 0
-        try:
-            if workload == "fetch" and port is None:
-                raise sr.CaseRunError(f"no delay server: {server_error}")
-            while len(pairs) < planned:
-                pair = {}
-                # The first pair runs simul first: chess thinks in steps
-                # calibrated per process, and the bare program thinks as many
-                # as simul's first run did.
-                for side in (("simul", "bare") if len(pairs) % 2 == 0 else ("bare", "simul")):
-                    row_left = 2 * (planned - len(pairs)) - len(pair) - 1
-                    if side == "simul":
-                        pair[side] = progress.run(side, name, row_left, rows_after, run_simul, build, model, workload,
-                                                  params)
-                        steps = steps or int(pair[side]["think_steps"] or 0)
-                    else:
-                        command = bare_command(build, model, workload, params, steps, port)
-                        pair[side] = progress.run(side, name, row_left, rows_after, run_bare, command)
-                pairs.append((pair["bare"], pair["simul"]))
-                if repetitions is None and len(pairs) == planned and planned < MAX_PAIRS and wide(pairs):
-                    planned += 1
-                    progress.planned += 2
-        except (sr.CaseRunError, subprocess.TimeoutExpired, json.JSONDecodeError, KeyError, OSError) as e:
-            error = str(e)
-            print(f"  failed: {error}", file=sys.stderr, flush=True)
-            progress.planned -= 2 * planned - progress.row_done  # the runs this row will not make
-        results.append(summarize(model, workload, params, pairs, error))
-    return results
+def run_pair(build, row, progress, port, server_error, begun):
+    """One more pair of the row: its bare program and simul's case, back to back."""
+    if row.workload == "fetch" and port is None:
+        raise sr.CaseRunError(f"no delay server: {server_error}")
+    pair = {}
+    # The first pair runs simul first: chess thinks in steps calibrated per
+    # process, and the bare program thinks as many as simul's first run did.
+    for side in (("simul", "bare") if len(row.pairs) % 2 == 0 else ("bare", "simul")):
+        at = round(time.monotonic() - begun, 1)
+        if side == "simul":
+            pair[side] = progress.run(row, side, len(pair), run_simul, build, row.model, row.workload, row.params)
+            row.steps = row.steps or int(pair[side]["think_steps"] or 0)
+        else:
+            command = bare_command(build, row.model, row.workload, row.params, row.steps, port)
+            pair[side] = progress.run(row, side, len(pair), run_bare, command)
+        pair[side]["at_s"] = at
+    row.pairs.append((pair["bare"], pair["simul"]))
+
+
+def measure(build, rows, repetitions, port=None, server_error="", seed=SEED):
+    """The rows, each run in `repetitions` pairs, or adaptively (None), in
+    rounds: a round runs one pair of each row that wants one, in an order
+    shuffled anew each round (from `seed`)."""
+    plan = [Row(m, w, p, repetitions or MIN_PAIRS) for m, w, p in rows]
+    progress = Progress(plan)
+    order = random.Random(seed)
+    begun = time.monotonic()
+    while due := [r for r in plan if not r.error and len(r.pairs) < r.planned]:
+        order.shuffle(due)
+        for row in due:
+            try:
+                run_pair(build, row, progress, port, server_error, begun)
+            except (sr.CaseRunError, subprocess.TimeoutExpired, json.JSONDecodeError, KeyError, OSError) as e:
+                row.error = str(e)
+                print(f"  failed: {row.name}: {row.error}", file=sys.stderr, flush=True)
+        for row in due:
+            if (repetitions is None and not row.error and len(row.pairs) == row.planned < MAX_PAIRS and
+                    wide(row.pairs)):
+                row.planned += 1
+    return [summarize(r.model, r.workload, r.params, r.pairs, r.error) for r in plan]
 
 
 def summarize(model, workload, params, pairs, error):
@@ -274,7 +307,8 @@ def summarize(model, workload, params, pairs, error):
         row[side] = {key: statistics.median(r[key] for r in runs) for key in keys}
         row[side]["tasks"] = runs[0]["tasks"]
         row[side]["checksum"] = runs[0]["checksum"]
-        row[side]["runs"] = [{key: r[key] for key in keys} for r in runs]
+        # at_s: when the run began, in seconds from the start of the whole run.
+        row[side]["runs"] = [{key: r[key] for key in keys + ("at_s",) if key in r} for r in runs]
     row["repetitions"] = len(pairs)
     m = paired(pairs, "makespan_s")
     row["makespan_ratio"], row["makespan_interval"] = m.median, [m.lo, m.hi]
@@ -317,7 +351,8 @@ def fmt_ratio(r, key):
     return text
 
 
-def markdown(results, repetitions):
+def markdown(results, repetitions, seed=None):
+    """The table and how it was made; seed: the rounds' shuffle (None: a run from before the rounds)."""
     lines = [
         "| case | bare makespan | simul makespan | simul ÷ bare | bare mem/task | simul mem/task | simul ÷ bare |"
         " checksums |",
@@ -342,8 +377,10 @@ def markdown(results, repetitions):
     runs = (f"{repetitions} pairs of runs per row" if repetitions else
             f"{MIN_PAIRS} pairs of runs per row, and one more while the makespan ratio's interval reached further "
             f"than ±{TARGET_HALF_WIDTH:.0%} from it, up to {MAX_PAIRS}")
+    rounds = (" The pairs ran in rounds, one pair of each row a round in a shuffled order (seed "
+              f"{seed}), so that a row's pairs are spread over the whole run." if seed is not None else "")
     lines += ["", f"Makespan and memory are each side's medians over {runs}: a pair is the bare program and simul's "
-              "case back to back, which goes first alternating. simul ÷ bare is the median of the pairs' ratios, "
+              f"case back to back, which goes first alternating.{rounds} simul ÷ bare is the median of the pairs' ratios, "
               "in brackets its 95% interval from order statistics (exact, and assuming no distribution; with fewer "
               "than 6 pairs it is the range of the ratios, with the coverage shown); n is the number of pairs. "
               "Memory per task is the peak resident memory above the start, measured the same way in both, "
@@ -358,7 +395,7 @@ def report_section(folder):
         return []
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        table = markdown(doc["rows"], doc["repetitions"])
+        table = markdown(doc["rows"], doc["repetitions"], doc.get("seed"))
     except (OSError, ValueError, KeyError, TypeError) as e:
         return ["## The harness, checked", "", f"`{path.name}` could not be read: {e}", ""]
     return ["## The harness, checked", "",
@@ -379,6 +416,8 @@ def main(argv):
                     f"interval is wider than ±{TARGET_HALF_WIDTH:.0%}, up to {MAX_PAIRS}; --quick: {QUICK_PAIRS})")
     ap.add_argument("--rows", default=None, metavar="REGEX",
                     help="only the rows whose name (e.g. sleep/coroutine_loop/tasks:1000000/wait_ms:100) matches")
+    ap.add_argument("--seed", type=int, default=SEED,
+                    help=f"the shuffle of the rows in each round (default: {SEED}); the same seed, the same order")
     ap.add_argument("--quick", action="store_true", help="tiny sizes, to check that everything runs")
     args = ap.parse_args(argv)
     if args.repetitions is not None and args.repetitions < 1:
@@ -419,20 +458,21 @@ def main(argv):
             except DelayServerError as e:  # the fetch rows fail, the others run
                 server_error = str(e)
                 print(f"baselines: {e}", file=sys.stderr, flush=True)
-        results = measure(args.build, rows, repetitions, port, server_error)
+        results = measure(args.build, rows, repetitions, port, server_error, args.seed)
     except KeyboardInterrupt:
         print("baselines: interrupted; nothing was written", file=sys.stderr)
         return 130
     finally:
         if server is not None:
             stop_delay_server(server)
-    doc = {"repetitions": repetitions, "quick": args.quick,
+    doc = {"repetitions": repetitions, "quick": args.quick, "seed": args.seed,
            "adaptive": None if repetitions else {"min_pairs": MIN_PAIRS, "max_pairs": MAX_PAIRS,
                                                  "half_width": TARGET_HALF_WIDTH},
            "rows": results}
     sr.write_atomic(args.out / "baselines.json", json.dumps(doc, indent=1) + "\n")
-    sr.write_atomic(args.out / "baselines.md", markdown(results, repetitions))
-    print(markdown(results, repetitions))
+    table = markdown(results, repetitions, args.seed)
+    sr.write_atomic(args.out / "baselines.md", table)
+    print(table)
     failed = [r["name"] for r in results if r["error"] or not r["checksums_agree"]]
     if failed:
         print(f"baselines: {len(failed)} rows failed or disagree: {', '.join(failed)}", file=sys.stderr)

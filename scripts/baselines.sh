@@ -3,16 +3,20 @@
 # case in simul-bench back to back, in pairs, and writes baselines.json and
 # baselines.md (simul ÷ bare for makespan and memory per task, each with its
 # 95% interval) into a results folder, then remakes that folder's REPORT.md,
-# which shows the table as "The harness, checked". Takes about 10 minutes on
-# a quiet 2-core machine: 5 if 6 pairs give every row an interval within
-# ±3%, 13 if every row needs 15 (a pair of all rows takes some 50 s, most of
-# it thread_per_task's 100,000 threads, the pool's 100,000 waits and
-# sequential chess). Options:
+# which shows the table as "The harness, checked". The pairs run in rounds,
+# one pair of each row a round in a shuffled order, so that a row's pairs
+# are spread over the whole run. A round of all rows takes some 50 s on a
+# quiet 2-core machine (most of it thread_per_task's 100,000 threads, the
+# pool's 100,000 waits and sequential chess), so 6 pairs take 5 minutes; the
+# rows that need more pairs to reach ±3% took the two full runs of 2026-12-03
+# to 15 and 21 minutes. Options:
 #   --out DIR          the results folder (default: results/latest)
 #   --repetitions K    exactly K pairs of runs per row (default: 6, and more
 #                      while a row's interval is wider than ±3%, up to 30)
 #   --rows REGEX       only the rows whose name matches, e.g.
 #                      'sleep/coroutine_loop/tasks:1000000'
+#   --seed N           the rounds' shuffle (default 1): the same seed, the
+#                      same order
 #   --quick            tiny sizes, 3 pairs: checks that everything runs,
 #                      measures nothing
 set -euo pipefail
@@ -28,8 +32,9 @@ while [ $# -gt 0 ]; do
     --out=*) out=${1#--out=}; shift ;;
     --repetitions) args+=(--repetitions "${2:?--repetitions needs a number}"); shift 2 ;;
     --rows) args+=(--rows "${2:?--rows needs a regular expression}"); shift 2 ;;
-    --repetitions=*|--rows=*|--quick) args+=("$1"); shift ;;
-    *) echo "baselines.sh: unknown argument '$1' (known: --out DIR, --repetitions K, --rows REGEX, --quick)" >&2; exit 2 ;;
+    --seed) args+=(--seed "${2:?--seed needs a number}"); shift 2 ;;
+    --repetitions=*|--rows=*|--seed=*|--quick) args+=("$1"); shift ;;
+    *) echo "baselines.sh: unknown argument '$1' (known: --out DIR, --repetitions K, --rows REGEX, --seed N, --quick)" >&2; exit 2 ;;
   esac
 done
 if [ ! -d "$out" ]; then

@@ -106,8 +106,50 @@ def test_pairs_are_added_until_the_interval_is_within_3_percent(monkeypatch, cap
     assert row["repetitions"] == bl.MAX_PAIRS
     progress = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[")]
     assert progress[-1].startswith(f"[{2 * bl.MAX_PAIRS}/{2 * bl.MAX_PAIRS}] ")
-    assert progress[0] == "[1/12] simul sleep/coroutine_loop/tasks:10"  # no pace yet, no time left
-    assert re.fullmatch(r"\[2/12\] bare  sleep/coroutine_loop/tasks:10 \(about \d+ min left\)", progress[1])
+    assert progress[0] == "[1/12] simul sleep/coroutine_loop/tasks:10, pair 1"  # no pace yet, no time left
+    assert re.fullmatch(r"\[2/12\] bare  sleep/coroutine_loop/tasks:10, pair 1 \(about \d+ min left\)",
+                        progress[1])
+    assert progress[2].startswith("[3/12] bare  sleep/coroutine_loop/tasks:10, pair 2 ")  # bare first, alternating
+
+
+def test_rows_take_turns_a_pair_a_round_in_an_order_the_seed_repeats(monkeypatch, capsys):
+    rows = [("sequential", "sleep", {"tasks": 10}), ("coroutine_loop", "sleep", {"tasks": 10}),
+            ("stackful_loop", "sleep", {"tasks": 10})]
+
+    def order(seed):
+        fake_runs(monkeypatch, lambda k: 1.0 + 0.1 * (k % 2))
+        capsys.readouterr()
+        results = bl.measure(None, rows, 4, seed=seed)
+        assert [r["repetitions"] for r in results] == [4, 4, 4]
+        lines = [line.split()[2] for line in capsys.readouterr().err.splitlines() if line.startswith("[")]
+        return [name.split("/")[1].rstrip(",") for name in lines[::2]]  # a pair's two runs name one row
+
+    first = order(7)
+    for k in range(4):  # every row once a round, whatever the order
+        assert sorted(first[3 * k:3 * k + 3]) == ["coroutine_loop", "sequential", "stackful_loop"]
+    assert order(7) == first
+    assert any(order(seed) != first for seed in (1, 2, 3))
+
+
+def test_a_failing_row_is_said_and_the_others_go_on(monkeypatch, capsys):
+    fake_runs(monkeypatch, lambda k: 1.0)
+
+    def bare(command):
+        if command == ["bare-broken"]:
+            raise bl.sr.CaseRunError("bare-broken exited 1: boom")
+        return {"makespan_s": 1.0, "mem_per_task_bytes": 1000.0, "mem_peak_bytes": 1 << 30, "tasks": 10,
+                "checksum": 7}
+    monkeypatch.setattr(bl, "run_bare", bare)
+    monkeypatch.setattr(bl, "bare_command", lambda build, model, *a: ["bare-broken" if model == "sequential" else "b"])
+    rows = [("sequential", "sleep", {"tasks": 10}), ("coroutine_loop", "sleep", {"tasks": 10})]
+    broken, fine = bl.measure(None, rows, 3)
+    assert broken["error"] == "bare-broken exited 1: boom" and "makespan_ratio" not in broken
+    assert fine["error"] == "" and fine["repetitions"] == 3
+    err = capsys.readouterr().err
+    assert "  failed: sleep/sequential/tasks:10: bare-broken exited 1: boom" in err
+    progress = [line for line in err.splitlines() if line.startswith("[")]
+    assert progress[-1].startswith("[8/8] ")  # 1 + 1 runs of the broken row, 6 of the other
+    assert [r["at_s"] for r in fine["bare"]["runs"]] == sorted(r["at_s"] for r in fine["bare"]["runs"])
 
 
 def test_repetitions_force_exactly_k_pairs(monkeypatch):
