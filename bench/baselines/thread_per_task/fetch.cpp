@@ -1,22 +1,22 @@
 // The bare thread-per-task client: a std::thread per request, each making the
-// blocking exchange (bench/baselines/fetch.hpp); all joined at the end, as at
-// these sizes (1,000 requests of 50 ms) they are all in flight at once anyway.
-// Memory is divided by the most requests in flight at once.
+// blocking exchange (bench/baselines/fetch.hpp); finished threads are joined
+// as they finish, before the next is made (bench/baselines/threads.hpp), as
+// simul's model does. Memory is divided by the most requests in flight at
+// once.
 // Usage: bare-thread_per_task-fetch PORT TASKS DELAY_MS BYTES
 #include "bench/baselines/fetch.hpp"
+#include "bench/baselines/threads.hpp"
 
 #include <atomic>
-#include <thread>
 
 int main(int argc, char** argv) {
     const auto set = simul::bare::fetch_set::from_args(argc, argv);
     boost::asio::io_context io;  // owns the sockets; never run
     std::atomic<std::uint64_t> sum{0}, failed{0}, in_flight{0}, peak{0};
-    std::vector<std::thread> threads;
-    threads.reserve(set.tasks);
     simul::bare::run run;
+    simul::bare::threads threads;
     for (std::uint64_t i = 0; i < set.tasks; ++i)
-        threads.emplace_back([&, i] {
+        threads.start([&, i] {
             const auto now = ++in_flight;
             for (auto seen = peak.load(); now > seen && !peak.compare_exchange_weak(seen, now);) {
             }
@@ -27,6 +27,6 @@ int main(int argc, char** argv) {
             }
             --in_flight;
         });
-    for (auto& t : threads) t.join();
+    threads.join_all();
     return simul::bare::finish(run, "thread_per_task", set, peak, sum, failed);
 }
