@@ -9,6 +9,7 @@ simul ÷ bare for makespan and memory per task in flight, each with its
 harness's. Writes baselines.json and baselines.md into --out.
 
 Usage: baselines.py --build DIR --out DIR [--repetitions K] [--rows REGEX] [--seed N] [--quick]
+       baselines.py --compare OLD/baselines.json NEW/baselines.json
 """
 
 import argparse
@@ -388,6 +389,56 @@ def markdown(results, repetitions, seed=None):
     return "\n".join(lines) + "\n"
 
 
+def agreement(old, new):
+    """How one row's makespan ratio in two runs relates: 'agree' when each
+    median lies in the other's interval, 'overlap' when only the intervals
+    meet, 'moved' when they do not."""
+    (lo0, hi0), (lo1, hi1) = old["makespan_interval"], new["makespan_interval"]
+    if lo0 <= new["makespan_ratio"] <= hi0 and lo1 <= old["makespan_ratio"] <= hi1:
+        return "agree"
+    return "overlap" if lo0 <= hi1 and lo1 <= hi0 else "moved"
+
+
+def compare_markdown(old_doc, new_doc, old_name, new_name):
+    """Two runs' tables side by side, each row's ratios with their intervals
+    and whether they agree (rows from before the intervals are left out)."""
+    old = {r["name"]: r for r in old_doc["rows"]}
+    lines = [f"| case | {old_name} | {new_name} | |", "| --- | ---: | ---: | --- |"]
+    counts = {}
+    for r in new_doc["rows"]:
+        o = old.pop(r["name"], None)
+        if o is None:
+            lines.append(f"| `{r['name']}` | — | {fmt_ratio(r, 'makespan_ratio')} | only in {new_name} |")
+            continue
+        if o["error"] or r["error"] or "makespan_interval" not in o or "makespan_interval" not in r:
+            lines.append(f"| `{r['name']}` | | | failed, or without an interval |")
+            continue
+        verdict = agreement(o, r)
+        counts[verdict] = counts.get(verdict, 0) + 1
+        lines.append(f"| `{r['name']}` | {fmt_ratio(o, 'makespan_ratio')} | {fmt_ratio(r, 'makespan_ratio')} | "
+                     f"{'**moved**' if verdict == 'moved' else verdict} |")
+    lines += [f"| `{name}` | {fmt_ratio(o, 'makespan_ratio')} | — | only in {old_name} |"
+              for name, o in old.items() if "makespan_interval" in o]
+    total = sum(counts.values())
+    lines += ["", f"Of {total} rows in both, {counts.get('agree', 0)} agree (each median inside the other run's "
+              f"95% interval), {counts.get('overlap', 0)} overlap (only the intervals meet) and "
+              f"{counts.get('moved', 0)} moved (the intervals are apart)."]
+    return "\n".join(lines) + "\n"
+
+
+def compare_files(old_path, new_path):
+    """--compare OLD NEW: prints the two tables side by side; 2 if one cannot be read."""
+    try:
+        old, new = (json.loads(Path(p).read_text(encoding="utf-8")) for p in (old_path, new_path))
+        table = compare_markdown(old, new, Path(old_path).parent.name or "old", Path(new_path).parent.name or "new")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print(f"baselines: --compare: {old_path} and {new_path} must both be baselines.json files: "
+              f"{type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+    print(table, end="")
+    return 0
+
+
 def report_section(folder):
     """REPORT.md's "The harness, checked" lines from folder/baselines.json; none if it is not there."""
     path = Path(folder) / "baselines.json"
@@ -409,8 +460,8 @@ def report_section(folder):
 
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--build", type=Path, required=True, help="the build folder with simul-bench and bare-*")
-    ap.add_argument("--out", type=Path, required=True, help="where baselines.json and baselines.md go")
+    ap.add_argument("--build", type=Path, help="the build folder with simul-bench and bare-* (required)")
+    ap.add_argument("--out", type=Path, help="where baselines.json and baselines.md go (required)")
     ap.add_argument("--repetitions", type=int, default=None,
                     help=f"pairs of runs per row (default: {MIN_PAIRS}, and more while the makespan ratio's 95%% "
                     f"interval is wider than ±{TARGET_HALF_WIDTH:.0%}, up to {MAX_PAIRS}; --quick: {QUICK_PAIRS})")
@@ -419,7 +470,13 @@ def main(argv):
     ap.add_argument("--seed", type=int, default=SEED,
                     help=f"the shuffle of the rows in each round (default: {SEED}); the same seed, the same order")
     ap.add_argument("--quick", action="store_true", help="tiny sizes, to check that everything runs")
+    ap.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"),
+                    help="measure nothing: show two runs' baselines.json side by side, and which rows agree")
     args = ap.parse_args(argv)
+    if args.compare:
+        return compare_files(*args.compare)
+    if args.build is None or args.out is None:
+        ap.error("--build and --out are required (or --compare OLD NEW)")
     if args.repetitions is not None and args.repetitions < 1:
         ap.error("--repetitions must be at least 1")
     try:

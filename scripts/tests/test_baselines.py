@@ -298,3 +298,34 @@ def test_a_signal_to_baselines_sh_stops_the_run_in_one_line(tmp_path, sig):
             p.kill()
     check_interrupted(p, under, sig)
     assert not (out / "baselines.json").exists()
+
+
+def test_compare_says_which_rows_agree_overlap_or_moved(tmp_path):
+    def row(name, ratio, lo, hi):
+        return {"name": name, "error": "", "makespan_ratio": ratio, "makespan_interval": [lo, hi],
+                "repetitions": 6, "interval_coverage": 0.97}
+    old = [row("a", 1.00, 0.98, 1.02), row("b", 1.00, 0.98, 1.02), row("c", 1.00, 0.98, 1.02),
+           row("gone", 1.0, 0.9, 1.1)]
+    new = [row("a", 1.01, 0.99, 1.03), row("b", 1.04, 1.01, 1.06), row("c", 1.10, 1.05, 1.12),
+           row("added", 1.0, 0.9, 1.1)]
+    for folder, rows in (("run1", old), ("run2", new)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "baselines.json").write_text(json.dumps({"rows": rows}))
+    out = baselines("--compare", str(tmp_path / "run1" / "baselines.json"), str(tmp_path / "run2" / "baselines.json"))
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "| case | run1 | run2 | |"
+    assert "| `a` | 1.000 [0.980, 1.020], n=6 | 1.010 [0.990, 1.030], n=6 | agree |" in lines
+    assert any(line.startswith("| `b` |") and line.endswith("| overlap |") for line in lines)  # 1.00 is outside b's
+    assert any(line.startswith("| `c` |") and line.endswith("| **moved** |") for line in lines)
+    assert any(line.startswith("| `added` |") and line.endswith("| only in run2 |") for line in lines)
+    assert any(line.startswith("| `gone` |") and line.endswith("| only in run1 |") for line in lines)
+    assert lines[-1].startswith("Of 3 rows in both, 1 agree (") and "1 overlap" in lines[-1] and "1 moved" in lines[-1]
+
+
+def test_compare_of_a_file_that_is_not_a_table_is_one_line_and_exit_2(tmp_path):
+    (tmp_path / "bad.json").write_text('{"rows": 3}')
+    out = baselines("--compare", str(tmp_path / "bad.json"), str(tmp_path / "missing.json"))
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and "must both be baselines.json files" in out.stderr
+    assert out.stdout == ""
