@@ -383,9 +383,10 @@ def markdown(results, repetitions, seed=None):
     rounds = (" The pairs ran in rounds, one pair of each row a round in a shuffled order (seed "
               f"{seed}), so that a row's pairs are spread over the whole run." if seed is not None else "")
     lines += ["", f"Makespan and memory are each side's medians over {runs}: a pair is the bare program and simul's "
-              f"case back to back, which goes first alternating.{rounds} simul ÷ bare is the median of the pairs' ratios, "
-              "in brackets its 95% interval from order statistics (exact, and assuming no distribution; with fewer "
-              "than 6 pairs it is the range of the ratios, with the coverage shown); n is the number of pairs. "
+              f"case back to back, which goes first alternating.{rounds} simul ÷ bare is the median of the pairs' "
+              "ratios, in brackets its 95% interval from order statistics (exact, and assuming no distribution; "
+              "with fewer than 6 pairs it is the range of the ratios, with the coverage shown); n is the number of "
+              "pairs. "
               "Memory per task is the peak resident memory above the start, measured the same way in both, "
               "divided by the most tasks in flight at once."]
     return "\n".join(lines) + "\n"
