@@ -411,7 +411,8 @@ def compare_markdown(old_doc, new_doc, old_name, new_name):
     for r in new_doc["rows"]:
         o = old.pop(r["name"], None)
         if o is None:
-            lines.append(f"| `{r['name']}` | — | {fmt_ratio(r, 'makespan_ratio')} | only in {new_name} |")
+            ratio = "failed" if r["error"] else fmt_ratio(r, "makespan_ratio")
+            lines.append(f"| `{r['name']}` | — | {ratio} | only in {new_name} |")
             continue
         if o["error"] or r["error"] or "makespan_interval" not in o or "makespan_interval" not in r:
             lines.append(f"| `{r['name']}` | | | failed, or without an interval |")
