@@ -22,8 +22,10 @@ public:
     virtual awaitable<bool> async_wait(std::size_t i) = 0;
 
     // True if task i has arrived already, so the loop need not suspend (a
-    // burst's tasks all have): it then records the arrival as wait() does.
-    // The loop asks this first so that a burst costs no coroutine per task.
+    // burst's tasks all have): it then records the arrival, at the moment of
+    // asking, as wait() does. The loop asks this first so that a burst costs
+    // no coroutine per task, and starts a task it hands out to itself at
+    // that recorded moment (trace::begin_at_arrival).
     virtual bool ready(std::size_t /*i*/) { return false; }
 };
 

@@ -36,13 +36,14 @@ namespace simul {
 // Each task is the workload's own coroutine, spawned as it is: its start is
 // recorded here and its end by co_spawn's completion handler, so the loop pays
 // for no frame of ours around it. co_spawn onto the dispatcher's own loop runs
-// the task at once, up to its first co_await.
+// the task at once, up to its first co_await. `at_arrival`: the dispatcher
+// starts the task the instant it recorded its arrival (trace::begin_at_arrival).
 class start_coroutine {
 public:
     start_coroutine(task_source& tasks, trace& tr) : tasks_(&tasks), tr_(&tr) {}
 
-    bool operator()(const executor& ex, std::size_t i) const {
-        tr_->begin(i);
+    bool operator()(const executor& ex, std::size_t i, bool at_arrival) const {
+        at_arrival ? tr_->begin_at_arrival(i) : tr_->begin(i);
         boost::asio::co_spawn(ex, tasks_->async(i), [tr = tr_, i](const std::exception_ptr& error, std::uint64_t sum) {
             tr->finish(i, error, sum);
         });
@@ -73,12 +74,12 @@ public:
         : tasks_(&tasks), tr_(&tr), stack_(stack), refused_(std::make_shared<refusal>()) {}
 
     // False once a stack has been refused: the dispatcher stops.
-    bool operator()(const executor& ex, std::size_t i) const {
+    bool operator()(const executor& ex, std::size_t i, bool at_arrival) const {
         if (refused_->happened.load(std::memory_order_acquire)) {
             tr_->mark_not_started(i, refused_->label);
             return false;
         }
-        tr_->begin(i);
+        at_arrival ? tr_->begin_at_arrival(i) : tr_->begin(i);
         try {
             boost::asio::spawn(
                 ex, std::allocator_arg, stack_allocator(stack_),
@@ -162,7 +163,7 @@ awaitable<void> dispatch(task_source& tasks, arrivals& arrive, trace& tr, std::s
     const auto send = [&start](loop_batch& b) {
         if (b.todo.empty()) return;
         boost::asio::post(b.ex, [start, ex = b.ex, todo = std::move(b.todo)] {
-            for (std::size_t i : todo) start(ex, i);
+            for (std::size_t i : todo) start(ex, i, false);
         });
         b.todo = {};
         b.size = std::min(2 * b.size, loop_batch::largest);
@@ -170,7 +171,8 @@ awaitable<void> dispatch(task_source& tasks, arrivals& arrive, trace& tr, std::s
     for (std::size_t i = 0; i < tasks.size(); ++i) {
         // Not `ready(i) || co_await ...` in one condition: GCC 12 allocates
         // the awaited coroutine's frame even when the left side decides.
-        if (!arrive.ready(i)) {
+        const bool arrived_now = arrive.ready(i);  // and recorded: a burst's task needs one clock read
+        if (!arrived_now) {
             for (auto& b : batches) send(b);
             if (!co_await arrive.async_wait(i)) {
                 limit = tr.abandon_from(i);
@@ -179,7 +181,7 @@ awaitable<void> dispatch(task_source& tasks, arrivals& arrive, trace& tr, std::s
         }
         const executor ex = place(i);
         if (ex == here) {
-            if (start(ex, i)) continue;
+            if (start(ex, i, arrived_now)) continue;
             for (auto& b : batches) send(b);  // their tasks are marked not started on their loops
             limit = start.limit();
             for (std::size_t j = i + 1; j < tasks.size(); ++j) tr.mark_not_started(j, limit);

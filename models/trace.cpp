@@ -24,13 +24,6 @@ trace::trace(std::size_t n)
     }
 }
 
-void trace::begin(std::size_t i) { start_ns_[i].store(now_ns(), std::memory_order_relaxed); }
-
-void trace::end(std::size_t i, std::uint64_t sum) {
-    checksum_[i] = sum & checksum_mask;
-    end_ns_[i].store(now_ns(), std::memory_order_relaxed);
-}
-
 void trace::fail(std::size_t i, const char* what) {
     failed_[i].store(true, std::memory_order_relaxed);
     if (!error_taken_.test_and_set()) first_error_ = what;
@@ -46,8 +39,7 @@ void trace::run_blocking(task_source& tasks, std::size_t i) {
     }
 }
 
-void trace::finish(std::size_t i, const std::exception_ptr& error, std::uint64_t sum) {
-    if (!error) return end(i, sum);
+void trace::fail(std::size_t i, const std::exception_ptr& error) {
     try {
         std::rethrow_exception(error);
     } catch (const std::exception& e) {

@@ -43,6 +43,15 @@ public:
         return std::uint64_t(std::chrono::steady_clock::now().time_since_epoch().count());
     }
 
+    // Nanoseconds from `from` to a later reading `to`: one multiply and a
+    // shift, for the trace's records (a reading before `from`, which a
+    // counter the kernel trusts never gives, counts as 0).
+    std::int64_t ns_after(std::uint64_t from, std::uint64_t to) const {
+        const std::uint64_t d = to > from ? to - from : 0;
+        if (!uses_tsc()) return std::int64_t(d);
+        return std::int64_t(static_cast<wide>(d) * ns_per_tick_q32_ >> 32);
+    }
+
     // Nanoseconds from `from` to `to`, two readings of ticks().
     std::int64_t ns_between(std::uint64_t from, std::uint64_t to) const {
         const auto d = std::int64_t(to - from);

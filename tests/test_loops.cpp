@@ -48,6 +48,31 @@ TEST(Loops, EveryTaskOfABurstIsInFlightAtOnce) {
     }
 }
 
+// A burst's task that the dispatcher starts on its own loop starts when it
+// was handed out (one clock read for both); a task sent to another loop
+// starts there, later, by a reading of its own.
+TEST(Loops, ATaskStartsAtItsHandOutOnTheDispatchersLoopAndAfterItOnAnother) {
+    for (const char* model : {"coroutine_loop", "coroutine_loop:2", "stackful_loop:2"}) {
+        SCOPED_TRACE(model);
+        const case_spec c{&sleep_workload(), params({{"tasks", 300}, {"wait_ms", 20}}), parse_model(model), {}};
+        std::size_t same = 0, later = 0;
+        run_case(c, {}, [&](const trace& tr) {
+            for (std::size_t i = 0; i < tr.size(); ++i) {
+                ASSERT_NE(tr.arrived_ns(i), trace::not_done) << i;
+                ASSERT_GE(tr.start_ns(i), tr.arrived_ns(i)) << i;
+                ++(tr.start_ns(i) == tr.arrived_ns(i) ? same : later);
+            }
+        });
+        EXPECT_EQ(same + later, 300u);
+        if (std::string(model) == "coroutine_loop") {
+            EXPECT_EQ(later, 0u);
+        } else {
+            EXPECT_GE(same, 150u);  // loop 0's tasks (every other one)
+            EXPECT_GT(later, 0u);
+        }
+    }
+}
+
 TEST(Loops, TheNamesParseAndTheShapesSayWhatRunsAtOnce) {
     const auto loops = parse_model("coroutine_loop:4");
     EXPECT_EQ(loops.threads, 4);

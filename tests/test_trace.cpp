@@ -61,5 +61,26 @@ TEST(TraceClock, TicksBackwardsAreNegativeNanoseconds) {
     EXPECT_EQ(c.ns_between(a, a), 0);
 }
 
+TEST(TraceClock, NanosecondsAfterAreNanosecondsBetweenAndNeverNegative) {
+    const tick_clock& c = tick_clock::get();
+    const std::uint64_t a = c.ticks();
+    std::this_thread::sleep_for(1ms);
+    const std::uint64_t b = c.ticks();
+    EXPECT_EQ(c.ns_after(a, b), c.ns_between(a, b));
+    EXPECT_EQ(c.ns_after(b, a), 0);
+}
+
+// A task started by the thread that handed it out, at once, starts at its
+// recorded hand-out: no second clock read, and no start before the arrival.
+TEST(TraceClock, AStartAtArrivalIsTheArrivalsRecord) {
+    trace tr(2);
+    tr.start(clock::now());
+    tr.set_arrived_now(0);
+    tr.begin_at_arrival(0);
+    EXPECT_NE(tr.arrived_ns(0), trace::not_done);
+    EXPECT_EQ(tr.start_ns(0), tr.arrived_ns(0));
+    EXPECT_EQ(tr.start_ns(1), trace::not_done);
+}
+
 }  // namespace
 }  // namespace simul
