@@ -84,11 +84,12 @@ MEMORY_FLOOR = 1 << 20
 # never speeds it). Order statistics reach 95% from 6 pairs on (with fewer,
 # the interval is the range of the ratios, and its coverage, 75% for 3, is
 # shown), so by default a row runs 6 pairs and adds one while the makespan
-# ratio's interval reaches further than ±3% from it, up to 30 pairs. With
+# ratio's interval reaches further than ±3% from it, up to 40 pairs. With
 # a cap of 15, the warm file rows (a pass of about 15 ms) ended at ±4 to 5%;
-# with 40 pairs three of the four reached ±3% (docs/MEASUREMENTS.md).
+# with 30 and the pairs spread over the run, at ±3 to 5%; with 40, three of
+# the four reached ±3% in one run (docs/MEASUREMENTS.md).
 MIN_PAIRS = 6
-MAX_PAIRS = 30
+MAX_PAIRS = 40
 TARGET_HALF_WIDTH = 0.03
 
 # The pairs run in rounds: one pair of every row that wants one, in an order

@@ -12,7 +12,7 @@
 # 2026-12-03 took 15, 19 and 20 minutes. Options:
 #   --out DIR          the results folder (default: results/latest)
 #   --repetitions K    exactly K pairs of runs per row (default: 6, and more
-#                      while a row's interval is wider than ±3%, up to 30)
+#                      while a row's interval is wider than ±3%, up to 40)
 #   --rows REGEX       only the rows whose name matches, e.g.
 #                      'sleep/coroutine_loop/tasks:1000000'
 #   --seed N           the rounds' shuffle (default 1): the same seed, the
