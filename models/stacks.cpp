@@ -15,6 +15,12 @@
 namespace simul {
 namespace {
 
+// Asked once: sysconf is some 40 instructions, and a loop makes a stack a task.
+std::size_t page_size() {
+    static const std::size_t page = std::size_t(::sysconf(_SC_PAGESIZE));
+    return page;
+}
+
 // A task that overflows a guarded stack faults on the guard page, and the
 // kernel delivers SIGSEGV on the very stack that has no room left: without
 // an alternate signal stack the process dies with no word of why. So every
@@ -23,6 +29,7 @@ namespace {
 // a task whose stack is gone. The line is made when the first stack is, as
 // the handler may only write(2).
 char overflow_line[256];
+
 std::atomic<std::size_t> overflow_line_size{0};
 
 void on_segv(int) {
@@ -39,7 +46,7 @@ public:
     signal_stack() {
         stack_t now{};
         if (::sigaltstack(nullptr, &now) != 0 || (now.ss_flags & SS_DISABLE) == 0) return;
-        const std::size_t page = std::size_t(::sysconf(_SC_PAGESIZE));
+        const std::size_t page = page_size();
         const std::size_t bytes = (std::size_t(SIGSTKSZ) * 4 + page - 1) / page * page;
         void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED) return;
@@ -87,7 +94,6 @@ void say_so_on_overflow(const stack_options& o) {
 }  // namespace
 
 boost::context::stack_context stack_allocator::allocate() {
-    const std::size_t page = std::size_t(::sysconf(_SC_PAGESIZE));
     const std::size_t bytes = options_.kib * 1024;
     say_so_on_overflow(options_);
     boost::context::stack_context sc;
@@ -100,6 +106,7 @@ boost::context::stack_context stack_allocator::allocate() {
     }
     // The guard page is a mapping of its own once mprotect splits it off: the
     // split is where vm.max_map_count refuses (ENOMEM), not the mmap.
+    const std::size_t page = page_size();
     void* low = ::mmap(nullptr, bytes + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (low == MAP_FAILED) throw stack_refused(stack_limit_reason(errno, bytes, true));
     if (::mprotect(low, page, PROT_NONE) != 0) {
@@ -117,8 +124,7 @@ void stack_allocator::deallocate(boost::context::stack_context& sc) noexcept {
         std::free(top - sc.size);
         return;
     }
-    const std::size_t page = std::size_t(::sysconf(_SC_PAGESIZE));
-    ::munmap(top - sc.size - page, sc.size + page);
+    ::munmap(top - sc.size - page_size(), sc.size + page_size());
 }
 
 }  // namespace simul
