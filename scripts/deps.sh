@@ -14,6 +14,7 @@ simul_packages=(
   time  # GNU /usr/bin/time -v: test_meter checks the meter against it
   python3-matplotlib python3-pytest
   python3-pyflakes  # test_lint checks the scripts with it (ruff is not in Debian 12)
+  valgrind  # callgrind: scripts/instructions.py counts the harness's instructions
   # nginx with its echo module (about 2 MB): test_anchors runs a short
   # anchors.py serve check against it
   nginx-light libnginx-mod-http-echo

@@ -246,20 +246,20 @@ class CaseRunError(Exception):
     """A simul-bench case that did not run whole; the message says why."""
 
 
-def run_case(build, model, workload, sets, flags=(), repetitions=1):
+def run_case(build, model, workload, sets, flags=(), repetitions=1, prefix=()):
     """Runs one simul-bench case of `workload` under `model` (burst arrivals,
     the parameters in `sets`, more simul-bench `flags`) and returns its row of
     the JSON; the case runs `repetitions` rounds in the one process and the
-    row holds the median of each counter. Raises
-    CaseRunError if simul-bench failed, the case was skipped or failed, or a
-    task failed."""
+    row holds the median of each counter. `prefix` goes before the command (a
+    tool that runs it: valgrind). Raises CaseRunError if simul-bench failed,
+    the case was skipped or failed, or a task failed."""
     with tempfile.TemporaryDirectory() as tmp:
         out_file = Path(tmp) / "run.json"
         command = [str(Path(build) / "simul-bench"), f"--models={model}", "--arrival=burst", "--budget=900",
                    f"--benchmark_filter=^{workload}/{re.escape(model)}/",
                    f"--benchmark_out={out_file}", "--benchmark_out_format=json"]
         command += [f"--set={k}:{v}" for k, v in sets.items()] + list(flags) + [f"--rounds={repetitions}"]
-        out = subprocess.run(command, capture_output=True, text=True, timeout=900)
+        out = subprocess.run(list(prefix) + command, capture_output=True, text=True, timeout=900)
         if out.returncode != 0 or not out_file.exists():
             raise CaseRunError(f"simul-bench exited {out.returncode}: {out.stderr.strip()[-300:]}")
         benchmarks = [b for b in json.loads(out_file.read_text())["benchmarks"]

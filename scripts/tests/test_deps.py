@@ -23,6 +23,8 @@ SHELL = [SCRIPTS / n for n in ("bench.sh", "test.sh", "reference.sh", "deps.sh",
 # in a script), and the build tool that CMake's preset runs.
 COMMANDS = ["cmake", "ctest", "g++", "setsid", "mkfifo", "tee", "dpkg-query", "apt-get", "df", "nproc", "python3"]
 BUILD_TOOLS = ["ninja"]
+# Programs the Python scripts run: valgrind (instructions.py).
+SCRIPT_COMMANDS = ["valgrind"]
 # Modules the tests run as programs (python3 -m), not import.
 RUN_MODULES = ["pyflakes"]
 
@@ -99,7 +101,7 @@ def test_every_command_listed_here_is_run_by_a_script():
     assert '"generator": "Ninja"' in (SCRIPTS.parent / "CMakePresets.json").read_text()
 
 
-@pytest.mark.parametrize("cmd", COMMANDS + BUILD_TOOLS)
+@pytest.mark.parametrize("cmd", COMMANDS + BUILD_TOOLS + SCRIPT_COMMANDS)
 def test_every_command_the_scripts_run_comes_from_a_listed_package(cmd):
     path = shutil.which(cmd, path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
     assert path, f"{cmd} is not installed"
