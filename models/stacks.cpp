@@ -29,7 +29,6 @@ std::size_t page_size() {
 // a task whose stack is gone. The line is made when the first stack is, as
 // the handler may only write(2).
 char overflow_line[256];
-
 std::atomic<std::size_t> overflow_line_size{0};
 
 void on_segv(int) {

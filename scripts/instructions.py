@@ -10,10 +10,12 @@ cycles (a cache miss or a locked instruction counts as one), so it says
 where extra work is and how much; time says what it costs.
 
 The rows are baselines.py's sleep rows on one Asio loop (coroutine_loop,
-stackful_loop): on both sides the whole run is Asio's scheduler::run on one
-thread, so counting only inside it (--toggle-collect) leaves out the same
-things from both, the process's start and end, simul's set-up, summary and
-meter sampler. Writes instructions.json and instructions.md into --out.
+stackful_loop): on both sides the whole run, the tasks' spawning too, is
+Asio's scheduler::run on one thread, so counting only inside it
+(--toggle-collect) leaves out the same things from both, the process's
+start and end, simul's set-up, summary and meter sampler, and the bare
+program's own measuring. Writes instructions.json and instructions.md into
+--out.
 
 Usage: instructions.py --build DIR --out DIR [--rows REGEX] [--quick]
 """
