@@ -463,6 +463,25 @@ def report_section(folder):
             "", table]
 
 
+def setup_error(tool, build, out, programs):
+    """The one line that says why `tool` cannot run: a program not built in
+    `build`, or --out not a folder; None if it can."""
+    missing = [n for n in programs if not (Path(build) / n).exists()]
+    if missing:
+        return f"{tool}: {', '.join(missing)} not in {build} (build them: cmake --build --preset release)"
+    if not Path(out).is_dir():
+        return f"{tool}: --out {out} is not a folder"
+    return None
+
+
+def stop_on_term():
+    """TERM as INT: both stop the run with one line, no traceback, and the
+    program measuring at that moment is killed by subprocess.run."""
+    def interrupted(signum, _frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+    signal.signal(signal.SIGTERM, interrupted)
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", type=Path, help="the build folder with simul-bench and bare-* (required)")
@@ -492,26 +511,16 @@ def main(argv):
         ap.error(f"--rows: '{args.rows}' matches no row (they are ROWS in scripts/baselines.py)")
     repetitions = args.repetitions or (QUICK_PAIRS if args.quick else None)
     fetch = any(w == "fetch" for _, w, _ in chosen)
-    missing = [n for n in ["simul-bench"] + (["simul-delay-server"] if fetch else []) +
-               sorted({bare_program(m, w) for m, w, _ in chosen}) if not (args.build / n).exists()]
-    if missing:
-        print(f"baselines: {', '.join(missing)} not in {args.build} (build them: cmake --build --preset release)",
-              file=sys.stderr)
-        return 2
-    if not args.out.is_dir():
-        print(f"baselines: --out {args.out} is not a folder", file=sys.stderr)
+    error = setup_error("baselines", args.build, args.out, ["simul-bench"] + (["simul-delay-server"] if fetch else [])
+                        + sorted({bare_program(m, w) for m, w, _ in chosen}))
+    if error:
+        print(error, file=sys.stderr)
         return 2
     rows = chosen
     if args.quick:  # the sizes collapse, so drop the rows that repeat
         rows = [(m, w, {k: QUICK[k] for k in p}) for m, w, p in chosen]
         rows = [r for i, r in enumerate(rows) if rows.index(r) == i]
-    def interrupted(signum, _frame):
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
-    # TERM as INT: both stop the run with one line, no traceback; the
-    # program measuring at that moment is killed by subprocess.run, and the
-    # delay server is stopped on the way out.
-    signal.signal(signal.SIGTERM, interrupted)
+    stop_on_term()  # the delay server is stopped on the way out
     server, port, server_error = None, None, ""
     try:
         if fetch:

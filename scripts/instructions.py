@@ -25,7 +25,6 @@ import argparse
 import json
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -141,19 +140,12 @@ def main(argv):
     if shutil.which("valgrind") is None:
         print("instructions: valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
         return 2
-    missing = [n for n in ["simul-bench"] + sorted({bl.bare_program(m, w) for m, w, _ in chosen})
-               if not (args.build / n).exists()]
-    if missing:
-        print(f"instructions: {', '.join(missing)} not in {args.build} (build them: cmake --build --preset release)",
-              file=sys.stderr)
+    error = bl.setup_error("instructions", args.build, args.out,
+                           ["simul-bench"] + sorted({bl.bare_program(m, w) for m, w, _ in chosen}))
+    if error:
+        print(error, file=sys.stderr)
         return 2
-    if not args.out.is_dir():
-        print(f"instructions: --out {args.out} is not a folder", file=sys.stderr)
-        return 2
-    def interrupted(signum, _frame):
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
-    signal.signal(signal.SIGTERM, interrupted)  # as INT: one line, and valgrind is killed on the way out
+    bl.stop_on_term()  # valgrind is killed on the way out
     try:
         results = measure(args.build, chosen)
     except KeyboardInterrupt:
