@@ -87,7 +87,8 @@ MEMORY_FLOOR = 1 << 20
 # ratio's interval reaches further than ±3% from it, up to 40 pairs. With
 # a cap of 15, the warm file rows (a pass of about 15 ms) ended at ±4 to 5%;
 # with 30 and the pairs spread over the run, at ±3 to 5%; with 40, three of
-# the four reached ±3% in one run (docs/MEASUREMENTS.md).
+# the four reached ±3% in each of two runs, not the same three
+# (docs/MEASUREMENTS.md).
 MIN_PAIRS = 6
 MAX_PAIRS = 40
 TARGET_HALF_WIDTH = 0.03
