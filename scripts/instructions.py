@@ -54,6 +54,13 @@ def rows(pattern, quick):
     return chosen
 
 
+def sanitized(build):
+    """True if `build` was configured with a sanitizer (the sanitize and tsan
+    presets): valgrind cannot run such a program."""
+    cache = Path(build) / "CMakeCache.txt"
+    return cache.exists() and "-fsanitize" in cache.read_text(encoding="utf-8", errors="replace")
+
+
 def callgrind(out_file):
     return ["valgrind", "--tool=callgrind", f"--toggle-collect={TOGGLE}", f"--callgrind-out-file={out_file}"]
 
@@ -144,6 +151,10 @@ def main(argv):
                            ["simul-bench"] + sorted({bl.bare_program(m, w) for m, w, _ in chosen}))
     if error:
         print(error, file=sys.stderr)
+        return 2
+    if sanitized(args.build):
+        print(f"instructions: {args.build} is a sanitizer build, which valgrind cannot run; "
+              "use a release build (cmake --build --preset release)", file=sys.stderr)
         return 2
     bl.stop_on_term()  # valgrind is killed on the way out
     try:

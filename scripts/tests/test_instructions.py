@@ -13,8 +13,9 @@ import instructions as ins
 import simul_results as sr
 from conftest import BUILD, run_script
 
-needs_build = pytest.mark.skipif(not (BUILD / "simul-bench").exists() or shutil.which("valgrind") is None,
-                                 reason=f"no build in {BUILD}, or no valgrind")
+needs_build = pytest.mark.skipif(
+    not (BUILD / "simul-bench").exists() or shutil.which("valgrind") is None or ins.sanitized(BUILD),
+    reason=f"no build in {BUILD}, a sanitizer build (valgrind cannot run it), or no valgrind")
 
 
 def instructions(*args, **kw):
@@ -69,6 +70,19 @@ def test_without_valgrind_it_says_so_in_one_line(tmp_path):
 def test_bad_rows_are_a_usage_error(tmp_path, args, says):
     run = instructions("--build", tmp_path, "--out", tmp_path, *args)
     assert run.returncode == 2 and says in run.stderr
+
+
+def test_a_sanitizer_build_is_refused_in_one_line(tmp_path):
+    if shutil.which("valgrind") is None:
+        pytest.skip("no valgrind")
+    for name in ["simul-bench"] + [f"bare-{m}-sleep" for m in ins.MODELS]:
+        (tmp_path / name).touch()
+    (tmp_path / "CMakeCache.txt").write_text("CMAKE_CXX_FLAGS:STRING=-fsanitize=address,undefined\n")
+    run = instructions("--build", tmp_path, "--out", tmp_path)
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        f"instructions: {tmp_path} is a sanitizer build, which valgrind cannot run; "
+        "use a release build (cmake --build --preset release)"]
 
 
 def test_a_missing_build_is_one_line(tmp_path):
