@@ -15,7 +15,7 @@
 namespace simul {
 namespace {
 
-// Asked once: sysconf is some 40 instructions, and a loop makes a stack a task.
+// Asked once: sysconf is some 50 instructions, and a loop makes a stack a task.
 std::size_t page_size() {
     static const std::size_t page = std::size_t(::sysconf(_SC_PAGESIZE));
     return page;
