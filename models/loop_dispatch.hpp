@@ -38,11 +38,13 @@ namespace simul {
 // for no frame of ours around it. co_spawn onto the dispatcher's own loop runs
 // the task at once, up to its first co_await. `at_arrival`: the dispatcher
 // starts the task the instant it recorded its arrival (trace::begin_at_arrival).
+// Inlined by force: GCC left it a call, and inlined the dispatcher does 35
+// instructions a task fewer (callgrind, 100,000 sleeps: 3,808 → 3,773).
 class start_coroutine {
 public:
     start_coroutine(task_source& tasks, trace& tr) : tasks_(&tasks), tr_(&tr) {}
 
-    bool operator()(const executor& ex, std::size_t i, bool at_arrival) const {
+    [[gnu::always_inline]] bool operator()(const executor& ex, std::size_t i, bool at_arrival) const {
         at_arrival ? tr_->begin_at_arrival(i) : tr_->begin(i);
         boost::asio::co_spawn(ex, tasks_->async(i), [tr = tr_, i](const std::exception_ptr& error, std::uint64_t sum) {
             tr->finish(i, error, sum);
