@@ -88,9 +88,12 @@ MEMORY_FLOOR = 1 << 20
 # a cap of 15, the warm file rows (a pass of about 15 ms) ended at ±4 to 5%;
 # with 30 and the pairs spread over the run, at ±3 to 5%; with 40, three of
 # the four reached ±3% in each of two runs, not the same three
-# (docs/MEASUREMENTS.md).
+# (docs/MEASUREMENTS.md). A pair of those rows takes about 2 s, where one of
+# thread-per-task at 100,000 takes 17: so a row may go on to 100 pairs while
+# its runs so far took under 2 minutes in all, and only to 40 after that.
 MIN_PAIRS = 6
 MAX_PAIRS = 40
+CHEAP_MAX_PAIRS, CHEAP_ROW_S = 100, 120.0
 TARGET_HALF_WIDTH = 0.03
 
 # The pairs run in rounds: one pair of every row that wants one, in an order
@@ -204,24 +207,34 @@ def stop_delay_server(server):
 class Row:
     """One row's plan and what it has measured so far, as the rounds go."""
 
-    def __init__(self, model, workload, params, planned):
+    def __init__(self, model, workload, params, planned, settled=False):
         self.model, self.workload, self.params = model, workload, params
         self.name = row_name(model, workload, params)
         self.planned = planned  # pairs; grows while the interval is wide
         self.pairs, self.error = [], ""
+        self.settled = settled  # its plan will not grow: a fixed number of pairs, or its interval is narrow
         self.steps = 0  # chess: the thinking steps of simul's first run
         self.runs, self.seconds = 0, 0.0  # its pace, for the time left
 
-    def runs_left(self, half=0):
-        """Runs still planned; half: runs of the pair under way already made."""
-        return 0 if self.error else 2 * (self.planned - len(self.pairs)) - half
+    def runs_left(self, half=0, pairs=None):
+        """Runs still planned (or to `pairs` pairs); half: runs of the pair under way already made."""
+        return 0 if self.error else 2 * ((self.planned if pairs is None else pairs) - len(self.pairs)) - half
+
+    def most_pairs(self, pace):
+        """The pairs the row ends with at the most, at `pace` seconds a run: its plan once settled, or
+        else as many as room() would allow if its interval stayed wide."""
+        if self.error or self.settled:
+            return self.planned
+        by_time = math.ceil(CHEAP_ROW_S / (2 * pace)) if pace > 0 else CHEAP_MAX_PAIRS
+        return max(self.planned, MAX_PAIRS, min(CHEAP_MAX_PAIRS, by_time))
 
 
 class Progress:
-    """'[k/N] side row, pair p (about M min left)': N is the runs planned (it
-    grows when a row adds pairs, and shrinks when one fails); the time left
-    counts each row's runs still planned at that row's own pace so far, and a
-    row not yet run at the pace of every run so far."""
+    """'[k/N] side row, pair p (about M min left, up to L)': N is the runs
+    planned (it grows when a row adds pairs, and shrinks when one fails); the
+    time left counts each row's runs still planned at that row's own pace so
+    far, and a row not yet run at the pace of every run so far. A row whose
+    interval is still wide may add pairs up to its cap: L counts those too."""
 
     def __init__(self, plan):
         self.plan, self.done, self.seconds = plan, 0, 0.0
@@ -230,10 +243,14 @@ class Progress:
         """work(*args), announced first; half: runs of row's pair already made."""
         self.done += 1
         mean = self.seconds / (self.done - 1) if self.done > 1 else math.nan
-        left = sum(r.runs_left(half if r is row else 0) * (r.seconds / r.runs if r.runs else mean)
-                   for r in self.plan)  # this run too
+        pace = {r: r.seconds / r.runs if r.runs else mean for r in self.plan}
+        left = sum(r.runs_left(half if r is row else 0) * pace[r] for r in self.plan)  # this run too
+        most = sum(r.runs_left(half if r is row else 0, r.most_pairs(pace[r])) * pace[r] for r in self.plan)
         planned = self.done - 1 + sum(r.runs_left(half if r is row else 0) for r in self.plan)
-        about = f" (about {math.ceil(left / 60)} min left)" if not math.isnan(left) else ""
+        about = ""
+        if not math.isnan(left):
+            up_to = f", up to {math.ceil(most / 60)}" if math.ceil(most / 60) > math.ceil(left / 60) else ""
+            about = f" (about {math.ceil(left / 60)} min left{up_to})"
         print(f"[{self.done}/{planned}] {side:5} {row.name}, pair {len(row.pairs) + 1}{about}", file=sys.stderr,
               flush=True)
         begun = time.monotonic()
@@ -249,6 +266,12 @@ class Progress:
 def paired(pairs, key):
     """The interval of the median of simul ÷ bare over the (bare, simul) pairs (simul_stats)."""
     return st.paired_ratio([(b[key], s[key]) for b, s in pairs])
+
+
+def room(row):
+    """True while the row may have one more pair: up to 40, or up to 100 while its runs took under 2 minutes."""
+    n = len(row.pairs)
+    return n < MAX_PAIRS or (n < CHEAP_MAX_PAIRS and row.seconds < CHEAP_ROW_S)
 
 
 def wide(pairs):
@@ -280,7 +303,7 @@ def measure(build, rows, repetitions, port=None, server_error="", seed=SEED):
     """The rows, each run in `repetitions` pairs, or adaptively (None), in
     rounds: a round runs one pair of each row that wants one, in an order
     shuffled anew each round (from `seed`)."""
-    plan = [Row(m, w, p, repetitions or MIN_PAIRS) for m, w, p in rows]
+    plan = [Row(m, w, p, repetitions or MIN_PAIRS, settled=repetitions is not None) for m, w, p in rows]
     progress = Progress(plan)
     order = random.Random(seed)
     begun = time.monotonic()
@@ -293,9 +316,11 @@ def measure(build, rows, repetitions, port=None, server_error="", seed=SEED):
                 row.error = str(e)
                 print(f"  failed: {row.name}: {row.error}", file=sys.stderr, flush=True)
         for row in due:
-            if (repetitions is None and not row.error and len(row.pairs) == row.planned < MAX_PAIRS and
-                    wide(row.pairs)):
+            if repetitions is None and not row.error and len(row.pairs) == row.planned and room(row) and \
+                    wide(row.pairs):
                 row.planned += 1
+            elif len(row.pairs) == row.planned:
+                row.settled = True
     return [summarize(r.model, r.workload, r.params, r.pairs, r.error) for r in plan]
 
 
@@ -381,7 +406,8 @@ def markdown(results, repetitions, seed=None):
         return "\n".join(lines) + "\n"
     runs = (f"{repetitions} pairs of runs per row" if repetitions else
             f"{MIN_PAIRS} pairs of runs per row, and one more while the makespan ratio's interval reached further "
-            f"than ±{TARGET_HALF_WIDTH:.0%} from it, up to {MAX_PAIRS}")
+            f"than ±{TARGET_HALF_WIDTH:.0%} from it, up to {MAX_PAIRS} ({CHEAP_MAX_PAIRS} while the row's runs "
+            f"so far took under {CHEAP_ROW_S / 60:.0f} min)")
     rounds = (" The pairs ran in rounds, one pair of each row a round in a shuffled order (seed "
               f"{seed}), so that a row's pairs are spread over the whole run." if seed is not None else "")
     lines += ["", f"Makespan and memory are each side's medians over {runs}: a pair is the bare program and simul's "
@@ -489,7 +515,8 @@ def main(argv):
     ap.add_argument("--out", type=Path, help="where baselines.json and baselines.md go (required)")
     ap.add_argument("--repetitions", type=int, default=None,
                     help=f"pairs of runs per row (default: {MIN_PAIRS}, and more while the makespan ratio's 95%% "
-                    f"interval is wider than ±{TARGET_HALF_WIDTH:.0%}, up to {MAX_PAIRS}; --quick: {QUICK_PAIRS})")
+                    f"interval is wider than ±{TARGET_HALF_WIDTH:.0%}, up to {MAX_PAIRS}, or {CHEAP_MAX_PAIRS} while "
+                    f"the row's runs took under {CHEAP_ROW_S / 60:.0f} min; --quick: {QUICK_PAIRS})")
     ap.add_argument("--rows", default=None, metavar="REGEX",
                     help="only the rows whose name (e.g. sleep/coroutine_loop/tasks:1000000/wait_ms:100) matches")
     ap.add_argument("--seed", type=int, default=SEED,
@@ -539,6 +566,7 @@ def main(argv):
             stop_delay_server(server)
     doc = {"repetitions": repetitions, "quick": args.quick, "seed": args.seed,
            "adaptive": None if repetitions else {"min_pairs": MIN_PAIRS, "max_pairs": MAX_PAIRS,
+                                                 "cheap_max_pairs": CHEAP_MAX_PAIRS, "cheap_row_s": CHEAP_ROW_S,
                                                  "half_width": TARGET_HALF_WIDTH},
            "rows": results}
     sr.write_atomic(args.out / "baselines.json", json.dumps(doc, indent=1) + "\n")

@@ -13,7 +13,8 @@
 # with up to 40. Options:
 #   --out DIR          the results folder (default: results/latest)
 #   --repetitions K    exactly K pairs of runs per row (default: 6, and more
-#                      while a row's interval is wider than ±3%, up to 40)
+#                      while a row's interval is wider than ±3%, up to 40;
+#                      up to 100 for a row whose runs took under 2 min)
 #   --rows REGEX       only the rows whose name matches, e.g.
 #                      'sleep/coroutine_loop/tasks:1000000'
 #   --seed N           the rounds' shuffle (default 1): the same seed, the

@@ -72,11 +72,17 @@ def test_every_kind_of_model_has_a_row():
         assert (SCRIPTS.parent / "bench" / "baselines" / kind / f"{workload}.cpp").exists(), (m, w)
 
 
-def fake_runs(monkeypatch, ratio_of_pair):
-    """baselines.measure's runs made up: bare takes 1 s, simul ratio_of_pair(k) s in pair k."""
+def fake_runs(monkeypatch, ratio_of_pair, run_s=0.0):
+    """baselines.measure's runs made up: bare takes 1 s, simul ratio_of_pair(k) s in pair k. Each run
+    takes run_s on the script's clock, and no time at all on the wall's."""
     pairs = []
-    bare = lambda command: {"makespan_s": 1.0, "mem_per_task_bytes": 1000.0, "mem_peak_bytes": 1 << 30,
-                            "tasks": 10, "checksum": 7}
+    now = [0.0]
+    monkeypatch.setattr(bl, "time", type("clock", (), {"monotonic": staticmethod(lambda: now[0])}))
+
+    def bare(command):
+        now[0] += run_s
+        return {"makespan_s": 1.0, "mem_per_task_bytes": 1000.0, "mem_peak_bytes": 1 << 30, "tasks": 10,
+                "checksum": 7}
 
     def simul(build, model, workload, params):
         pairs.append(None)
@@ -100,15 +106,20 @@ def test_pairs_are_added_until_the_interval_is_within_3_percent(monkeypatch, cap
     assert row["repetitions"] == 9
     lo, hi = row["makespan_interval"]
     assert lo <= row["makespan_ratio"] <= hi and hi / row["makespan_ratio"] - 1 <= 0.03
-    # Never within ±3%: up to the cap, and the plan grew as it went.
-    fake_runs(monkeypatch, lambda k: 1.0 + 0.1 * (k % 2))
-    [row] = bl.measure(None, rows, None)
-    assert row["repetitions"] == bl.MAX_PAIRS
+    # Never within ±3%. Runs that take no time: up to 100 pairs. Runs of 1 s: until the row's runs have
+    # taken 2 minutes, 60 pairs. Runs of 2 s: 40 pairs, which took 160 s; and the plan grew as it went.
+    never = lambda k: 1.0 + 0.1 * (k % 2)
+    for run_s, pairs in ((0.0, bl.CHEAP_MAX_PAIRS), (1.0, 60), (2.0, bl.MAX_PAIRS)):
+        fake_runs(monkeypatch, never, run_s)
+        capsys.readouterr()
+        [row] = bl.measure(None, rows, None)
+        assert row["repetitions"] == pairs, run_s
     progress = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[")]
     assert progress[-1].startswith(f"[{2 * bl.MAX_PAIRS}/{2 * bl.MAX_PAIRS}] ")
     assert progress[0] == "[1/12] simul sleep/coroutine_loop/tasks:10, pair 1"  # no pace yet, no time left
-    assert re.fullmatch(r"\[2/12\] bare  sleep/coroutine_loop/tasks:10, pair 1 \(about \d+ min left\)",
-                        progress[1])
+    # At 2 s a run: 11 runs planned are 22 s; up to 40 pairs, 79 runs are 158 s.
+    assert progress[1] == "[2/12] bare  sleep/coroutine_loop/tasks:10, pair 1 (about 1 min left, up to 3)"
+    assert progress[-1].endswith(", pair 40 (about 1 min left)")  # the cap reached: no more than planned
     assert progress[2].startswith("[3/12] bare  sleep/coroutine_loop/tasks:10, pair 2 ")  # bare first, alternating
 
 
@@ -121,7 +132,9 @@ def test_rows_take_turns_a_pair_a_round_in_an_order_the_seed_repeats(monkeypatch
         capsys.readouterr()
         results = bl.measure(None, rows, 4, seed=seed)
         assert [r["repetitions"] for r in results] == [4, 4, 4]
-        lines = [line.split()[2] for line in capsys.readouterr().err.splitlines() if line.startswith("[")]
+        err = capsys.readouterr().err
+        assert "min left" in err and "up to" not in err  # 4 pairs each, known from the start
+        lines = [line.split()[2] for line in err.splitlines() if line.startswith("[")]
         return [name.split("/")[1].rstrip(",") for name in lines[::2]]  # a pair's two runs name one row
 
     first = order(7)
