@@ -9,8 +9,9 @@
 # quiet 2-core machine (most of it thread_per_task's 100,000 threads, the
 # pool's 100,000 waits and sequential chess), so 6 pairs take 5 minutes; with
 # the rows that need more pairs to reach ±3%, the full runs in rounds of
-# 2026-12-03 took 15, 19 and 20 minutes with up to 30 pairs, and 23 and 25
-# with up to 40. Options:
+# 2026-12-03 took 15, 19 and 20 minutes with up to 30 pairs, 23, 25 and 26
+# with up to 40, and 19 with up to 100 for the rows whose runs are short.
+# Options:
 #   --out DIR          the results folder (default: results/latest)
 #   --repetitions K    exactly K pairs of runs per row (default: 6, and more
 #                      while a row's interval is wider than ±3%, up to 40;
