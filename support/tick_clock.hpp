@@ -14,8 +14,8 @@
 // nanoseconds by one multiply with a rate measured against steady_clock once
 // per process, over 20 ms, each end the narrowest of 16 brackets of two
 // counter reads. Its error, estimated (not measured) from the brackets'
-// width, is under a part in 10^6: under 100 µs over a 100 s case. A case's makespan is still timed
-// with steady_clock itself.
+// width, is under a part in 10^6: under 100 µs over a 100 s case. A case's
+// makespan is still timed with steady_clock itself.
 
 #include <chrono>
 #include <cstdint>
