@@ -26,6 +26,7 @@ cd "$(dirname "$0")/.."
 source scripts/deps.sh
 source scripts/session.sh
 source scripts/netns.sh
+source scripts/usage.sh
 netns=""
 link_rate=""
 ipv6=""
@@ -43,6 +44,7 @@ while [ $# -gt 0 ]; do
     --netns) netns=1; shift ;;
     --ipv6) ipv6=1; shift ;;
     --link-rate=*) link_rate=${1#--link-rate=}; shift ;;
+    -h|--help) simul_usage; exit 0 ;;
     *) echo "anchors.sh: unknown argument '$1' (known: --out DIR, --repetitions K, --duration S, --models LIST," \
             "--waits MS,.., --conns C,.., --nginx-port N, --simul-port N, --no-fio, --no-serve, --quick," \
             "--netns, --ipv6, --link-rate=RATE)" >&2; exit 2 ;;

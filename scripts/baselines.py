@@ -515,7 +515,7 @@ def main(argv):
     ap.add_argument("--out", type=Path, help="where baselines.json and baselines.md go (required)")
     ap.add_argument("--repetitions", type=int, default=None,
                     help=f"pairs of runs per row (default: {MIN_PAIRS}, and more while the makespan ratio's 95%% "
-                    f"interval is wider than ±{TARGET_HALF_WIDTH:.0%}, up to {MAX_PAIRS}, or {CHEAP_MAX_PAIRS} while "
+                    f"interval is wider than ±{TARGET_HALF_WIDTH:.0%}%, up to {MAX_PAIRS}, or {CHEAP_MAX_PAIRS} while "
                     f"the row's runs took under {CHEAP_ROW_S / 60:.0f} min; --quick: {QUICK_PAIRS})")
     ap.add_argument("--rows", default=None, metavar="REGEX",
                     help="only the rows whose name (e.g. sleep/coroutine_loop/tasks:1000000/wait_ms:100) matches")

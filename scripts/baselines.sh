@@ -26,6 +26,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
 source scripts/session.sh
+source scripts/usage.sh
 
 out=results/latest
 args=()
@@ -37,6 +38,7 @@ while [ $# -gt 0 ]; do
     --rows) args+=(--rows "${2:?--rows needs a regular expression}"); shift 2 ;;
     --seed) args+=(--seed "${2:?--seed needs a number}"); shift 2 ;;
     --repetitions=*|--rows=*|--seed=*|--quick) args+=("$1"); shift ;;
+    -h|--help) simul_usage; exit 0 ;;
     *) echo "baselines.sh: unknown argument '$1' (known: --out DIR, --repetitions K, --rows REGEX, --seed N, --quick)" >&2; exit 2 ;;
   esac
 done

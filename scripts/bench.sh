@@ -27,6 +27,7 @@ cd "$(dirname "$0")/.."
 source scripts/deps.sh
 source scripts/session.sh
 source scripts/netns.sh
+source scripts/usage.sh
 
 # bench.sh's own flags; the rest go to simul-bench.
 netns=""
@@ -71,7 +72,10 @@ if [ -z "$bench" ]; then
 fi
 
 for arg in "$@"; do  # commands that only print: no run, no folder
-  case "$arg" in --list|--help|-h|--benchmark_list_tests|--benchmark_list_tests=true) exec "$bench" "$@" ;; esac
+  case "$arg" in
+    --help|-h) simul_usage; echo; exec "$bench" "$@" ;;  # bench.sh's own flags, then simul-bench's
+    --list|--benchmark_list_tests|--benchmark_list_tests=true) exec "$bench" "$@" ;;
+  esac
 done
 if [ -n "$netns" ]; then
   # From here on, however the script ends, the namespaces go with it.

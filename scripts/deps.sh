@@ -63,4 +63,10 @@ simul_python() {
   return 1
 }
 
-if [ "${BASH_SOURCE[0]}" = "$0" ]; then simul_install_deps; fi
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  case "${1:-}" in
+    "") simul_install_deps ;;
+    -h|--help) source "$(dirname "$0")/usage.sh"; simul_usage ;;
+    *) echo "deps.sh: unknown argument '$1' (it takes none; --help says what it does)" >&2; exit 2 ;;
+  esac
+fi

@@ -26,6 +26,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
+source scripts/usage.sh
 root=$PWD
 
 simul_peer_packages=(python3-uvloop golang-go nodejs rustc cargo librust-tokio-dev)
@@ -103,6 +104,9 @@ install_peers() {
   fi
 }
 
+for arg in "$@"; do  # before anything is installed
+  case "$arg" in -h|--help) simul_usage; exit 0 ;; esac
+done
 case "${1:-}" in
   --install) install_peers; build_peers; exit 0 ;;
   --build) build_peers; exit 0 ;;

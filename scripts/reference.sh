@@ -10,6 +10,10 @@
 # --scale=full, for the full grid: several times longer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/usage.sh
+for arg in "$@"; do  # before a run replaces the reference
+  case "$arg" in -h|--help) simul_usage; exit 0 ;; esac
+done
 scripts/bench.sh "$@"
 source scripts/deps.sh
 run=$(readlink results/latest)

@@ -13,6 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
+source scripts/usage.sh
 
 preset=release
 werror=ON
@@ -21,6 +22,7 @@ while [ $# -gt 0 ]; do
     --preset) preset=${2:?--preset needs a name}; shift 2 ;;
     --preset=*) preset=${1#--preset=}; shift ;;
     --no-werror) werror=OFF; shift ;;
+    -h|--help) simul_usage; exit 0 ;;
     *) echo "test.sh: unknown argument '$1' (known: --preset NAME, --no-werror)" >&2; exit 2 ;;
   esac
 done

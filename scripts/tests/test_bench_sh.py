@@ -54,6 +54,10 @@ def test_list_help_and_a_filter_matching_nothing_make_no_folder(env, args):
     assert os.readlink(results / "latest") == "earlier"
     if "nothing" in args[0]:
         assert "no case matches" in done.stderr
+    if args == ["--help"]:  # bench.sh's own flags, then simul-bench's
+        assert done.stdout.startswith("The main job: install what is missing")
+        assert "--netns: two hosts on one machine" in done.stdout
+        assert done.stdout.endswith("usage: fake simul-bench\n")
 
 
 def test_an_incomplete_json_is_not_promoted(env):
