@@ -15,6 +15,7 @@ Usage: baselines.py --build DIR --out DIR [--repetitions K] [--rows REGEX] [--se
 import argparse
 import json
 import math
+import mmap
 import os
 import random
 import re
@@ -111,6 +112,24 @@ TARGET_HALF_WIDTH = 0.03
 # speaks for, the whole run. The seed makes a run's order repeatable.
 SEED = 1
 
+# Memory, primed. This VM gives the memory a process frees back to its host
+# (free page reporting: /sys/module/page_reporting), and a run whose pages
+# the host has taken back faults each in again through the host: after 3 s
+# idle, the bare loop's 1,000,000 sleeps took 0.75 to 1.74 s so, and 0.63
+# to 0.75 s right after 1 GiB had been touched and freed (six runs each,
+# alternating, 2026-12-04). Whether the host had a run's memory depended on
+# what ran before it: another row, for the first run of a pair, and the
+# same row for the second. So at 1,000,000 sleeps the side that ran first
+# was the slow one: the pairs with simul first had a median ratio of 1.42,
+# those with the bare program first 1.04, and the ratios ran from 0.62 to
+# 2.38 (55 pairs). Now the script touches and frees as much memory as the
+# row's runs have used (their largest peak, a quarter more and 32 MiB) just
+# before each run: whatever the host took back, the script faults in, not
+# the run. Primed, the same row gave 1.18 and 1.16, from 0.98 to 1.44 (33
+# pairs; docs/MEASUREMENTS.md, "Memory the host took back"). An unmeasured
+# run of simul's case opens each row and sizes the primer.
+PRIME_EXTRA, PRIME_FLOOR = 0.25, 32 << 20
+
 
 def row_name(model, workload, params):
     return f"{workload}/{model}/" + "/".join(f"{k}:{v}" for k, v in params.items())
@@ -138,6 +157,12 @@ def bare_command(build, model, workload, params, steps, port):
     else:
         args = [params["boards"], params["moves"], steps, params["reply_us"]]
     return [str(exe)] + [str(a) for a in args]
+
+
+def prime_memory(nbytes):
+    """Touches nbytes of fresh memory, a byte a page, and frees it (see PRIME_EXTRA)."""
+    with mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS) as m:
+        m[::mmap.PAGESIZE] = b"\1" * len(range(0, nbytes, mmap.PAGESIZE))
 
 
 def run_bare(command):
@@ -215,10 +240,16 @@ class Row:
         self.settled = settled  # its plan will not grow: a fixed number of pairs, or its interval is narrow
         self.steps = 0  # chess: the thinking steps of simul's first run
         self.runs, self.seconds = 0, 0.0  # its pace, for the time left
+        self.warmed, self.peak = False, 0  # the unmeasured first run made; the largest peak of any run
 
     def runs_left(self, half=0, pairs=None):
-        """Runs still planned (or to `pairs` pairs); half: runs of the pair under way already made."""
-        return 0 if self.error else 2 * ((self.planned if pairs is None else pairs) - len(self.pairs)) - half
+        """Runs still planned (or to `pairs` pairs), the unmeasured first one included; half: runs of
+        the pair under way already made."""
+        pairs = self.planned if pairs is None else pairs
+        return 0 if self.error else 2 * (pairs - len(self.pairs)) - half + (not self.warmed)
+
+    def prime_bytes(self):
+        return int(self.peak * (1 + PRIME_EXTRA)) + PRIME_FLOOR
 
     def most_pairs(self, pace):
         """The pairs the row ends with at the most, at `pace` seconds a run: its plan once settled, or
@@ -280,21 +311,32 @@ def wide(pairs):
     return not i.full or not i.half_width <= TARGET_HALF_WIDTH
 
 
+def run_primed(row, work, *args):
+    """work(*args) right after the memory it needs was touched and freed; its peak sizes the next."""
+    prime_memory(row.prime_bytes())
+    result = work(*args)
+    row.peak = max(row.peak, result["mem_peak_bytes"])
+    return result
+
+
 def run_pair(build, row, progress, port, server_error, begun):
-    """One more pair of the row: its bare program and simul's case, back to back."""
+    """One more pair of the row: its bare program and simul's case, back to back, each primed. A row
+    opens with an unmeasured run of simul's case: it sizes the primer, and chess thinks in steps
+    calibrated per process, which the bare program then thinks as many of."""
     if row.workload == "fetch" and port is None:
         raise sr.CaseRunError(f"no delay server: {server_error}")
+    simul = (run_primed, row, run_simul, build, row.model, row.workload, row.params)
+    if not row.warmed:
+        warm = progress.run(row, "warm", 0, *simul)
+        row.warmed, row.steps = True, int(warm["think_steps"] or 0)
     pair = {}
-    # The first pair runs simul first: chess thinks in steps calibrated per
-    # process, and the bare program thinks as many as simul's first run did.
     for side in (("simul", "bare") if len(row.pairs) % 2 == 0 else ("bare", "simul")):
         at = round(time.monotonic() - begun, 1)
         if side == "simul":
-            pair[side] = progress.run(row, side, len(pair), run_simul, build, row.model, row.workload, row.params)
-            row.steps = row.steps or int(pair[side]["think_steps"] or 0)
+            pair[side] = progress.run(row, side, len(pair), *simul)
         else:
             command = bare_command(build, row.model, row.workload, row.params, row.steps, port)
-            pair[side] = progress.run(row, side, len(pair), run_bare, command)
+            pair[side] = progress.run(row, side, len(pair), run_primed, row, run_bare, command)
         pair[side]["at_s"] = at
     row.pairs.append((pair["bare"], pair["simul"]))
 
@@ -381,8 +423,9 @@ def fmt_ratio(r, key):
     return text
 
 
-def markdown(results, repetitions, seed=None):
-    """The table and how it was made; seed: the rounds' shuffle (None: a run from before the rounds)."""
+def markdown(results, repetitions, seed=None, primed=False):
+    """The table and how it was made; seed: the rounds' shuffle (None: a run from before the rounds);
+    primed: each run followed the memory primer (False: a run from before it)."""
     lines = [
         "| case | bare makespan | simul makespan | simul ÷ bare | bare mem/task | simul mem/task | simul ÷ bare |"
         " checksums |",
@@ -410,6 +453,11 @@ def markdown(results, repetitions, seed=None):
             f"so far took under {CHEAP_ROW_S / 60:.0f} min)")
     rounds = (" The pairs ran in rounds, one pair of each row a round in a shuffled order (seed "
               f"{seed}), so that a row's pairs are spread over the whole run." if seed is not None else "")
+    if primed:
+        rounds += (" Each run started right after the script had touched and freed as much memory as the row's "
+                   f"runs used ({1 + PRIME_EXTRA:g}× their largest peak, and {PRIME_FLOOR >> 20} MiB), so that none "
+                   "paid for faulting in memory that the VM's host had taken back; an unmeasured run of simul's "
+                   "case opened each row.")
     lines += ["", f"Makespan and memory are each side's medians over {runs}: a pair is the bare program and simul's "
               f"case back to back, which goes first alternating.{rounds} simul ÷ bare is the median of the pairs' "
               "ratios, in brackets its 95% interval from order statistics (exact, and assuming no distribution; "
@@ -478,7 +526,7 @@ def report_section(folder):
         return []
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        table = markdown(doc["rows"], doc["repetitions"], doc.get("seed"))
+        table = markdown(doc["rows"], doc["repetitions"], doc.get("seed"), doc.get("memory_primed", False))
     except (OSError, ValueError, KeyError, TypeError) as e:
         return ["## The harness, checked", "", f"`{path.name}` could not be read: {e}", ""]
     return ["## The harness, checked", "",
@@ -564,13 +612,13 @@ def main(argv):
     finally:
         if server is not None:
             stop_delay_server(server)
-    doc = {"repetitions": repetitions, "quick": args.quick, "seed": args.seed,
+    doc = {"repetitions": repetitions, "quick": args.quick, "seed": args.seed, "memory_primed": True,
            "adaptive": None if repetitions else {"min_pairs": MIN_PAIRS, "max_pairs": MAX_PAIRS,
                                                  "cheap_max_pairs": CHEAP_MAX_PAIRS, "cheap_row_s": CHEAP_ROW_S,
                                                  "half_width": TARGET_HALF_WIDTH},
            "rows": results}
     sr.write_atomic(args.out / "baselines.json", json.dumps(doc, indent=1) + "\n")
-    table = markdown(results, repetitions, args.seed)
+    table = markdown(results, repetitions, args.seed, primed=True)
     sr.write_atomic(args.out / "baselines.md", table)
     print(table)
     failed = [r["name"] for r in results if r["error"] or not r["checksums_agree"]]

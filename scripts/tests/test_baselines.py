@@ -73,11 +73,13 @@ def test_every_kind_of_model_has_a_row():
 
 
 def fake_runs(monkeypatch, ratio_of_pair, run_s=0.0):
-    """baselines.measure's runs made up: bare takes 1 s, simul ratio_of_pair(k) s in pair k. Each run
-    takes run_s on the script's clock, and no time at all on the wall's."""
-    pairs = []
+    """baselines.measure's runs made up: bare takes 1 s, simul ratio_of_pair(k) s in pair k (k = 0 for
+    the unmeasured first run too). Each run takes run_s on the script's clock, and no time at all on the
+    wall's. Returns the sizes the memory primer was asked for, in order."""
+    pairs, primed = [], []
     now = [0.0]
     monkeypatch.setattr(bl, "time", type("clock", (), {"monotonic": staticmethod(lambda: now[0])}))
+    monkeypatch.setattr(bl, "prime_memory", primed.append)
 
     def bare(command):
         now[0] += run_s
@@ -86,11 +88,12 @@ def fake_runs(monkeypatch, ratio_of_pair, run_s=0.0):
 
     def simul(build, model, workload, params):
         pairs.append(None)
-        return dict(bare(None), makespan_s=ratio_of_pair(len(pairs) - 1), mem_per_task_bytes=1010.0,
+        return dict(bare(None), makespan_s=ratio_of_pair(max(0, len(pairs) - 2)), mem_per_task_bytes=1010.0,
                     think_steps=None)
     monkeypatch.setattr(bl, "run_bare", bare)
     monkeypatch.setattr(bl, "run_simul", simul)
     monkeypatch.setattr(bl, "bare_command", lambda *a: ["bare"])
+    return primed
 
 
 def test_pairs_are_added_until_the_interval_is_within_3_percent(monkeypatch, capsys):
@@ -115,12 +118,13 @@ def test_pairs_are_added_until_the_interval_is_within_3_percent(monkeypatch, cap
         [row] = bl.measure(None, rows, None)
         assert row["repetitions"] == pairs, run_s
     progress = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[")]
-    assert progress[-1].startswith(f"[{2 * bl.MAX_PAIRS}/{2 * bl.MAX_PAIRS}] ")
-    assert progress[0] == "[1/12] simul sleep/coroutine_loop/tasks:10, pair 1"  # no pace yet, no time left
-    # At 2 s a run: 11 runs planned are 22 s; up to 40 pairs, 79 runs are 158 s.
-    assert progress[1] == "[2/12] bare  sleep/coroutine_loop/tasks:10, pair 1 (about 1 min left, up to 3)"
+    assert progress[-1].startswith(f"[{2 * bl.MAX_PAIRS + 1}/{2 * bl.MAX_PAIRS + 1}] ")
+    # The unmeasured run first: no pace yet, no time left.
+    assert progress[0] == "[1/13] warm  sleep/coroutine_loop/tasks:10, pair 1"
+    # At 2 s a run: 12 runs planned are 24 s; up to 40 pairs, 80 runs are 160 s.
+    assert progress[1] == "[2/13] simul sleep/coroutine_loop/tasks:10, pair 1 (about 1 min left, up to 3)"
     assert progress[-1].endswith(", pair 40 (about 1 min left)")  # the cap reached: no more than planned
-    assert progress[2].startswith("[3/12] bare  sleep/coroutine_loop/tasks:10, pair 2 ")  # bare first, alternating
+    assert progress[3].startswith("[4/13] bare  sleep/coroutine_loop/tasks:10, pair 2 ")  # bare first, alternating
 
 
 def test_rows_take_turns_a_pair_a_round_in_an_order_the_seed_repeats(monkeypatch, capsys):
@@ -134,7 +138,7 @@ def test_rows_take_turns_a_pair_a_round_in_an_order_the_seed_repeats(monkeypatch
         assert [r["repetitions"] for r in results] == [4, 4, 4]
         err = capsys.readouterr().err
         assert "min left" in err and "up to" not in err  # 4 pairs each, known from the start
-        lines = [line.split()[2] for line in err.splitlines() if line.startswith("[")]
+        lines = [line.split()[2] for line in err.splitlines() if line.startswith("[") and "] warm " not in line]
         return [name.split("/")[1].rstrip(",") for name in lines[::2]]  # a pair's two runs name one row
 
     first = order(7)
@@ -161,8 +165,27 @@ def test_a_failing_row_is_said_and_the_others_go_on(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "  failed: sleep/sequential/tasks:10: bare-broken exited 1: boom" in err
     progress = [line for line in err.splitlines() if line.startswith("[")]
-    assert progress[-1].startswith("[8/8] ")  # 1 + 1 runs of the broken row, 6 of the other
+    # The broken row's unmeasured run, simul's and the bare one that failed; 1 + 6 runs of the other.
+    assert progress[-1].startswith("[10/10] ")
     assert [r["at_s"] for r in fine["bare"]["runs"]] == sorted(r["at_s"] for r in fine["bare"]["runs"])
+
+
+def test_each_run_follows_the_primer_sized_by_the_rows_largest_peak(monkeypatch, capsys):
+    primed = fake_runs(monkeypatch, lambda k: 1.0)  # every fake run peaks at 1 GiB
+    [row] = bl.measure(None, [("coroutine_loop", "sleep", {"tasks": 10})], 3)
+    assert row["repetitions"] == 3
+    # The unmeasured run knows no peak yet: the floor. Then 1.25 GiB and the floor, before each of the 6.
+    assert primed == [bl.PRIME_FLOOR] + [(5 << 30) // 4 + bl.PRIME_FLOOR] * 6
+    assert "] warm  sleep/coroutine_loop/tasks:10, pair 1" in capsys.readouterr().err
+
+
+def test_the_primer_touches_the_memory_it_is_asked_for():
+    """In a process of its own: its peak resident memory is over the primed size."""
+    done = subprocess.run([sys.executable, "-c", "import resource, baselines; baselines.prime_memory(256 << 20); "
+                           "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"],
+                          cwd=SCRIPTS, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) * 1024 >= 256 << 20
 
 
 def test_repetitions_force_exactly_k_pairs(monkeypatch):
