@@ -5,12 +5,16 @@
 # 95% interval) into a results folder, then remakes that folder's REPORT.md,
 # which shows the table as "The harness, checked". The pairs run in rounds,
 # one pair of each row a round in a shuffled order, so that a row's pairs
-# are spread over the whole run. A round of all rows takes some 50 s on a
-# quiet 2-core machine (most of it thread_per_task's 100,000 threads, the
-# pool's 100,000 waits and sequential chess), so 6 pairs take 5 minutes; with
-# the rows that need more pairs to reach ±3%, the full runs in rounds of
-# 2026-12-03 took 15, 19 and 20 minutes with up to 30 pairs, 23, 25 and 26
-# with up to 40, and 19 with up to 100 for the rows whose runs are short.
+# are spread over the whole run, and each run starts right after the memory
+# it needs was touched and freed, so that none pays for memory the VM's host
+# took back (baselines.py, PRIME_EXTRA). A round of all rows takes some
+# 50 s on a quiet 2-core machine (most of it thread_per_task's 100,000
+# threads, the pool's 100,000 waits and sequential chess), so 6 pairs take
+# 5 minutes; with the rows that need more pairs to reach ±3%, the full
+# runs in rounds of 2026-12-03 took 15, 19 and 20 minutes with up to 30
+# pairs, 23, 25 and 26 with up to 40, and 19 with up to 100 for the rows
+# whose runs are short; on 2026-12-04's faster host, with each run's memory
+# primed first, 14, 12 and 10.
 # Options:
 #   --out DIR          the results folder (default: results/latest)
 #   --repetitions K    exactly K pairs of runs per row (default: 6, and more
