@@ -125,8 +125,9 @@ SEED = 1
 # 2.38 (55 pairs). Now the script touches and frees as much memory as the
 # row's runs have used (their largest peak, a quarter more and 32 MiB) just
 # before each run: whatever the host took back, the script faults in, not
-# the run. Primed, the same row gave 1.18 and 1.16, from 0.98 to 1.44 (33
-# pairs; docs/MEASUREMENTS.md, "Memory the host took back"). An unmeasured
+# the run. Primed, the same row gave medians of 1.18 with simul first and
+# 1.16 with the bare program first, the ratios from 0.98 to 1.44 (33 pairs;
+# docs/MEASUREMENTS.md, "Memory the host took back"). An unmeasured
 # run of simul's case opens each row and sizes the primer.
 PRIME_EXTRA, PRIME_FLOOR = 0.25, 32 << 20
 
